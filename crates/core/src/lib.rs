@@ -5,3 +5,4 @@ mod real;
 
 pub use num_dual;
 pub use real::Real;
+pub mod functor;

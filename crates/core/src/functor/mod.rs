@@ -1,0 +1,1 @@
+//! Structural traversal of models (Functors.jl's `@functor`).
