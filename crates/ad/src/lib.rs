@@ -1,1 +1,162 @@
-//! placeholder
+//! Automatic differentiation for typeflux.
+//!
+//! Write a function once, generic over [`Real`], and take exact derivatives of
+//! it: forward mode (this page, module [`forward`]) pushes derivatives through
+//! the computation together with the values, on num-dual's dual numbers; reverse
+//! mode pulls gradients back through it.
+//!
+//! # Forward mode
+//!
+//! ## First derivatives, and derivatives of derivatives
+//!
+//! [`derivative`] calls the function with a dual number, so the function must
+//! be generic over [`Real`]. A function that calls `derivative` is again
+//! generic over `Real`, so it can be differentiated in turn:
+//!
+//! ```
+//! use typeflux_ad::{DualNum, Real, derivative, value_and_derivative};
+//!
+//! fn f<T: Real>(x: T) -> T {
+//!     x * x * 3.0 + x * 2.0 + 1.0
+//! }
+//! fn df<T: Real>(x: T) -> T {
+//!     derivative(f, x) // 6x + 2
+//! }
+//! assert_eq!(df(2.0), 14.0);
+//! assert_eq!(derivative(df, 2.0), 6.0);
+//!
+//! // The value comes for free with the derivative.
+//! assert_eq!(value_and_derivative(f, 2.0), (17.0, 14.0));
+//! // Closures work too; their math methods come from `DualNum`.
+//! assert_eq!(derivative(|x| x.exp(), 0.0), 1.0);
+//! ```
+//!
+//! ## Higher and partial derivatives in one pass
+//!
+//! Nesting works to any depth, but a wider number type gets several
+//! derivatives from a single evaluation:
+//!
+//! ```
+//! use typeflux_ad::{DualNum, partial, second_derivative, second_partial, third_derivative};
+//!
+//! let (y, dy, d2y) = second_derivative(|x| x.powi(4), 2.0);
+//! assert_eq!((y, dy, d2y), (16.0, 32.0, 48.0));
+//!
+//! let (_, _, _, d3y) = third_derivative(|x| x.powi(4), 2.0);
+//! assert_eq!(d3y, 48.0); // 24x
+//!
+//! // g(x, y) = x²y: value, ∂g/∂x, ∂g/∂y
+//! assert_eq!(partial(|x, y| x * x * y, 3.0, 2.0), (18.0, 12.0, 9.0));
+//! // ... and the mixed second partial ∂²g/∂x∂y = 2x, exactly
+//! assert_eq!(second_partial(|x, y| x * x * y, 3.0, 2.0), (18.0, 12.0, 9.0, 6.0));
+//! ```
+//!
+//! ## Gradients, Jacobians and Hessians
+//!
+//! Functions of a vector take an nalgebra [`SVector`](nalgebra::SVector) whose
+//! length is part of the type, so the gradient and the Hessian come back with
+//! sizes the compiler knows, and nothing is allocated:
+//!
+//! ```
+//! use nalgebra::{SVector, matrix, vector};
+//! use typeflux_ad::Real;
+//! use typeflux_ad::forward::{gradient, hessian, jacobian};
+//!
+//! fn rosenbrock<T: Real, const N: usize>(x: SVector<T, N>) -> T {
+//!     (0..N - 1)
+//!         .map(|i| (x[i + 1] - x[i] * x[i]).powi(2) * 100.0 + (-x[i] + 1.0).powi(2))
+//!         .sum()
+//! }
+//!
+//! let (v, g) = gradient(rosenbrock, vector![1.0, 1.0]);
+//! assert_eq!((v, g), (0.0, vector![0.0, 0.0])); // the minimum
+//!
+//! let (_, _, h) = hessian(rosenbrock, vector![1.0, 1.0]);
+//! assert_eq!(h, matrix![802.0, -400.0; -400.0, 200.0]);
+//!
+//! // Forward over forward: the Jacobian of the gradient is the Hessian.
+//! let (_, h2) = jacobian(|x| gradient(rosenbrock, x).1, vector![1.0, 1.0]);
+//! assert_eq!(h2, h);
+//! ```
+//!
+//! ## Nesting without perturbation confusion
+//!
+//! Each level of nesting differentiates with its own number type: inside
+//! `derivative(|y| ..., x)`, `y` is one `Dual` deeper than a captured `x`. To
+//! use the outer variable inside, [`lift`] it to the inner type; it then
+//! counts as a constant for the inner derivative and still as a variable for
+//! the outer one:
+//!
+//! ```
+//! use typeflux_ad::{derivative, lift};
+//!
+//! // d/dx [x · d/dy (x + y)] = d/dx [x · 1] = 1
+//! assert_eq!(derivative(|x| x * derivative(|y| lift(x) + y, x), 1.0), 1.0);
+//! // d/dx [x · d/dy (x · y)] = d/dx [x²] = 2x = 8 at x = 4
+//! assert_eq!(derivative(|x| x * derivative(|y| lift(x) * y, x), 4.0), 8.0);
+//! ```
+//!
+//! Forgetting the lift is a type error, not a wrong number: the inner and the
+//! outer perturbations cannot be confused, because they cannot be added.
+//!
+//! ```compile_fail,E0308
+//! use typeflux_ad::derivative;
+//!
+//! // `x + y` mixes two nesting levels: no `Add` impl exists for them.
+//! let d = derivative(|x| x * derivative(|y| x + y, x), 1.0);
+//! ```
+//!
+//! ## Single precision
+//!
+//! Every function is generic over the primitive float, so `f32` works the same:
+//!
+//! ```
+//! use typeflux_ad::{Real, derivative};
+//!
+//! fn g<T: Real<f32>>(x: T) -> T {
+//!     x.sin() * 2.0
+//! }
+//! assert_eq!(derivative(g, 0.0f32), 2.0f32);
+//! ```
+//!
+//! ## What the types forbid
+//!
+//! A function fixed to `f64` cannot be differentiated, because it cannot
+//! accept the dual number that carries the derivative; make it generic over
+//! [`Real`] instead:
+//!
+//! ```compile_fail,E0631
+//! use typeflux_ad::derivative;
+//!
+//! fn square(x: f64) -> f64 {
+//!     x * x
+//! }
+//! let d = derivative(square, 3.0);
+//! ```
+//!
+//! A function of three variables cannot be differentiated at a point of two:
+//!
+//! ```compile_fail,E0308
+//! use nalgebra::{SVector, vector};
+//! use typeflux_ad::{Real, forward::gradient};
+//!
+//! fn total<T: Real>(x: SVector<T, 3>) -> T {
+//!     x[0] + x[1] + x[2]
+//! }
+//! let (_, g) = gradient(total, vector![1.0, 2.0]);
+//! ```
+//!
+//! # Reverse mode
+//!
+//! Reverse mode (gradients of tensor code and models through pullbacks) is
+//! documented in module `reverse`.
+#![warn(missing_docs)]
+
+pub mod forward;
+
+pub use forward::DualNum;
+pub use forward::{
+    derivative, lift, partial, second_derivative, second_partial, third_derivative, third_partial,
+    value_and_derivative,
+};
+pub use typeflux_core::Real;
