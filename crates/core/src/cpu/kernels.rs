@@ -1,0 +1,245 @@
+//! The CPU backend: buffers are inline for small tensors, heap otherwise.
+
+use crate::device::{BinaryOp, Device, UnaryOp};
+use crate::element::Element;
+use smallvec::{Array, SmallVec};
+
+/// The CPU. Tensors with few elements (64 `f32`, 32 `f64`) are stored inline,
+/// on the stack, and never allocate; larger ones are a heap buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Cpu;
+
+/// A CPU buffer.
+pub type CpuBuffer<E> = SmallVec<<E as Element>::Inline>;
+
+/// Collects an exact-size iterator: inline when it fits, otherwise through a
+/// `Vec` (whose `collect` vectorises) handed over without a copy.
+#[inline(always)]
+pub(crate) fn collect<E: Element, I: ExactSizeIterator<Item = E>>(iter: I) -> CpuBuffer<E> {
+    if iter.len() <= <E::Inline as Array>::size() {
+        iter.collect()
+    } else {
+        SmallVec::from_vec(iter.collect())
+    }
+}
+
+impl Device for Cpu {
+    type Buffer<E: Element> = CpuBuffer<E>;
+
+    #[inline]
+    fn full<E: Element>(&self, len: usize, value: E) -> CpuBuffer<E> {
+        SmallVec::from_elem(value, len)
+    }
+
+    #[inline]
+    fn upload<E: Element>(&self, host: &[E]) -> CpuBuffer<E> {
+        SmallVec::from_slice(host)
+    }
+
+    #[inline]
+    fn download<E: Element>(&self, buf: &CpuBuffer<E>) -> Vec<E> {
+        buf.to_vec()
+    }
+
+    #[inline]
+    fn binary<E: Element>(&self, op: BinaryOp, a: &CpuBuffer<E>, b: &CpuBuffer<E>) -> CpuBuffer<E> {
+        debug_assert_eq!(a.len(), b.len());
+        match op {
+            BinaryOp::Add => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x + y)),
+            BinaryOp::Sub => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x - y)),
+            BinaryOp::Mul => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x * y)),
+            BinaryOp::Div => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x / y)),
+        }
+    }
+
+    #[inline]
+    fn binary_assign<E: Element>(&self, op: BinaryOp, a: &mut CpuBuffer<E>, b: &CpuBuffer<E>) {
+        debug_assert_eq!(a.len(), b.len());
+        match op {
+            BinaryOp::Add => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x += y),
+            BinaryOp::Sub => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x -= y),
+            BinaryOp::Mul => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x *= y),
+            BinaryOp::Div => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x /= y),
+        }
+    }
+
+    #[inline]
+    fn scalar<E: Element>(
+        &self,
+        op: BinaryOp,
+        a: &CpuBuffer<E>,
+        s: E,
+        scalar_first: bool,
+    ) -> CpuBuffer<E> {
+        match (op, scalar_first) {
+            (BinaryOp::Add, _) => collect(a.iter().map(|&x| x + s)),
+            (BinaryOp::Mul, _) => collect(a.iter().map(|&x| x * s)),
+            (BinaryOp::Sub, false) => collect(a.iter().map(|&x| x - s)),
+            (BinaryOp::Sub, true) => collect(a.iter().map(|&x| s - x)),
+            (BinaryOp::Div, false) => collect(a.iter().map(|&x| x / s)),
+            (BinaryOp::Div, true) => collect(a.iter().map(|&x| s / x)),
+        }
+    }
+
+    #[inline]
+    fn scalar_assign<E: Element>(&self, op: BinaryOp, a: &mut CpuBuffer<E>, s: E) {
+        a.iter_mut().for_each(|x| *x = op.apply(*x, s));
+    }
+
+    #[inline]
+    fn unary<E: Element>(&self, op: UnaryOp, a: &CpuBuffer<E>) -> CpuBuffer<E> {
+        match op {
+            UnaryOp::Neg => collect(a.iter().map(|&x| -x)),
+            UnaryOp::Square => collect(a.iter().map(|&x| x * x)),
+            _ => collect(a.iter().map(|&x| op.apply(x))),
+        }
+    }
+
+    #[inline]
+    fn axpy<E: Element>(&self, y: &mut CpuBuffer<E>, alpha: E, x: &CpuBuffer<E>) {
+        debug_assert_eq!(y.len(), x.len());
+        y.iter_mut()
+            .zip(x.iter())
+            .for_each(|(y, &x)| *y += alpha * x);
+    }
+
+    #[inline]
+    fn broadcast<E: Element>(
+        &self,
+        op: BinaryOp,
+        m: &CpuBuffer<E>,
+        rows: usize,
+        v: &CpuBuffer<E>,
+    ) -> CpuBuffer<E> {
+        debug_assert_eq!(v.len(), rows);
+        let mut out = m.clone();
+        if rows > 0 {
+            for col in out.chunks_exact_mut(rows) {
+                col.iter_mut()
+                    .zip(v.iter())
+                    .for_each(|(x, &b)| *x = op.apply(*x, b));
+            }
+        }
+        out
+    }
+
+    #[inline]
+    fn matmul<E: Element>(
+        &self,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &CpuBuffer<E>,
+        a_transposed: bool,
+        b: &CpuBuffer<E>,
+        b_transposed: bool,
+    ) -> CpuBuffer<E> {
+        let a_strides = if a_transposed { [k, 1] } else { [1, m] };
+        let b_strides = if b_transposed { [n, 1] } else { [1, k] };
+        let mut c = self.full(m * n, E::zero());
+        E::gemm(m, k, n, a, a_strides, b, b_strides, &mut c, true);
+        c
+    }
+
+    #[inline]
+    fn transpose<E: Element>(&self, a: &CpuBuffer<E>, rows: usize, cols: usize) -> CpuBuffer<E> {
+        collect((0..rows * cols).map(|idx| {
+            let (r, c) = (idx % cols, idx / cols);
+            a[c + r * rows]
+        }))
+    }
+
+    #[inline]
+    fn sum<E: Element>(&self, a: &CpuBuffer<E>) -> E {
+        // Eight partial sums let the compiler keep several vector lanes busy.
+        let mut acc = [E::zero(); 8];
+        let chunks = a.chunks_exact(8);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for (s, &x) in acc.iter_mut().zip(chunk) {
+                *s += x;
+            }
+        }
+        let mut total = rest.iter().fold(E::zero(), |s, &x| s + x);
+        for s in acc {
+            total += s;
+        }
+        total
+    }
+
+    #[inline]
+    fn max<E: Element>(&self, a: &CpuBuffer<E>) -> Option<E> {
+        let (&first, rest) = a.split_first()?;
+        Some(rest.iter().fold(first, |m, &x| if x > m { x } else { m }))
+    }
+
+    #[inline]
+    fn sum_axis<E: Element>(
+        &self,
+        a: &CpuBuffer<E>,
+        rows: usize,
+        cols: usize,
+        axis: usize,
+    ) -> CpuBuffer<E> {
+        if axis == 0 {
+            collect((0..cols).map(|c| {
+                a[c * rows..(c + 1) * rows]
+                    .iter()
+                    .fold(E::zero(), |s, &x| s + x)
+            }))
+        } else {
+            let mut out = self.full(rows, E::zero());
+            for c in 0..cols {
+                let col = &a[c * rows..(c + 1) * rows];
+                out.iter_mut().zip(col).for_each(|(s, &x)| *s += x);
+            }
+            out
+        }
+    }
+
+    #[inline]
+    fn max_axis<E: Element>(
+        &self,
+        a: &CpuBuffer<E>,
+        rows: usize,
+        cols: usize,
+        axis: usize,
+    ) -> CpuBuffer<E> {
+        let bigger = |m: E, x: E| if x > m { x } else { m };
+        if axis == 0 {
+            collect((0..cols).map(|c| {
+                let col = &a[c * rows..(c + 1) * rows];
+                col[1..].iter().fold(col[0], |m, &x| bigger(m, x))
+            }))
+        } else {
+            let mut out: CpuBuffer<E> = a[..rows].iter().copied().collect();
+            for c in 1..cols {
+                let col = &a[c * rows..(c + 1) * rows];
+                out.iter_mut()
+                    .zip(col)
+                    .for_each(|(m, &x)| *m = bigger(*m, x));
+            }
+            out
+        }
+    }
+
+    #[inline]
+    fn concat_rows<E: Element>(
+        &self,
+        a: &CpuBuffer<E>,
+        a_rows: usize,
+        b: &CpuBuffer<E>,
+        b_rows: usize,
+        cols: usize,
+    ) -> CpuBuffer<E> {
+        let rows = a_rows + b_rows;
+        collect((0..rows * cols).map(|idx| {
+            let (r, c) = (idx % rows, idx / rows);
+            if r < a_rows {
+                a[r + c * a_rows]
+            } else {
+                b[(r - a_rows) + c * b_rows]
+            }
+        }))
+    }
+}

@@ -1,0 +1,85 @@
+//! Dimensions: sizes known at compile time (`Const<N>`) or at run time (`usize`).
+
+use core::fmt::Debug;
+
+/// One axis of a shape.
+///
+/// A static size is the type `Const<N>`; a size known only at run time (the batch
+/// axis, as a data loader delivers it) is a plain `usize`. This one trait carries
+/// the whole static/dynamic story, so every operation is written once.
+pub trait Dim: Copy + Debug + Eq + Send + Sync + 'static {
+    /// The size, when the type alone fixes it.
+    const STATIC: Option<usize>;
+
+    /// The size of this axis.
+    fn size(&self) -> usize;
+
+    /// The dim of a given size, or `None` when the type fixes another size.
+    fn from_size(size: usize) -> Option<Self>;
+}
+
+/// A dimension whose size `N` is part of the type.
+///
+/// ```
+/// use typeflux_core::{Const, Dim};
+/// assert_eq!(Const::<784>.size(), 784);
+/// assert_eq!(<Const<3> as Dim>::from_size(4), None);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Const<const N: usize>;
+
+impl<const N: usize> Dim for Const<N> {
+    const STATIC: Option<usize> = Some(N);
+
+    #[inline(always)]
+    fn size(&self) -> usize {
+        N
+    }
+
+    #[inline]
+    fn from_size(size: usize) -> Option<Self> {
+        (size == N).then_some(Const)
+    }
+}
+
+impl Dim for usize {
+    const STATIC: Option<usize> = None;
+
+    #[inline(always)]
+    fn size(&self) -> usize {
+        *self
+    }
+
+    #[inline]
+    fn from_size(size: usize) -> Option<Self> {
+        Some(size)
+    }
+}
+
+/// A dimension fixed by its type: `Const<N>`.
+pub trait ConstDim: Dim + Default {
+    /// The size.
+    const SIZE: usize;
+}
+
+impl<const N: usize> ConstDim for Const<N> {
+    const SIZE: usize = N;
+}
+
+/// The typenum number equal to a `Const<N>`, so that shape arithmetic
+/// (`A * B == C`, `A + B == C`) is proven by the type checker.
+///
+/// Available for `N` up to 1024 and for powers of two beyond (typenum's
+/// `const-generics` mapping).
+pub trait ToTypenum {
+    /// The typenum unsigned integer.
+    type Output: typenum::Unsigned;
+}
+
+impl<const N: usize> ToTypenum for Const<N>
+where
+    typenum::Const<N>: typenum::ToUInt,
+    typenum::U<N>: typenum::Unsigned,
+{
+    type Output = typenum::U<N>;
+}

@@ -1,0 +1,92 @@
+//! Element types a tensor can hold.
+
+use crate::cpu::gemm;
+use num_dual::{Dual, Dual2, Dual3, DualNum, DualVec, HyperDual, HyperHyperDual};
+
+/// A number a tensor can hold: `f32`, `f64`, or any `num-dual` number built on
+/// them, so that a whole network can be run with dual numbers for exact
+/// forward-mode derivatives.
+pub trait Element: DualNum + Copy + Send + Sync + 'static {
+    /// Inline buffer: tensors with at most this many elements live on the stack.
+    type Inline: smallvec::Array<Item = Self> + Send + Sync;
+
+    /// `c = a · b` (or `c += a · b` when `accumulate`), column-major, where `a` is
+    /// `m × k` and `b` is `k × n` addressed through (row, column) strides, which
+    /// is how transposed operands are passed without copying.
+    ///
+    /// The default is a plain loop, right for dual numbers; `f32` and `f64` use a
+    /// blocked, vectorised gemm.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[Self],
+        a_strides: [usize; 2],
+        b: &[Self],
+        b_strides: [usize; 2],
+        c: &mut [Self],
+        accumulate: bool,
+    ) {
+        gemm::naive(m, k, n, a, a_strides, b, b_strides, c, accumulate);
+    }
+}
+
+impl Element for f32 {
+    type Inline = [f32; 64];
+
+    #[inline]
+    fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        a_strides: [usize; 2],
+        b: &[f32],
+        b_strides: [usize; 2],
+        c: &mut [f32],
+        accumulate: bool,
+    ) {
+        gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
+    }
+}
+
+impl Element for f64 {
+    type Inline = [f64; 32];
+
+    #[inline]
+    fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f64],
+        a_strides: [usize; 2],
+        b: &[f64],
+        b_strides: [usize; 2],
+        c: &mut [f64],
+        accumulate: bool,
+    ) {
+        gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
+    }
+}
+
+macro_rules! dual_element {
+    ($($ty:ident),*) => {$(
+        impl<T: Element> Element for $ty<T>
+        where
+            $ty<T>: DualNum + Copy + Send + Sync,
+        {
+            type Inline = [Self; 8];
+        }
+    )*};
+}
+
+dual_element!(Dual, Dual2, Dual3, HyperDual, HyperHyperDual);
+
+impl<T: Element, const N: usize> Element for DualVec<T, nalgebra::Const<N>>
+where
+    DualVec<T, nalgebra::Const<N>>: DualNum + Copy + Send + Sync,
+{
+    type Inline = [Self; 4];
+}

@@ -1,0 +1,157 @@
+//! Matrix products whose inner sizes must agree at compile time.
+
+use crate::device::Device;
+use crate::dims::Dim;
+use crate::element::Element;
+use crate::shape::{Shape, shape_mismatch};
+use crate::tensor::Tensor;
+
+/// `self · rhs`, defined only when the inner sizes agree: an `M × K` matrix times
+/// a `K × N` matrix or a `K` vector.
+///
+/// ```
+/// use typeflux_core::prelude::*;
+/// let a = Matrix::<2, 3>::ones();
+/// let b = Matrix::<3, 4>::ones();
+/// let c: Matrix<2, 4> = a.matmul(&b);
+/// assert_eq!(c[[1, 3]], 3.0);
+/// ```
+///
+/// ```compile_fail
+/// use typeflux_core::prelude::*;
+/// let a = Matrix::<2, 3>::ones();
+/// let b = Matrix::<4, 5>::ones();
+/// let c = a.matmul(&b); // 3 columns cannot meet 4 rows
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot multiply `{Self}` by `{Rhs}`: the inner dimensions disagree",
+    label = "the columns of the left operand must equal the rows of the right operand",
+    note = "a product `M × K` times `K × N` needs the same `K` on both sides"
+)]
+pub trait MatMul<Rhs> {
+    /// The product's type.
+    type Output;
+    /// The matrix product.
+    fn matmul(&self, rhs: &Rhs) -> Self::Output;
+}
+
+#[inline]
+#[track_caller]
+fn check_inner<S1: Shape, S2: Shape>(k_lhs: usize, k_rhs: usize, lhs: &S1, rhs: &S2) {
+    if k_lhs != k_rhs {
+        shape_mismatch("matmul", lhs.describe(), rhs.describe());
+    }
+}
+
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> MatMul<Tensor<(K, N), E, D>>
+    for Tensor<(M, K), E, D>
+{
+    type Output = Tensor<(M, N), E, D>;
+
+    #[inline]
+    #[track_caller]
+    fn matmul(&self, rhs: &Tensor<(K, N), E, D>) -> Self::Output {
+        let (m, k) = self.shape;
+        let (k2, n) = rhs.shape;
+        check_inner(k.size(), k2.size(), &self.shape, &rhs.shape);
+        let data = self.device.matmul(
+            m.size(),
+            k.size(),
+            n.size(),
+            &self.data,
+            false,
+            &rhs.data,
+            false,
+        );
+        Tensor::from_parts((m, n), data, self.device.clone())
+    }
+}
+
+impl<M: Dim, K: Dim, E: Element, D: Device> MatMul<Tensor<(K,), E, D>> for Tensor<(M, K), E, D> {
+    type Output = Tensor<(M,), E, D>;
+
+    #[inline]
+    #[track_caller]
+    fn matmul(&self, rhs: &Tensor<(K,), E, D>) -> Self::Output {
+        let (m, k) = self.shape;
+        check_inner(k.size(), rhs.shape.0.size(), &self.shape, &rhs.shape);
+        let data = self
+            .device
+            .matmul(m.size(), k.size(), 1, &self.data, false, &rhs.data, false);
+        Tensor::from_parts((m,), data, self.device.clone())
+    }
+}
+
+impl<M: Dim, K: Dim, E: Element, D: Device> Tensor<(M, K), E, D> {
+    /// `selfᵀ · rhs` without forming the transpose: the weight gradient's
+    /// partner in a backward pass (`Wᵀ · δ`).
+    #[inline]
+    #[track_caller]
+    pub fn t_matmul<N: Dim>(&self, rhs: &Tensor<(M, N), E, D>) -> Tensor<(K, N), E, D> {
+        let (m, k) = self.shape;
+        let (m2, n) = rhs.shape;
+        check_inner(m.size(), m2.size(), &self.shape, &rhs.shape);
+        let data = self.device.matmul(
+            k.size(),
+            m.size(),
+            n.size(),
+            &self.data,
+            true,
+            &rhs.data,
+            false,
+        );
+        Tensor::from_parts((k, n), data, self.device.clone())
+    }
+
+    /// `self · rhsᵀ` without forming the transpose: a weight gradient
+    /// (`δ · xᵀ`) in a backward pass.
+    #[inline]
+    #[track_caller]
+    pub fn matmul_t<N: Dim>(&self, rhs: &Tensor<(N, K), E, D>) -> Tensor<(M, N), E, D> {
+        let (m, k) = self.shape;
+        let (n, k2) = rhs.shape;
+        check_inner(k.size(), k2.size(), &self.shape, &rhs.shape);
+        let data = self.device.matmul(
+            m.size(),
+            k.size(),
+            n.size(),
+            &self.data,
+            false,
+            &rhs.data,
+            true,
+        );
+        Tensor::from_parts((m, n), data, self.device.clone())
+    }
+}
+
+impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
+    /// The outer product `self · rhsᵀ`: an `M × N` matrix.
+    #[inline]
+    pub fn outer<N: Dim>(&self, rhs: &Tensor<(N,), E, D>) -> Tensor<(M, N), E, D> {
+        let (m, n) = (self.shape.0, rhs.shape.0);
+        let data = self
+            .device
+            .matmul(m.size(), 1, n.size(), &self.data, false, &rhs.data, true);
+        Tensor::from_parts((m, n), data, self.device.clone())
+    }
+
+    /// `selfᵀ · rhs` for a matrix `rhs`: a row vector times a matrix, returned as
+    /// a vector.
+    #[inline]
+    #[track_caller]
+    pub fn vecmat<N: Dim>(&self, rhs: &Tensor<(M, N), E, D>) -> Tensor<(N,), E, D> {
+        let (m2, n) = rhs.shape;
+        check_inner(self.shape.0.size(), m2.size(), &self.shape, &rhs.shape);
+        let data = self
+            .device
+            .matmul(n.size(), m2.size(), 1, &rhs.data, true, &self.data, false);
+        Tensor::from_parts((n,), data, self.device.clone())
+    }
+
+    /// The dot product.
+    #[inline]
+    #[track_caller]
+    pub fn dot(&self, rhs: &Self) -> E {
+        (self * rhs).sum()
+    }
+}

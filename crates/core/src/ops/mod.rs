@@ -1,0 +1,14 @@
+//! Tensor operations, one family per file.
+
+mod arith;
+mod concat;
+mod map;
+mod matmul;
+mod reduce;
+mod reshape;
+mod transpose;
+
+pub use concat::SizesAddUp;
+pub use matmul::MatMul;
+pub use reduce::ReduceAxis;
+pub use reshape::{ElementCountsMatch, ReshapeTo, StaticCount};

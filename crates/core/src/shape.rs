@@ -1,0 +1,115 @@
+//! Shapes: tuples of dims, rank 0 to 2.
+
+use crate::dims::{ConstDim, Dim};
+use core::fmt;
+
+/// The shape of a tensor: `()` (scalar), `(D0,)` (vector) or `(D0, D1)`
+/// (features × batch matrix), each dim a [`Const<N>`](crate::Const) or a `usize`.
+///
+/// Storage is column-major, as in Flux and nalgebra: a rank-2 shape `(R, C)` is
+/// `C` columns of `R` contiguous elements.
+pub trait Shape: Copy + fmt::Debug + Eq + Send + Sync + 'static {
+    /// Number of axes.
+    const RANK: usize;
+
+    /// Sizes of the axes, padded with 1 to length 2.
+    fn dims(&self) -> [usize; 2];
+
+    /// Number of elements.
+    #[inline(always)]
+    fn num_elements(&self) -> usize {
+        let [a, b] = self.dims();
+        a * b
+    }
+
+    /// A printable form such as `3x4` for use in messages.
+    fn describe(&self) -> ShapeText {
+        ShapeText {
+            rank: Self::RANK,
+            dims: self.dims(),
+        }
+    }
+}
+
+/// A shape fixed entirely by its type.
+pub trait ConstShape: Shape + Default {
+    /// Number of elements.
+    const NUM_ELEMENTS: usize;
+}
+
+/// Scalar shape.
+pub type Rank0 = ();
+/// Vector shape.
+pub type Rank1<D0> = (D0,);
+/// Matrix shape (features × batch in a layer).
+pub type Rank2<D0, D1> = (D0, D1);
+
+impl Shape for () {
+    const RANK: usize = 0;
+    #[inline(always)]
+    fn dims(&self) -> [usize; 2] {
+        [1, 1]
+    }
+}
+
+impl ConstShape for () {
+    const NUM_ELEMENTS: usize = 1;
+}
+
+impl<D0: Dim> Shape for (D0,) {
+    const RANK: usize = 1;
+    #[inline(always)]
+    fn dims(&self) -> [usize; 2] {
+        [self.0.size(), 1]
+    }
+}
+
+impl<D0: ConstDim> ConstShape for (D0,) {
+    const NUM_ELEMENTS: usize = D0::SIZE;
+}
+
+impl<D0: Dim, D1: Dim> Shape for (D0, D1) {
+    const RANK: usize = 2;
+    #[inline(always)]
+    fn dims(&self) -> [usize; 2] {
+        [self.0.size(), self.1.size()]
+    }
+}
+
+impl<D0: ConstDim, D1: ConstDim> ConstShape for (D0, D1) {
+    const NUM_ELEMENTS: usize = D0::SIZE * D1::SIZE;
+}
+
+/// A shape formatted for messages: `scalar`, `5`, `3x4`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShapeText {
+    rank: usize,
+    dims: [usize; 2],
+}
+
+impl fmt::Display for ShapeText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.rank {
+            0 => write!(f, "scalar"),
+            1 => write!(f, "{}", self.dims[0]),
+            _ => write!(f, "{}x{}", self.dims[0], self.dims[1]),
+        }
+    }
+}
+
+/// Checks that two shapes of the same type agree at run time (static dims always
+/// do); panics naming both shapes and the operation otherwise.
+#[inline(always)]
+#[track_caller]
+pub(crate) fn assert_same<S: Shape>(op: &str, lhs: &S, rhs: &S) {
+    if lhs != rhs {
+        shape_mismatch(op, lhs.describe(), rhs.describe());
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn shape_mismatch(op: &str, lhs: ShapeText, rhs: ShapeText) -> ! {
+    panic!("{op}: lhs {lhs}, rhs {rhs}: shapes disagree")
+}

@@ -1,0 +1,466 @@
+//! The tensor type and its constructors.
+
+use crate::cpu::Cpu;
+use crate::device::Device;
+use crate::dims::{Const, Dim};
+use crate::element::Element;
+use crate::error::ShapeError;
+use crate::shape::{ConstShape, Shape};
+use core::fmt;
+use core::ops::{Index, IndexMut};
+
+/// A tensor whose shape `S` is a type: `Tensor<(Const<3>, Const<4>)>` is a 3×4
+/// matrix, `Tensor<(Const<10>, usize)>` is 10 features × a batch known at run
+/// time. Elements `E` default to `f32`, the device `D` to [`Cpu`].
+///
+/// ```
+/// use typeflux_core::prelude::*;
+///
+/// let w = Tensor::from_array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]); // 3×2
+/// let x = Tensor::from_array([1.0, 1.0]);                            // 2
+/// let y = w.matmul(&x);                                              // 3
+/// assert_eq!(y.as_slice(), &[3.0, 7.0, 11.0]);
+/// ```
+pub struct Tensor<S: Shape, E: Element = f32, D: Device = Cpu> {
+    pub(crate) shape: S,
+    pub(crate) data: D::Buffer<E>,
+    pub(crate) device: D,
+}
+
+/// A scalar tensor.
+pub type Scalar<E = f32, D = Cpu> = Tensor<(), E, D>;
+/// A vector of `N` elements.
+pub type Vector<const N: usize, E = f32, D = Cpu> = Tensor<(Const<N>,), E, D>;
+/// An `R × C` matrix.
+pub type Matrix<const R: usize, const C: usize, E = f32, D = Cpu> =
+    Tensor<(Const<R>, Const<C>), E, D>;
+/// `N` features × a batch whose size is known at run time.
+pub type Batch<const N: usize, E = f32, D = Cpu> = Tensor<(Const<N>, usize), E, D>;
+
+impl<S: Shape, E: Element, D: Device> Clone for Tensor<S, E, D> {
+    #[inline]
+    fn clone(&self) -> Self {
+        Tensor {
+            shape: self.shape,
+            data: self.data.clone(),
+            device: self.device.clone(),
+        }
+    }
+}
+
+impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
+    /// Wraps a device buffer; the caller guarantees it holds `shape`'s elements.
+    #[inline(always)]
+    pub fn from_parts(shape: S, data: D::Buffer<E>, device: D) -> Self {
+        Tensor {
+            shape,
+            data,
+            device,
+        }
+    }
+
+    /// The buffer, for backends and kernels.
+    #[inline(always)]
+    pub fn buffer(&self) -> &D::Buffer<E> {
+        &self.data
+    }
+
+    /// The buffer, mutably, for backends and kernels.
+    #[inline(always)]
+    pub fn buffer_mut(&mut self) -> &mut D::Buffer<E> {
+        &mut self.data
+    }
+
+    /// The shape.
+    #[inline(always)]
+    pub fn shape(&self) -> S {
+        self.shape
+    }
+
+    /// The device the elements live on.
+    #[inline(always)]
+    pub fn device(&self) -> &D {
+        &self.device
+    }
+
+    /// Number of elements.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.shape.num_elements()
+    }
+
+    /// Whether the tensor holds no elements (a batch of size 0).
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A tensor of `shape` filled with `value`, on `device`.
+    #[inline]
+    pub fn full_on(shape: S, value: E, device: &D) -> Self {
+        Tensor::from_parts(
+            shape,
+            device.full(shape.num_elements(), value),
+            device.clone(),
+        )
+    }
+
+    /// A tensor of the same shape and device, filled with `value`.
+    #[inline]
+    pub fn full_like(&self, value: E) -> Self {
+        Self::full_on(self.shape, value, &self.device)
+    }
+
+    /// Zeros of the same shape and device.
+    #[inline]
+    pub fn zeros_like(&self) -> Self {
+        self.full_like(E::zero())
+    }
+
+    /// The elements in column-major order, copied to the host.
+    pub fn to_vec(&self) -> Vec<E> {
+        self.device.download(&self.data)
+    }
+
+    /// The same elements on another device.
+    pub fn to_device<D2: Device>(&self, device: &D2) -> Tensor<S, E, D2> {
+        Tensor::from_parts(self.shape, device.upload(&self.to_vec()), device.clone())
+    }
+
+    /// The same elements with a shape of the same type whose runtime dims may
+    /// differ; the element count must agree.
+    pub fn try_with_shape(self, shape: S) -> Result<Self, ShapeError> {
+        check_len("try_with_shape", &shape, self.len())?;
+        Ok(Tensor::from_parts(shape, self.data, self.device))
+    }
+}
+
+/// Constructors build CPU tensors; [`Tensor::to_device`] moves them, and
+/// [`Tensor::full_on`] builds on any device.
+impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
+    /// A tensor of `shape` filled with `value`.
+    #[inline]
+    pub fn full_with(shape: S, value: E) -> Self {
+        Self::full_on(shape, value, &Cpu)
+    }
+
+    /// Zeros of `shape` (for shapes with a runtime dim).
+    #[inline]
+    pub fn zeros_with(shape: S) -> Self {
+        Self::full_with(shape, E::zero())
+    }
+
+    /// Ones of `shape` (for shapes with a runtime dim).
+    #[inline]
+    pub fn ones_with(shape: S) -> Self {
+        Self::full_with(shape, E::one())
+    }
+
+    /// Elements copied from a column-major slice whose length must be the
+    /// shape's element count.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// let x = Batch::<2>::from_slice((Const, 3), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    /// assert_eq!(x[[1, 2]], 6.0);
+    /// let err = Batch::<2>::from_slice((Const, 3), &[1.0; 5]).unwrap_err();
+    /// assert_eq!(err.to_string(), "from_slice: expected 6 elements for shape 2x3, found 5 elements");
+    /// ```
+    pub fn from_slice(shape: S, data: &[E]) -> Result<Self, ShapeError> {
+        check_len("from_slice", &shape, data.len())?;
+        Ok(Tensor::from_parts(shape, Cpu.upload(data), Cpu))
+    }
+
+    /// Elements taken from a column-major `Vec` whose length must be the shape's
+    /// element count.
+    pub fn from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
+        Self::from_slice(shape, &data)
+    }
+
+    /// A tensor whose element at `[row, column]` is `f([row, column])`
+    /// (`[i, 0]` for a vector, `[0, 0]` for a scalar).
+    pub fn from_fn(shape: S, mut f: impl FnMut([usize; 2]) -> E) -> Self {
+        let [rows, cols] = shape.dims();
+        let data = crate::cpu::collect((0..rows * cols).map(|i| f([i % rows, i / rows])));
+        Tensor::from_parts(shape, data, Cpu)
+    }
+}
+
+fn check_len<S: Shape>(op: &'static str, shape: &S, len: usize) -> Result<(), ShapeError> {
+    if shape.num_elements() == len {
+        Ok(())
+    } else {
+        Err(ShapeError {
+            op,
+            expected: format!(
+                "{} elements for shape {}",
+                shape.num_elements(),
+                shape.describe()
+            ),
+            found: format!("{len} elements"),
+        })
+    }
+}
+
+impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
+    /// A tensor filled with `value`.
+    #[inline]
+    pub fn full(value: E) -> Self {
+        Self::full_with(S::default(), value)
+    }
+
+    /// Zeros.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// let z = Matrix::<2, 3>::zeros();
+    /// assert_eq!(z.to_vec(), vec![0.0; 6]);
+    /// ```
+    #[inline]
+    pub fn zeros() -> Self {
+        Self::full(E::zero())
+    }
+
+    /// Ones.
+    #[inline]
+    pub fn ones() -> Self {
+        Self::full(E::one())
+    }
+
+    /// Elements copied from a column-major slice; its length is checked at run
+    /// time.
+    pub fn try_from_slice(data: &[E]) -> Result<Self, ShapeError> {
+        Self::from_slice(S::default(), data)
+    }
+}
+
+impl<E: Element> Tensor<(), E, Cpu> {
+    /// A scalar tensor.
+    pub fn scalar(value: E) -> Self {
+        Self::full(value)
+    }
+}
+
+/// Arrays that convert to a tensor, their sizes checked at compile time:
+/// `[E; N]` is a vector, `[[E; C]; R]` an `R × C` matrix written row by row, as
+/// it reads.
+pub trait TensorArray<E: Element> {
+    /// The tensor shape of the array.
+    type Shape: ConstShape;
+    /// The elements in column-major order.
+    fn column_major(&self) -> Vec<E>;
+}
+
+impl<E: Element, const N: usize> TensorArray<E> for [E; N] {
+    type Shape = (Const<N>,);
+    fn column_major(&self) -> Vec<E> {
+        self.to_vec()
+    }
+}
+
+impl<E: Element, const R: usize, const C: usize> TensorArray<E> for [[E; C]; R] {
+    type Shape = (Const<R>, Const<C>);
+    fn column_major(&self) -> Vec<E> {
+        (0..R * C).map(|i| self[i % R][i / R]).collect()
+    }
+}
+
+impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
+    /// A tensor from an array whose sizes are the tensor's: a vector from
+    /// `[E; N]`, a matrix from rows `[[E; C]; R]`.
+    ///
+    /// ```compile_fail
+    /// use typeflux_core::prelude::*;
+    /// // Three elements do not make a Vector<2>.
+    /// let v: Vector<2> = Tensor::from_array([1.0, 2.0, 3.0]);
+    /// ```
+    pub fn from_array<A: TensorArray<E, Shape = S>>(array: A) -> Self {
+        Tensor::from_parts(S::default(), Cpu.upload(&array.column_major()), Cpu)
+    }
+}
+
+impl<E: Element, const N: usize> From<[E; N]> for Tensor<(Const<N>,), E> {
+    fn from(array: [E; N]) -> Self {
+        Tensor::from_array(array)
+    }
+}
+
+impl<E: Element, const R: usize, const C: usize> From<[[E; C]; R]>
+    for Tensor<(Const<R>, Const<C>), E>
+{
+    fn from(rows: [[E; C]; R]) -> Self {
+        Tensor::from_array(rows)
+    }
+}
+
+impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
+    /// The elements in column-major order.
+    #[inline(always)]
+    pub fn as_slice(&self) -> &[E] {
+        &self.data
+    }
+
+    /// The elements in column-major order, mutably.
+    #[inline(always)]
+    pub fn as_mut_slice(&mut self) -> &mut [E] {
+        &mut self.data
+    }
+
+    /// Iterates over the elements in column-major order.
+    #[inline]
+    pub fn iter(&self) -> core::slice::Iter<'_, E> {
+        self.data.iter()
+    }
+
+    /// Iterates mutably over the elements in column-major order.
+    #[inline]
+    pub fn iter_mut(&mut self) -> core::slice::IterMut<'_, E> {
+        self.data.iter_mut()
+    }
+
+    /// The element at `[row, column]`, if inside the tensor.
+    #[inline]
+    pub fn get(&self, [row, col]: [usize; 2]) -> Option<&E> {
+        let [rows, cols] = self.shape.dims();
+        (row < rows && col < cols).then(|| &self.data[row + col * rows])
+    }
+}
+
+impl<'a, S: Shape, E: Element> IntoIterator for &'a Tensor<S, E, Cpu> {
+    type Item = &'a E;
+    type IntoIter = core::slice::Iter<'a, E>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<D0: Dim, E: Element> Index<usize> for Tensor<(D0,), E, Cpu> {
+    type Output = E;
+    #[inline(always)]
+    fn index(&self, i: usize) -> &E {
+        &self.data[i]
+    }
+}
+
+impl<D0: Dim, E: Element> IndexMut<usize> for Tensor<(D0,), E, Cpu> {
+    #[inline(always)]
+    fn index_mut(&mut self, i: usize) -> &mut E {
+        &mut self.data[i]
+    }
+}
+
+impl<D0: Dim, D1: Dim, E: Element> Index<[usize; 2]> for Tensor<(D0, D1), E, Cpu> {
+    type Output = E;
+    #[inline(always)]
+    #[track_caller]
+    fn index(&self, [row, col]: [usize; 2]) -> &E {
+        let rows = self.shape.0.size();
+        assert!(
+            row < rows && col < self.shape.1.size(),
+            "index [{row}, {col}] out of bounds for shape {}",
+            self.shape.describe()
+        );
+        &self.data[row + col * rows]
+    }
+}
+
+impl<D0: Dim, D1: Dim, E: Element> IndexMut<[usize; 2]> for Tensor<(D0, D1), E, Cpu> {
+    #[inline(always)]
+    #[track_caller]
+    fn index_mut(&mut self, [row, col]: [usize; 2]) -> &mut E {
+        let rows = self.shape.0.size();
+        assert!(
+            row < rows && col < self.shape.1.size(),
+            "index [{row}, {col}] out of bounds for shape {}",
+            self.shape.describe()
+        );
+        &mut self.data[row + col * rows]
+    }
+}
+
+impl<D0: Dim, D1: Dim, E: Element> Tensor<(D0, D1), E, Cpu> {
+    /// Iterates over the columns (one sample of a batch each) as slices.
+    pub fn columns(&self) -> core::slice::ChunksExact<'_, E> {
+        self.data.chunks_exact(self.shape.0.size().max(1))
+    }
+
+    /// Column `j` as a vector.
+    #[track_caller]
+    pub fn column(&self, j: usize) -> Tensor<(D0,), E, Cpu> {
+        let rows = self.shape.0.size();
+        assert!(
+            j < self.shape.1.size(),
+            "column {j} out of bounds for shape {}",
+            self.shape.describe()
+        );
+        Tensor::from_parts(
+            (self.shape.0,),
+            Cpu.upload(&self.data[j * rows..(j + 1) * rows]),
+            Cpu,
+        )
+    }
+}
+
+impl<D0: Dim, D1: Dim, E: Element, D: Device> Tensor<(D0, D1), E, D> {
+    /// The same matrix with its column count as a runtime dim, the type a batch
+    /// has when a data loader produces it.
+    pub fn into_batch(self) -> Tensor<(D0, usize), E, D> {
+        let (rows, cols) = self.shape;
+        Tensor::from_parts((rows, cols.size()), self.data, self.device)
+    }
+}
+
+impl<D0: Dim, E: Element, D: Device> Tensor<(D0,), E, D> {
+    /// The vector as a batch of one column.
+    pub fn into_batch(self) -> Tensor<(D0, usize), E, D> {
+        Tensor::from_parts((self.shape.0, 1), self.data, self.device)
+    }
+}
+
+impl<S: Shape, E: Element> PartialEq for Tensor<S, E, Cpu> {
+    fn eq(&self, other: &Self) -> bool {
+        self.shape == other.shape && self.as_slice() == other.as_slice()
+    }
+}
+
+impl<S: Shape, E: Element, D: Device> fmt::Debug for Tensor<S, E, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tensor<{}>{:?}", self.shape.describe(), self.to_vec())
+    }
+}
+
+impl<S: Shape, E: Element, D: Device> fmt::Display for Tensor<S, E, D> {
+    /// Vectors print as `[1, 2]`, matrices row by row.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let data = self.to_vec();
+        let [rows, cols] = self.shape.dims();
+        match S::RANK {
+            0 => write!(f, "{}", data[0]),
+            1 => {
+                write!(f, "[")?;
+                for (i, x) in data.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{x}")?;
+                }
+                write!(f, "]")
+            }
+            _ => {
+                write!(f, "[")?;
+                for r in 0..rows {
+                    if r > 0 {
+                        write!(f, ";\n ")?;
+                    }
+                    for c in 0..cols {
+                        if c > 0 {
+                            write!(f, " ")?;
+                        }
+                        write!(f, "{}", data[r + c * rows])?;
+                    }
+                }
+                write!(f, "]")
+            }
+        }
+    }
+}
