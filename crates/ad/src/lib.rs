@@ -153,6 +153,9 @@
 #![warn(missing_docs)]
 
 pub mod forward;
+pub mod mixed;
+pub mod reverse;
+pub mod tape;
 
 pub use forward::DualNum;
 pub use forward::{

@@ -1,0 +1,1 @@
+//! Mixed modes: forward over reverse (Hessian-vector products, Hessians).

@@ -1,0 +1,1 @@
+//! Reverse mode through pullbacks composed at compile time.

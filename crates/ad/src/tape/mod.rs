@@ -1,0 +1,1 @@
+//! A recorded graph for scalar code with runtime control flow.
