@@ -149,7 +149,7 @@
 //! # Reverse mode
 //!
 //! Reverse mode (gradients of tensor code and models through pullbacks) is
-//! documented in module `reverse`.
+//! documented in module [`reverse`].
 #![warn(missing_docs)]
 
 pub mod forward;
