@@ -23,7 +23,9 @@ use typeflux_core::Real;
 /// ```
 ///
 /// For the other number types the same lift is their `from_re`, e.g.
-/// `Dual2::from_re(x)` inside a [`second_derivative`].
+/// `Dual2::from_re(x)` inside a [`second_derivative`]. A plain float needs no
+/// lift: literals mix in directly (`y * 2.0`), and a captured `f64` becomes a
+/// dual constant with `c.into()`.
 ///
 /// [`derivative`]: crate::forward::derivative
 /// [`second_derivative`]: crate::forward::second_derivative
