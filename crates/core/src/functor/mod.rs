@@ -1,1 +1,300 @@
-//! Structural traversal of models (Functors.jl's `@functor`).
+//! Structural traversal of models: Functors.jl's `@functor`, typed.
+//!
+//! A model is a tree: a `Chain` is a tuple of layers, a layer is a struct of
+//! tensors, a bias may be absent. Everything that must reach every parameter
+//! (optimisers, parameter counts, zeroing gradients, saving and loading
+//! weights, moving to another device, gradients that come back in the shape
+//! of the model) walks that tree through one trait, [`Functor`], instead of
+//! a hand-written walk per layer. `#[derive(Functor)]` writes it for a struct.
+//!
+//! # Children and rebuilding
+//! A struct's *children* are the fields a walk steps into. [`children`]
+//! borrows them, [`functor`] takes the struct apart into its children and a
+//! function that builds it again from new ones.
+//! ```
+//! use typeflux_core::functor::{children, functor, Functor};
+//!
+//! #[derive(Functor, Debug, PartialEq)]
+//! struct Foo<X, Y> { x: X, y: Y }
+//!
+//! assert_eq!(children(&Foo { x: 1, y: 2 }), (&1, &2));
+//! assert_eq!(Foo::<i32, i32>::NAMES, ["x", "y"]);
+//!
+//! let (_, re) = functor(Foo { x: 1, y: 2 });
+//! assert_eq!(re((10, 20)), Foo { x: 10, y: 20 });
+//! ```
+//! Only some fields may be children, Functors.jl's `@functor TwoThirds (a, c)`.
+//! The others are kept as they are when the struct is rebuilt:
+//! ```
+//! use typeflux_core::functor::{functor, Functor};
+//!
+//! #[derive(Functor, Debug, PartialEq)]
+//! #[functor(a, c)]
+//! struct TwoThirds<A, B, C> { a: A, b: B, c: C }
+//!
+//! let (ch2, re3) = functor(TwoThirds { a: 10, b: 20, c: 30 });
+//! assert_eq!(ch2, (10, 30));
+//! assert_eq!(re3(("ten", "thirty")), TwoThirds { a: "ten", b: 20, c: "thirty" });
+//! ```
+//! The same with `#[functor(skip)]` on `b` instead of the list. A list gives
+//! the children's order; `skip` keeps the order of declaration.
+//!
+//! **Which children can change type.** As above, rebuilding may put values of
+//! other types in the children whose declared type is a bare type parameter
+//! (`a: A`) that appears nowhere else: in no bound or where clause, in no
+//! other field, in no other child's type. Every other child is rebuilt with a
+//! value of its own type (a `weight: Matrix<O, I>` stays one). The generated
+//! [`Rebuild`] impl says which, for each struct.
+//!
+//! # `fmap`
+//! [`fmap`] applies a function to every leaf, through every level of
+//! nesting, and rebuilds the structure around the results. A closure takes
+//! one type, so the leaves of that type are mapped and every other leaf is
+//! left alone; fields that are not children are never visited.
+//! ```
+//! # use typeflux_core::functor::Functor;
+//! # #[derive(Functor, Debug, PartialEq)]
+//! # struct Foo<X, Y> { x: X, y: Y }
+//! # #[derive(Functor, Debug, PartialEq)]
+//! # #[functor(a, c)]
+//! # struct TwoThirds<A, B, C> { a: A, b: B, c: C }
+//! use typeflux_core::functor::fmap;
+//!
+//! let m = TwoThirds { a: Foo { x: 1, y: 2 }, b: Foo { x: 3, y: 4 }, c: 56 };
+//! assert_eq!(
+//!     fmap(|x: i32| 10 * x, m),
+//!     TwoThirds { a: Foo { x: 10, y: 20 }, b: Foo { x: 3, y: 4 }, c: 560 },
+//! );
+//!
+//! #[derive(Functor, Debug, PartialEq)]
+//! struct OneChild3 { #[functor(skip)] x: i32, y: i32, #[functor(skip)] z: i32 }
+//!
+//! assert_eq!(fmap(|y: i32| 2 * y, OneChild3 { x: 1, y: 2, z: 3 }), OneChild3 { x: 1, y: 4, z: 3 });
+//! assert_eq!(fmap(|s: f64| 2.0 * s, OneChild3 { x: 1, y: 2, z: 3 }), OneChild3 { x: 1, y: 2, z: 3 });
+//! ```
+//!
+//! # Leaves, paths and visitors
+//! A walk stops at *leaves*: tensors, numbers, strings, and any type marked
+//! [`Leaf`]. There a [`Visitor`] (walking by reference) or a [`Mapper`]
+//! (walking by value) is called with the leaf and its [`Path`], the dotted
+//! name that weight files use: tuple positions and `Vec` indices by number,
+//! struct fields by name, an `Option` transparently.
+//! ```
+//! use typeflux_core::functor::{visit, Functor, Leaf, Path, Ref, Visitor};
+//!
+//! #[derive(Functor)]
+//! struct Affine { weight: [f32; 2], bias: Option<f32> }
+//!
+//! struct Names(Vec<String>);
+//! impl Visitor for Names {
+//!     type Access = Ref;
+//!     fn leaf<L: Leaf>(&mut self, path: &Path, _: &L) {
+//!         self.0.push(path.to_string());
+//!     }
+//! }
+//!
+//! let model = (Affine { weight: [1.0, 2.0], bias: Some(0.5) }, Affine { weight: [3.0, 4.0], bias: None });
+//! let mut names = Names(Vec::new());
+//! visit(&model, &mut names);
+//! assert_eq!(names.0, ["0.weight.0", "0.weight.1", "0.bias", "1.weight.0", "1.weight.1"]);
+//! ```
+//!
+//! # Walking structures side by side
+//! An optimiser walks the parameters, their gradient and its own state
+//! together: values of one type, in lock-step. The visitor's [`Access`] says
+//! how each is held, and [`walk`] takes them as a tuple.
+//! ```
+//! use typeflux_core::functor::{walk, Functor, Leaf, Mut, Path, Ref, Visitor};
+//! use std::any::Any;
+//!
+//! #[derive(Functor, Clone, Debug, PartialEq)]
+//! struct Line { slope: f64, intercept: f64 }
+//!
+//! /// Gradient descent: p -= lr * g, at every `f64` leaf.
+//! struct Descent { lr: f64 }
+//! impl Visitor for Descent {
+//!     type Access = (Mut, Ref);
+//!     fn leaf<L: Leaf>(&mut self, _: &Path, (p, g): (&mut L, &L)) {
+//!         if let (Some(p), Some(g)) = ((p as &mut dyn Any).downcast_mut::<f64>(), (g as &dyn Any).downcast_ref::<f64>()) {
+//!             *p -= self.lr * g;
+//!         }
+//!     }
+//! }
+//!
+//! let mut model = Line { slope: 1.0, intercept: 0.0 };
+//! let grad = Line { slope: 10.0, intercept: -10.0 };
+//! walk((&mut model, &grad), &mut Descent { lr: 0.1 });
+//! assert_eq!(model, Line { slope: 0.0, intercept: 1.0 });
+//! ```
+//!
+//! # Deriving
+//! `#[derive(Functor)]` works on named structs, tuple structs and unit
+//! structs, generic or not; a struct's bounds and where clauses are kept, and
+//! each child whose type involves a type parameter gets a `Functor` bound.
+//! - `#[functor(a, c)]` on the struct: only these fields are children, in
+//!   this order; `#[functor(0, 2)]` for a tuple struct.
+//! - `#[functor(skip)]` on a field: not a child. Its type needs no trait.
+//! - `#[functor(crate = path)]` on the struct: the crate whose `functor`
+//!   module to use, for code that reaches typeflux through a re-export. By
+//!   default the derive reads the deriving crate's `Cargo.toml` and uses
+//!   `typeflux-core` or `typeflux`, under the name the crate gave it. A crate
+//!   that derives `Functor` inside its own library needs
+//!   `extern crate self as <its name>;`.
+//!
+//! Children and kept fields appear in the public associated types
+//! [`Functor::Children`] and [`Functor::Rest`], so a public struct's fields
+//! must be of public types (rustc's E0446 otherwise).
+//!
+//! Mistakes are reported at the attribute: a listed field that does not
+//! exist is named, with the fields there are.
+//! ```compile_fail
+//! use typeflux_core::functor::Functor;
+//!
+//! #[derive(Functor)]
+//! #[functor(a, d)] // error: no field `d` in `TwoThirds`: its fields are `a`, `b`, `c`
+//! struct TwoThirds { a: i32, b: i32, c: i32 }
+//! ```
+
+mod access;
+mod containers;
+mod each;
+mod leaf;
+mod path;
+mod tensor;
+mod visitor;
+
+pub use access::{Access, Mut, Of, Ref};
+pub use leaf::Leaf;
+pub use path::Path;
+pub use typeflux_derive::Functor;
+pub use visitor::{Mapper, Visitor};
+
+/// A value whose parts can be walked and rebuilt: Functors.jl's `functor`.
+///
+/// Write it with `#[derive(Functor)]`; the [module docs](self) show how.
+/// Leaves get it from [`Leaf`]; `Option`, `Vec`, arrays and tuples of up to
+/// 16 elements have it when their elements do.
+pub trait Functor: Sized {
+    /// The children, by value: a tuple of the child fields for a struct;
+    /// the container itself for `Option`, `Vec`, arrays and tuples; `()` for
+    /// a leaf.
+    type Children;
+    /// The children, borrowed: a tuple of references for a struct.
+    type ChildRefs<'a>
+    where
+        Self: 'a;
+    /// What rebuilding needs besides the children: a tuple of the fields that
+    /// are not children; a leaf keeps itself.
+    type Rest;
+    /// The children's names, when the type fixes them: field names, tuple
+    /// positions. Empty for leaves and for containers whose elements are
+    /// numbered at run time (`Vec`, arrays, `Option`).
+    const NAMES: &'static [&'static str];
+
+    /// Borrows the children.
+    fn children(&self) -> Self::ChildRefs<'_>;
+
+    /// Takes the value apart into its children and the rest; [`Rebuild`]
+    /// puts it together again.
+    fn into_children(self) -> (Self::Children, Self::Rest);
+
+    /// Walks the leaves below this node in order, holding them as
+    /// `V::Access` says, with `path` naming each. `this` is the node itself
+    /// held that way: `&Self`, `&mut Self`, or a tuple of those for several
+    /// structures walked together.
+    fn walk<V: Visitor + ?Sized>(this: Of<'_, V::Access, Self>, path: &mut Path, visitor: &mut V);
+
+    /// Passes each leaf below this node through `mapper`, with `path` naming
+    /// it, and rebuilds this node from the results.
+    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self;
+
+    /// [`walk`](Functor::walk) by shared reference.
+    #[inline]
+    fn visit<V: Visitor<Access = Ref> + ?Sized>(&self, path: &mut Path, visitor: &mut V) {
+        Self::walk(self, path, visitor);
+    }
+
+    /// [`walk`](Functor::walk) by mutable reference.
+    #[inline]
+    fn visit_mut<V: Visitor<Access = Mut> + ?Sized>(&mut self, path: &mut Path, visitor: &mut V) {
+        Self::walk(self, path, visitor);
+    }
+}
+
+/// Building a value again from its [`Rest`](Functor::Rest) and new children
+/// of the types `Children`, which gives an `Output`.
+///
+/// `Output` is `Self` when the children keep their types; `#[derive(Functor)]`
+/// also allows other types for children whose declared type is a bare type
+/// parameter used nowhere else (see the [module docs](self)), and containers
+/// take children of any type: `Vec<T>` rebuilt from `Vec<U>` is `Vec<U>`.
+pub trait Rebuild<Children>: Functor {
+    /// What is built.
+    type Output;
+
+    /// Puts `rest` and `children` together.
+    fn rebuild(rest: Self::Rest, children: Children) -> Self::Output;
+}
+
+/// Borrows the children of `x`: Functors.jl's `children`. For a struct, a
+/// tuple of references to its child fields, in order.
+#[inline]
+pub fn children<T: Functor>(x: &T) -> T::ChildRefs<'_> {
+    x.children()
+}
+
+/// Takes `x` apart into its children and a function that rebuilds it from
+/// new ones: Functors.jl's `functor`.
+///
+/// The rebuild function's argument type is inferred from its call; a caller
+/// that wants only the children uses [`Functor::into_children`] or
+/// [`children`] instead.
+#[inline]
+pub fn functor<T, C>(x: T) -> (T::Children, impl FnOnce(C) -> T::Output)
+where
+    T: Rebuild<C>,
+{
+    let (children, rest) = x.into_children();
+    (children, move |new| T::rebuild(rest, new))
+}
+
+/// Applies `f` to every leaf of type `A` in `x`, at any depth, and rebuilds
+/// `x` around the results; leaves of other types, and fields that are not
+/// children, are kept as they are.
+///
+/// Which leaves are `A` is decided per leaf type by comparing type ids,
+/// which the compiler folds to a constant for each one, so the check costs
+/// nothing at run time.
+#[inline]
+pub fn fmap<A: 'static, T: Functor>(f: impl FnMut(A) -> A, x: T) -> T {
+    fmap_with(&mut each::Each::new(f), x)
+}
+
+/// Passes every leaf of `x` through `mapper`, at any depth, and rebuilds `x`
+/// around the results. Paths start at the root.
+#[inline]
+pub fn fmap_with<M: Mapper + ?Sized, T: Functor>(mapper: &mut M, x: T) -> T {
+    x.map(&mut Path::new(), mapper)
+}
+
+/// Calls `visitor` at every leaf of `x`, by shared reference. Paths start at
+/// the root.
+#[inline]
+pub fn visit<T: Functor, V: Visitor<Access = Ref> + ?Sized>(x: &T, visitor: &mut V) {
+    x.visit(&mut Path::new(), visitor);
+}
+
+/// Calls `visitor` at every leaf of `x`, by mutable reference. Paths start
+/// at the root.
+#[inline]
+pub fn visit_mut<T: Functor, V: Visitor<Access = Mut> + ?Sized>(x: &mut T, visitor: &mut V) {
+    x.visit_mut(&mut Path::new(), visitor);
+}
+
+/// Walks several structures of one type in lock-step, held as the visitor's
+/// [`Access`] says: `walk((&mut params, &grad), &mut step)` for a visitor
+/// whose `Access` is `(Mut, Ref)`. Paths start at the root.
+#[inline]
+pub fn walk<T: Functor, V: Visitor + ?Sized>(places: Of<'_, V::Access, T>, visitor: &mut V) {
+    T::walk(places, &mut Path::new(), visitor);
+}

@@ -1,0 +1,434 @@
+//! The generated `Functor` and `Rebuild` impls.
+
+use crate::attrs::{FieldName, field_skip, struct_options};
+use crate::krate::functor_module;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{
+    Data, DeriveInput, Fields, GenericParam, Generics, Ident, Member, Type, WhereClause,
+    parse_quote,
+};
+
+/// One field of the struct, as the generated code names it.
+struct Field<'a> {
+    member: Member,
+    ty: &'a Type,
+    /// The segment of a walk's path: the field's name, or its index.
+    name: String,
+    /// The local variable that holds the field while the struct is taken apart.
+    local: Ident,
+}
+
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let fields = match &input.data {
+        Data::Struct(data) => &data.fields,
+        Data::Enum(data) => return Err(not_a_struct(data.enum_token.span)),
+        Data::Union(data) => return Err(not_a_struct(data.union_token.span)),
+    };
+    let options = struct_options(&input.attrs)?;
+    let fields: Vec<Field> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, field)| Field {
+            member: field
+                .ident
+                .clone()
+                .map_or_else(|| Member::from(i), Member::Named),
+            ty: &field.ty,
+            name: field
+                .ident
+                .as_ref()
+                .map_or_else(|| i.to_string(), |ident| ident.unraw().to_string()),
+            local: format_ident!("__field{}", i, span = Span::mixed_site()),
+        })
+        .collect();
+    let children = child_indices(input, options.children.as_deref())?;
+    let functor = functor_module(options.krate)?;
+    Ok(Impls {
+        input,
+        fields: &fields,
+        children: &children,
+        functor: &functor,
+    }
+    .expand())
+}
+
+fn not_a_struct(span: Span) -> syn::Error {
+    syn::Error::new(
+        span,
+        "#[derive(Functor)] works on structs only; implement `Functor` by hand \
+         for an enum or a union",
+    )
+}
+
+/// Which fields are children, in the order their walk visits them.
+fn child_indices(input: &DeriveInput, list: Option<&[FieldName]>) -> syn::Result<Vec<usize>> {
+    let Data::Struct(data) = &input.data else {
+        unreachable!("derive checked for a struct")
+    };
+    let mut skipped = Vec::new();
+    for field in &data.fields {
+        skipped.push(field_skip(&field.attrs)?);
+    }
+    let Some(list) = list else {
+        return Ok((0..skipped.len())
+            .filter(|&i| skipped[i].is_none())
+            .collect());
+    };
+    if let Some(span) = skipped.iter().flatten().next() {
+        return Err(syn::Error::new(
+            *span,
+            "this struct lists its children in #[functor(...)]; \
+             drop `skip` here, or drop the list",
+        ));
+    }
+    list.iter()
+        .map(|name| field_index(input, &data.fields, name))
+        .collect()
+}
+
+/// Where `name`, from a list of children, is among the fields.
+fn field_index(input: &DeriveInput, fields: &Fields, name: &FieldName) -> syn::Result<usize> {
+    let found = match (name, fields) {
+        (FieldName::Named(ident), Fields::Named(_)) => fields
+            .iter()
+            .position(|f| f.ident.as_ref().is_some_and(|i| i.unraw() == ident.unraw())),
+        (FieldName::Index(lit), Fields::Unnamed(_)) => lit
+            .base10_parse::<usize>()
+            .ok()
+            .filter(|&i| i < fields.len()),
+        _ => None,
+    };
+    found.ok_or_else(|| {
+        let struct_name = &input.ident;
+        let hint = match fields {
+            Fields::Named(named) => {
+                let names: Vec<String> = named
+                    .named
+                    .iter()
+                    .filter_map(|f| f.ident.as_ref().map(|i| format!("`{}`", i.unraw())))
+                    .collect();
+                format!("its fields are {}", names.join(", "))
+            }
+            Fields::Unnamed(_) => format!(
+                "a tuple struct's fields are named by index, 0 to {}",
+                fields.len().saturating_sub(1)
+            ),
+            Fields::Unit => "it has no fields".to_owned(),
+        };
+        syn::Error::new(
+            name.span(),
+            format!("no field `{}` in `{struct_name}`: {hint}", name.text()),
+        )
+    })
+}
+
+/// Everything the generated impls are built from.
+struct Impls<'a> {
+    input: &'a DeriveInput,
+    fields: &'a [Field<'a>],
+    children: &'a [usize],
+    functor: &'a TokenStream,
+}
+
+impl Impls<'_> {
+    fn expand(&self) -> TokenStream {
+        let functor_impl = self.functor_impl();
+        let rebuild_impl = self.rebuild_impl();
+        quote! {
+            #functor_impl
+            #rebuild_impl
+        }
+    }
+
+    fn children(&self) -> impl Iterator<Item = &Field<'_>> + Clone {
+        self.children.iter().map(|&i| &self.fields[i])
+    }
+
+    fn rest(&self) -> impl Iterator<Item = &Field<'_>> + Clone {
+        (0..self.fields.len())
+            .filter(|i| !self.children.contains(i))
+            .map(|i| &self.fields[i])
+    }
+
+    /// The struct's where clause, plus `Functor` for each child whose type
+    /// depends on a type parameter. Children of concrete types need no bound:
+    /// the walk's call on them reports, at the field, a type that is not a
+    /// functor.
+    fn where_clause(&self) -> WhereClause {
+        let functor = self.functor;
+        let mut generics = self.input.generics.clone();
+        let params: Vec<&Ident> = self
+            .input
+            .generics
+            .type_params()
+            .map(|p| &p.ident)
+            .collect();
+        let where_clause = generics.make_where_clause();
+        for child in self.children() {
+            let ty = child.ty;
+            if params.iter().any(|p| mentions(ty, p)) {
+                where_clause
+                    .predicates
+                    .push(parse_quote!(#ty: #functor::Functor));
+            }
+        }
+        where_clause.clone()
+    }
+
+    fn functor_impl(&self) -> TokenStream {
+        let functor = self.functor;
+        let name = &self.input.ident;
+        let (impl_generics, ty_generics, _) = self.input.generics.split_for_impl();
+        let where_clause = self.where_clause();
+
+        let child_tys = self.children().map(|f| f.ty);
+        let child_refs = self.children().map(|f| f.ty);
+        let child_members = self.children().map(|f| &f.member);
+        // An empty body, not `()`, for a struct without children: the code
+        // lands in the user's crate, where clippy would flag a unit expression.
+        let child_refs_expr = if self.children.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!((#(&self.#child_members,)*))
+        };
+        let child_locals = self.children().map(|f| &f.local);
+        let child_names = self.children().map(|f| &f.name);
+        let rest_tys = self.rest().map(|f| f.ty);
+        let rest_locals = self.rest().map(|f| &f.local);
+        let members = self.fields.iter().map(|f| &f.member);
+        let locals = self.fields.iter().map(|f| &f.local);
+        let take_apart = quote!(let Self { #(#members: #locals),* } = self;);
+        let members = self.fields.iter().map(|f| &f.member);
+        let locals = self.fields.iter().map(|f| &f.local);
+        let put_together = quote!(Self { #(#members: #locals),* });
+
+        let walk = self.walk_body();
+        let map_children = self.children().map(|f| {
+            let (local, segment) = (&f.local, &f.name);
+            let map = self.method(f.ty, "map");
+            quote! {
+                __path.push(#segment);
+                let #local = #map(#local, __path, __mapper);
+                __path.pop();
+            }
+        });
+
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #functor::Functor for #name #ty_generics #where_clause {
+                type Children = (#(#child_tys,)*);
+                type ChildRefs<'__functor> = (#(&'__functor #child_refs,)*)
+                where
+                    Self: '__functor;
+                type Rest = (#(#rest_tys,)*);
+                const NAMES: &'static [&'static str] = &[#(#child_names),*];
+
+                #[inline]
+                fn children(&self) -> Self::ChildRefs<'_> {
+                    #child_refs_expr
+                }
+
+                #[inline]
+                fn into_children(self) -> (Self::Children, Self::Rest) {
+                    #take_apart
+                    ((#(#child_locals,)*), (#(#rest_locals,)*))
+                }
+
+                #[inline]
+                fn walk<__V: #functor::Visitor + ?::core::marker::Sized>(
+                    __this: #functor::Of<'_, __V::Access, Self>,
+                    __path: &mut #functor::Path,
+                    __visitor: &mut __V,
+                ) {
+                    #walk
+                }
+
+                #[inline]
+                fn map<__M: #functor::Mapper + ?::core::marker::Sized>(
+                    self,
+                    __path: &mut #functor::Path,
+                    __mapper: &mut __M,
+                ) -> Self {
+                    #take_apart
+                    #(#map_children)*
+                    #put_together
+                }
+            }
+        }
+    }
+
+    /// `<Ty as Functor>::method`, spanned at the field's type, so that a child
+    /// whose type is not a functor is reported at the field. Only this path
+    /// takes the field's span: the locals around it keep the macro's.
+    fn method(&self, ty: &Type, method: &str) -> TokenStream {
+        let functor = self.functor;
+        let method = Ident::new(method, Span::call_site());
+        quote_spanned!(ty.span()=> <#ty as #functor::Functor>::#method)
+    }
+
+    /// Steps into each child in turn, through the visitor's access.
+    fn walk_body(&self) -> TokenStream {
+        let functor = self.functor;
+        if self.children.is_empty() {
+            return quote!(let _ = (__this, __path, __visitor););
+        }
+        let steps = self.children().map(|f| {
+            let (member, segment) = (&f.member, &f.name);
+            let walk = self.method(f.ty, "walk");
+            quote! {
+                __path.push(#segment);
+                #walk(
+                    <__V::Access as #functor::Access>::project(
+                        <__V::Access as #functor::Access>::reborrow(&mut __this),
+                        |__node| &__node.#member,
+                        |__node| &mut __node.#member,
+                    ),
+                    __path,
+                    __visitor,
+                );
+                __path.pop();
+            }
+        });
+        quote! {
+            let mut __this = __this;
+            #(#steps)*
+        }
+    }
+
+    fn rebuild_impl(&self) -> TokenStream {
+        let functor = self.functor;
+        let name = &self.input.ident;
+        let generics = &self.input.generics;
+        let changeable = self.changeable_params();
+        let renamed = |ident: &Ident| {
+            changeable
+                .contains(ident)
+                .then(|| format_ident!("__Functor{}", ident))
+        };
+
+        let mut impl_generics = generics.clone();
+        for param in &changeable {
+            let new = renamed(param);
+            impl_generics.params.push(parse_quote!(#new));
+        }
+        let (impl_generics, _, _) = impl_generics.split_for_impl();
+        let (_, ty_generics, _) = generics.split_for_impl();
+        let where_clause = self.where_clause();
+
+        let new_child_tys: Vec<TokenStream> = self
+            .children()
+            .map(|f| match bare_param(f.ty).and_then(renamed) {
+                Some(new) => quote!(#new),
+                None => {
+                    let ty = f.ty;
+                    quote!(#ty)
+                }
+            })
+            .collect();
+        let output_args = generics.params.iter().map(|param| match param {
+            GenericParam::Lifetime(l) => {
+                let lifetime = &l.lifetime;
+                quote!(#lifetime)
+            }
+            GenericParam::Type(t) => {
+                let ident = renamed(&t.ident).unwrap_or_else(|| t.ident.clone());
+                quote!(#ident)
+            }
+            GenericParam::Const(c) => {
+                let ident = &c.ident;
+                quote!(#ident)
+            }
+        });
+        let output = if generics.params.is_empty() {
+            quote!(#name)
+        } else {
+            quote!(#name<#(#output_args),*>)
+        };
+        let child_locals = self.children().map(|f| &f.local);
+        let rest_locals = self.rest().map(|f| &f.local);
+        let members = self.fields.iter().map(|f| &f.member);
+        let locals = self.fields.iter().map(|f| &f.local);
+
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #functor::Rebuild<(#(#new_child_tys,)*)>
+                for #name #ty_generics #where_clause
+            {
+                type Output = #output;
+
+                #[inline]
+                fn rebuild(
+                    rest: Self::Rest,
+                    children: (#(#new_child_tys,)*),
+                ) -> Self::Output {
+                    let (#(#rest_locals,)*) = rest;
+                    let (#(#child_locals,)*) = children;
+                    #name { #(#members: #locals),* }
+                }
+            }
+        }
+    }
+
+    /// The type parameters whose children may change type on rebuild: each
+    /// is the whole declared type of at least one child, and appears nowhere
+    /// else (no bound, no where clause, no field that is not a child, no child
+    /// that wraps it), so that replacing it keeps every other type as it was.
+    fn changeable_params(&self) -> Vec<Ident> {
+        let generics = &self.input.generics;
+        generics
+            .type_params()
+            .filter(|param| {
+                let p = &param.ident;
+                param.bounds.is_empty()
+                    && !bounds_mention(generics, p)
+                    && self.rest().all(|f| !mentions(f.ty, p))
+                    && self.children().any(|f| bare_param(f.ty) == Some(p))
+                    && self
+                        .children()
+                        .all(|f| bare_param(f.ty) == Some(p) || !mentions(f.ty, p))
+            })
+            .map(|param| param.ident.clone())
+            .collect()
+    }
+}
+
+/// Whether `param` appears in the bounds of another parameter, the type of a
+/// const parameter, or the where clause.
+fn bounds_mention(generics: &Generics, param: &Ident) -> bool {
+    let in_params = generics.params.iter().any(|p| match p {
+        GenericParam::Type(t) => t.bounds.iter().any(|b| mentions(b, param)),
+        GenericParam::Lifetime(_) => false,
+        GenericParam::Const(c) => mentions(&c.ty, param),
+    });
+    in_params
+        || generics
+            .where_clause
+            .as_ref()
+            .is_some_and(|w| mentions(w, param))
+}
+
+/// The type parameter that `ty` is, if it is one bare identifier.
+fn bare_param(ty: &Type) -> Option<&Ident> {
+    match ty {
+        Type::Group(group) => bare_param(&group.elem),
+        Type::Paren(paren) => bare_param(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// Whether the identifier `param` occurs anywhere in `tokens`. A false hit
+/// (a path segment that shares the name) only keeps a child's type fixed.
+fn mentions(tokens: &impl quote::ToTokens, param: &Ident) -> bool {
+    fn scan(stream: TokenStream, param: &Ident) -> bool {
+        stream.into_iter().any(|tree| match tree {
+            TokenTree::Ident(ident) => ident == *param,
+            TokenTree::Group(group) => scan(group.stream(), param),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+        })
+    }
+    scan(tokens.to_token_stream(), param)
+}
