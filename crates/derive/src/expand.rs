@@ -112,9 +112,12 @@ fn field_index(input: &DeriveInput, fields: &Fields, name: &FieldName) -> syn::R
                     .collect();
                 format!("its fields are {}", names.join(", "))
             }
+            Fields::Unnamed(_) if fields.len() == 1 => {
+                "a tuple struct's fields are named by index; its only field is `0`".to_owned()
+            }
             Fields::Unnamed(_) => format!(
                 "a tuple struct's fields are named by index, 0 to {}",
-                fields.len().saturating_sub(1)
+                fields.len() - 1
             ),
             Fields::Unit => "it has no fields".to_owned(),
         };

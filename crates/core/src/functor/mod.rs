@@ -78,53 +78,65 @@
 //! [`Leaf`]. There a [`Visitor`] (walking by reference) or a [`Mapper`]
 //! (walking by value) is called with the leaf and its [`Path`], the dotted
 //! name that weight files use: tuple positions and `Vec` indices by number,
-//! struct fields by name, an `Option` transparently.
+//! struct fields by name, an `Option` transparently. Tensors go to the
+//! visitor's [`tensor`](Visitor::tensor) method, generic over shape, element
+//! and device; every other leaf to [`leaf`](Visitor::leaf). Both do nothing
+//! unless the visitor says otherwise.
 //! ```
-//! use typeflux_core::functor::{visit, Functor, Leaf, Path, Ref, Visitor};
+//! use typeflux_core::functor::{visit, Functor, Path, Ref, Visitor};
+//! use typeflux_core::{Device, Element, Matrix, Shape, Tensor, Vector};
 //!
 //! #[derive(Functor)]
-//! struct Affine { weight: [f32; 2], bias: Option<f32> }
+//! struct Affine<const I: usize, const O: usize> { weight: Matrix<O, I>, bias: Option<Vector<O>> }
 //!
-//! struct Names(Vec<String>);
-//! impl Visitor for Names {
+//! /// Each parameter's name and size.
+//! struct Sizes(Vec<(String, usize)>);
+//! impl Visitor for Sizes {
 //!     type Access = Ref;
-//!     fn leaf<L: Leaf>(&mut self, path: &Path, _: &L) {
-//!         self.0.push(path.to_string());
+//!     fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+//!         self.0.push((path.to_string(), t.len()));
 //!     }
 //! }
 //!
-//! let model = (Affine { weight: [1.0, 2.0], bias: Some(0.5) }, Affine { weight: [3.0, 4.0], bias: None });
-//! let mut names = Names(Vec::new());
-//! visit(&model, &mut names);
-//! assert_eq!(names.0, ["0.weight.0", "0.weight.1", "0.bias", "1.weight.0", "1.weight.1"]);
+//! let model = (
+//!     Affine::<3, 2> { weight: Matrix::ones(), bias: Some(Vector::zeros()) },
+//!     Affine::<2, 1> { weight: Matrix::ones(), bias: None },
+//! );
+//! let mut sizes = Sizes(Vec::new());
+//! visit(&model, &mut sizes);
+//! assert_eq!(sizes.0, [("0.weight".into(), 6), ("0.bias".into(), 2), ("1.weight".into(), 2)]);
 //! ```
 //!
 //! # Walking structures side by side
 //! An optimiser walks the parameters, their gradient and its own state
 //! together: values of one type, in lock-step. The visitor's [`Access`] says
-//! how each is held, and [`walk`] takes them as a tuple.
+//! how each is held, and [`walk`] takes them as a tuple. Where one of them
+//! has `None` for an `Option` (a gradient that is absent), that child is
+//! passed over.
 //! ```
-//! use typeflux_core::functor::{walk, Functor, Leaf, Mut, Path, Ref, Visitor};
-//! use std::any::Any;
+//! use typeflux_core::functor::{walk, Functor, Mut, Path, Ref, Visitor};
+//! use typeflux_core::{Device, Element, Shape, Tensor, Vector};
 //!
-//! #[derive(Functor, Clone, Debug, PartialEq)]
-//! struct Line { slope: f64, intercept: f64 }
+//! #[derive(Functor, Clone)]
+//! struct Line { slope: Vector<1, f64>, intercept: Vector<1, f64> }
 //!
-//! /// Gradient descent: p -= lr * g, at every `f64` leaf.
+//! /// Gradient descent: p -= lr · g, at every tensor.
 //! struct Descent { lr: f64 }
 //! impl Visitor for Descent {
 //!     type Access = (Mut, Ref);
-//!     fn leaf<L: Leaf>(&mut self, _: &Path, (p, g): (&mut L, &L)) {
-//!         if let (Some(p), Some(g)) = ((p as &mut dyn Any).downcast_mut::<f64>(), (g as &dyn Any).downcast_ref::<f64>()) {
-//!             *p -= self.lr * g;
-//!         }
+//!     fn tensor<S: Shape, E: Element, D: Device>(
+//!         &mut self,
+//!         _: &Path,
+//!         (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
+//!     ) {
+//!         p.axpy(E::from_f64(-self.lr).unwrap(), g);
 //!     }
 //! }
 //!
-//! let mut model = Line { slope: 1.0, intercept: 0.0 };
-//! let grad = Line { slope: 10.0, intercept: -10.0 };
+//! let mut model = Line { slope: Vector::from_array([1.0]), intercept: Vector::from_array([0.0]) };
+//! let grad = Line { slope: Vector::from_array([10.0]), intercept: Vector::from_array([-10.0]) };
 //! walk((&mut model, &grad), &mut Descent { lr: 0.1 });
-//! assert_eq!(model, Line { slope: 0.0, intercept: 1.0 });
+//! assert_eq!((model.slope[0], model.intercept[0]), (0.0, 1.0));
 //! ```
 //!
 //! # Deriving
@@ -174,6 +186,12 @@ pub use visitor::{Mapper, Visitor};
 /// Write it with `#[derive(Functor)]`; the [module docs](self) show how.
 /// Leaves get it from [`Leaf`]; `Option`, `Vec`, arrays and tuples of up to
 /// 16 elements have it when their elements do.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Functor`, so a walk cannot step into it",
+    label = "not a `Functor`",
+    note = "derive it with `#[derive(Functor)]`, declare a type without parts a leaf with \
+            `impl Leaf for {Self} {{}}`, or leave the field out of walks with `#[functor(skip)]`"
+)]
 pub trait Functor: Sized {
     /// The children, by value: a tuple of the child fields for a struct;
     /// the container itself for `Option`, `Vec`, arrays and tuples; `()` for
@@ -228,6 +246,12 @@ pub trait Functor: Sized {
 /// also allows other types for children whose declared type is a bare type
 /// parameter used nowhere else (see the [module docs](self)), and containers
 /// take children of any type: `Vec<T>` rebuilt from `Vec<U>` is `Vec<U>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be rebuilt from children of types `{Children}`",
+    label = "these children do not fit `{Self}`",
+    note = "a child may change type only where its field's declared type is a bare type \
+            parameter used nowhere else; every other child keeps its type"
+)]
 pub trait Rebuild<Children>: Functor {
     /// What is built.
     type Output;

@@ -1,0 +1,11 @@
+use tf::functor::Functor;
+
+struct Config;
+
+#[derive(Functor)]
+struct Layer {
+    weight: f32,
+    config: Config,
+}
+
+fn main() {}
