@@ -273,6 +273,33 @@ fn bounded_parameters_keep_their_types() {
     output_is_self::<Bounded<u8, f64>>();
 }
 
+/// One parameter for two children, a default, and a const parameter after it.
+#[derive(Functor, Debug, PartialEq)]
+struct Shared<T = f32, const N: usize = 2> {
+    x: T,
+    y: T,
+    n: [u8; N],
+}
+
+#[test]
+fn a_parameter_shared_by_children_changes_for_all_of_them() {
+    let (ch, re) = functor::functor(Shared {
+        x: 1.0,
+        y: 2.0,
+        n: [3, 4],
+    });
+    assert_eq!(ch, (1.0, 2.0, [3, 4]));
+    let rebuilt: Shared<&str, 2> = re(("one", "two", [5, 6]));
+    assert_eq!(
+        rebuilt,
+        Shared {
+            x: "one",
+            y: "two",
+            n: [5, 6]
+        }
+    );
+}
+
 #[test]
 fn const_generic_structs() {
     let b = Buffer {
