@@ -1,0 +1,87 @@
+//! The seed's model, forward and backward on one sample, allocates nothing:
+//! its tensors are small enough to live inline.
+//!
+//! This binary holds a single test so that no other test allocates while it
+//! counts; the counter is also per thread, which keeps the test harness out.
+
+use core::cell::Cell;
+use std::alloc::{GlobalAlloc, Layout, System};
+use typeflux_core::prelude::*;
+use typeflux_nn::prelude::*;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counter is a const-initialised thread-local without a destructor, which
+// does not allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+#[test]
+fn seed_model_forward_and_backward_on_one_sample_do_not_allocate() {
+    let model = Chain((
+        Dense::<10, 5>::new(sigmoid),
+        Dense::<5, 2>::new(identity),
+        softmax,
+    ));
+    let x = Vector::<10>::from_array([0.5, -0.25, 1.0, 0.0, 2.0, -1.5, 0.75, 0.1, -0.3, 0.9]);
+    let target = Vector::<2>::from_array([1.0, 0.0]);
+
+    // A control: a heap tensor is counted.
+    let start = allocations();
+    let big = Vector::<1000>::zeros();
+    assert!(allocations() > start, "the counter sees allocations");
+    drop(big);
+
+    let start = allocations();
+    let y = model.forward(&x);
+    let forward = allocations() - start;
+
+    let start = allocations();
+    let (y_hat, back) = model.pullback(&x);
+    let (loss, dy) = crossentropy.value_and_gradient(&y_hat, &target);
+    let (grad, ()) = back(dy);
+    let borrowed = allocations() - start;
+
+    let start = allocations();
+    let (_, back) = model.pullback(x.clone());
+    let (grad_owned, dx) = back(crossentropy.gradient(&y_hat, &target));
+    let owned = allocations() - start;
+
+    assert_eq!(
+        (forward, borrowed, owned),
+        (0, 0, 0),
+        "allocations: forward, backward from &x, backward from x"
+    );
+    assert_eq!(y, y_hat);
+    assert!(loss.is_finite());
+    assert_eq!(grad.0.0.weight, grad_owned.0.0.weight);
+    assert!(dx.iter().all(|d| d.is_finite()));
+}

@@ -1,0 +1,353 @@
+//! `Chain` and `compose`: both ends of the tuple range (1 and 16 members),
+//! plain functions, the seed's model, gradients against forward mode and
+//! finite differences, and walks over a chain's parameters.
+
+mod common;
+
+use common::{assert_close, finite_difference_gradient, forward_mode_gradient, random_params};
+use typeflux_core::functor::{Mut, Path, Ref, Visitor, visit, walk};
+use typeflux_core::prelude::*;
+use typeflux_nn::activation::Activation;
+use typeflux_nn::prelude::*;
+
+#[test]
+fn chain_of_closures_as_in_flux() {
+    // Flux: Chain(x -> x^2, x -> x+1)(5) == 26
+    let m = Chain((|x| x * x, |x| x + 1));
+    assert_eq!(m.forward(5), 26);
+}
+
+#[test]
+fn chain_of_one_member() {
+    assert_eq!(Chain((|x: i32| x - 3,)).forward(10), 7);
+
+    let layer: Dense<3, 2, Tanh, f64> = layer_from(&random_params(1, 8, 1.0), tanh);
+    let chain = Chain((layer.clone(),));
+    let x = Vector::<3, f64>::from_array([0.1, 0.2, -0.3]);
+    assert_eq!(chain.forward(&x), layer.forward(&x));
+    let (y, back) = chain.pullback(x.clone());
+    let (grad, dx) = back(Vector::<2, f64>::ones());
+    let (y1, back1) = layer.pullback(x);
+    let (grad1, dx1) = back1(Vector::<2, f64>::ones());
+    assert_eq!(y, y1);
+    assert_eq!(dx, dx1);
+    let Chain((grad,)) = grad;
+    assert_eq!(grad.weight, grad1.weight);
+    assert_eq!(grad.bias, grad1.bias);
+}
+
+#[test]
+fn chain_of_sixteen_functions() {
+    let add = |k: i64| move |x: i64| x + k;
+    let m = Chain((
+        add(1),
+        add(2),
+        add(3),
+        add(4),
+        add(5),
+        add(6),
+        add(7),
+        add(8),
+        add(9),
+        add(10),
+        add(11),
+        add(12),
+        add(13),
+        add(14),
+        add(15),
+        |x: i64| x * 2,
+    ));
+    assert_eq!(m.forward(0), 2 * (1..=15).sum::<i64>());
+}
+
+/// A `Dense<I, O>` from `p`: weight column-major, then bias.
+fn layer_from<const I: usize, const O: usize, A: Activation<E>, E: Element>(
+    p: &[E],
+    activation: A,
+) -> Dense<I, O, A, E> {
+    Dense {
+        weight: Tensor::try_from_slice(&p[..O * I]).unwrap(),
+        bias: Some(Tensor::try_from_slice(&p[O * I..O * I + O]).unwrap()),
+        activation,
+    }
+}
+
+const DEEP: usize = 16;
+const WIDTH: usize = 3;
+const PER_LAYER: usize = WIDTH * WIDTH + WIDTH;
+
+type Deep<E> = Dense<WIDTH, WIDTH, Tanh, E>;
+
+/// Sixteen `Dense<3, 3, tanh>` layers from `p`, then the input.
+#[allow(clippy::type_complexity)]
+fn deep_from<E: Element>(
+    p: &[E],
+) -> (
+    Chain<(
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+        Deep<E>,
+    )>,
+    Vector<WIDTH, E>,
+) {
+    let l = |k: usize| layer_from(&p[k * PER_LAYER..(k + 1) * PER_LAYER], tanh);
+    let chain = Chain((
+        l(0),
+        l(1),
+        l(2),
+        l(3),
+        l(4),
+        l(5),
+        l(6),
+        l(7),
+        l(8),
+        l(9),
+        l(10),
+        l(11),
+        l(12),
+        l(13),
+        l(14),
+        l(15),
+    ));
+    (
+        chain,
+        Tensor::try_from_slice(&p[DEEP * PER_LAYER..]).unwrap(),
+    )
+}
+
+fn deep_objective<E: Element>(p: &[E], c: &[f64]) -> E {
+    let (chain, x) = deep_from(p);
+    let y = chain.forward(x);
+    y.iter()
+        .zip(c)
+        .fold(E::zero(), |s, (&y, &c)| s + y * E::from_f64(c).unwrap())
+}
+
+/// All parameter gradients of a Dense, weight then bias.
+fn flat<const I: usize, const O: usize, A>(g: &Dense<I, O, A, f64>, out: &mut Vec<f64>) {
+    out.extend(g.weight.to_vec());
+    out.extend(g.bias.as_ref().map_or(vec![], |b| b.to_vec()));
+}
+
+#[test]
+fn chain_of_sixteen_layers_gradients() {
+    let p = random_params(7, DEEP * PER_LAYER + WIDTH, 1.2);
+    let c = [0.7, -1.3, 0.4];
+    let (chain, x) = deep_from(&p);
+    let (y, back) = chain.pullback(x.clone());
+    assert_eq!(y, chain.forward(&x));
+    let (grad, dx) = back(Tensor::from_array(c));
+    let g = &grad.0;
+    let mut reverse = Vec::new();
+    flat(&g.0, &mut reverse);
+    flat(&g.1, &mut reverse);
+    flat(&g.2, &mut reverse);
+    flat(&g.3, &mut reverse);
+    flat(&g.4, &mut reverse);
+    flat(&g.5, &mut reverse);
+    flat(&g.6, &mut reverse);
+    flat(&g.7, &mut reverse);
+    flat(&g.8, &mut reverse);
+    flat(&g.9, &mut reverse);
+    flat(&g.10, &mut reverse);
+    flat(&g.11, &mut reverse);
+    flat(&g.12, &mut reverse);
+    flat(&g.13, &mut reverse);
+    flat(&g.14, &mut reverse);
+    flat(&g.15, &mut reverse);
+    reverse.extend(dx.to_vec());
+
+    let forward = forward_mode_gradient(&p, |q| deep_objective(q, &c));
+    let fd = finite_difference_gradient(&p, 1e-6, |q| deep_objective(q, &c));
+    assert_close(&reverse, &forward, 1e-12, "16 layers vs forward mode");
+    assert_close(&reverse, &fd, 1e-6, "16 layers vs finite differences");
+
+    // Borrowed input: the same parameter gradients.
+    let (_, back) = chain.pullback(&x);
+    let (grad_borrowed, ()) = back(Tensor::from_array(c));
+    assert_eq!(grad_borrowed.0.0.weight, grad.0.0.weight);
+    assert_eq!(grad_borrowed.0.15.bias, grad.0.15.bias);
+}
+
+/// The seed's `Chain(Dense(10 => 5, σ), Dense(5 => 2), softmax)` from `p`.
+#[allow(clippy::type_complexity)]
+fn seed_from<E: Element>(
+    p: &[E],
+) -> Chain<(Dense<10, 5, Sigmoid, E>, Dense<5, 2, Identity, E>, Softmax)> {
+    Chain((
+        layer_from(&p[..55], sigmoid),
+        layer_from(&p[55..67], identity),
+        softmax,
+    ))
+}
+
+const SEED_PARAMS: usize = 67;
+const BATCH: usize = 3;
+
+fn seed_objective<E: Element>(p: &[E], c: &[f64]) -> E {
+    let model = seed_from(p);
+    let x = Batch::<10, E>::from_slice((Const, BATCH), &p[SEED_PARAMS..]).unwrap();
+    let y = model.forward(x);
+    y.iter()
+        .zip(c)
+        .fold(E::zero(), |s, (&y, &c)| s + y * E::from_f64(c).unwrap())
+}
+
+#[test]
+fn seed_model_outputs_distributions() {
+    let model = Chain((
+        Dense::<10, 5>::new(sigmoid),
+        Dense::<5, 2>::new(identity),
+        softmax,
+    ));
+    let x = Batch::<10>::from_slice(
+        (Const, 4),
+        &random_params(3, 40, 1.0)
+            .iter()
+            .map(|&v| v as f32)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let y = model.forward(&x);
+    assert_eq!(y.shape(), (Const::<2>, 4));
+    for column in y.columns() {
+        assert!(
+            (column.iter().sum::<f32>() - 1.0).abs() < 1e-6,
+            "{column:?}"
+        );
+        assert!(column.iter().all(|&p| p > 0.0));
+    }
+    let single: Vector<2> = model.forward(x.column(1));
+    assert!((single.sum() - 1.0).abs() < 1e-6);
+    assert_close(
+        &single.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+        &y.column(1).iter().map(|&v| v as f64).collect::<Vec<_>>(),
+        1e-6,
+        "a column alone",
+    );
+}
+
+#[test]
+fn seed_model_gradients() {
+    let p = random_params(9, SEED_PARAMS + 10 * BATCH, 1.0);
+    let c = random_params(10, 2 * BATCH, 1.0);
+    let model = seed_from(&p);
+    let x = Batch::<10, f64>::from_slice((Const, BATCH), &p[SEED_PARAMS..]).unwrap();
+    let (_, back) = model.pullback(x);
+    let (Chain((g1, g2, Softmax)), dx) =
+        back(Batch::<2, f64>::from_slice((Const, BATCH), &c).unwrap());
+    let mut reverse = Vec::new();
+    flat(&g1, &mut reverse);
+    flat(&g2, &mut reverse);
+    reverse.extend(dx.to_vec());
+    let forward = forward_mode_gradient(&p, |q| seed_objective(q, &c));
+    let fd = finite_difference_gradient(&p, 1e-6, |q| seed_objective(q, &c));
+    assert_close(&reverse, &forward, 1e-12, "seed model vs forward mode");
+    assert_close(&reverse, &fd, 1e-6, "seed model vs finite differences");
+}
+
+#[test]
+fn compose_applies_the_inner_layer_first() {
+    let p = random_params(12, 67, 1.0);
+    let outer: Dense<5, 2, Identity, f64> = layer_from(&p[55..], identity);
+    let inner: Dense<10, 5, Sigmoid, f64> = layer_from(&p[..55], sigmoid);
+    let m = compose(outer.clone(), inner.clone());
+    let x = Vector::<10, f64>::from_fn((Const,), |[i, _]| i as f64 / 10.0);
+    assert_eq!(m.forward(&x), outer.forward(inner.forward(&x)));
+    let (_, back) = m.pullback(&x);
+    let (Chain((g_inner, g_outer)), ()) = back(Vector::<2, f64>::ones());
+    assert_eq!(g_inner.weight.shape(), inner.weight.shape());
+    assert_eq!(g_outer.weight.shape(), outer.weight.shape());
+
+    let f = compose(|x: f64| x.sqrt(), |x: f64| x * 4.0);
+    assert_eq!(f.forward(4.0), 4.0);
+}
+
+#[test]
+fn chains_nest() {
+    let inner = Chain((|x: i32| x + 1, |x: i32| x * 10));
+    let outer = Chain((inner, |x: i32| x - 1, Chain((|x: i32| x * 2,))));
+    assert_eq!(outer.forward(1), 38);
+
+    let p = random_params(13, 67 + 10, 1.0);
+    let flat_model = seed_from(&p);
+    let nested = Chain((
+        Chain((flat_model.0.0.clone(), flat_model.0.1.clone())),
+        softmax,
+    ));
+    let x = Vector::<10, f64>::try_from_slice(&p[67..]).unwrap();
+    assert_eq!(nested.forward(&x), flat_model.forward(&x));
+    let (_, back) = nested.pullback(x.clone());
+    let (Chain((Chain((g1, _)), Softmax)), dx) = back(Vector::<2, f64>::from_array([1.0, -1.0]));
+    let (_, back) = flat_model.pullback(x);
+    let (Chain((h1, _, Softmax)), dx_flat) = back(Vector::<2, f64>::from_array([1.0, -1.0]));
+    assert_eq!(g1.weight, h1.weight);
+    assert_eq!(dx, dx_flat);
+}
+
+/// Collects the path of every tensor.
+struct Names(Vec<String>);
+
+impl Visitor for Names {
+    type Access = Ref;
+    fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, _: &Tensor<S, E, D>) {
+        self.0.push(path.to_string());
+    }
+}
+
+#[test]
+fn chain_members_are_named_by_position() {
+    let model = Chain((
+        Dense::<10, 5>::new(sigmoid),
+        Dense::<5, 2>::new(identity).bias(false),
+        softmax,
+    ));
+    let mut names = Names(Vec::new());
+    visit(&model, &mut names);
+    assert_eq!(names.0, ["0.weight", "0.bias", "1.weight"]);
+}
+
+/// `p -= lr · g` at every tensor: what an optimiser does with a gradient of
+/// the model's own type.
+struct Descent(f64);
+
+impl Visitor for Descent {
+    type Access = (Mut, Ref);
+    fn tensor<S: Shape, E: Element, D: Device>(
+        &mut self,
+        _: &Path,
+        (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
+    ) {
+        p.axpy(E::from_f64(-self.0).unwrap(), g);
+    }
+}
+
+#[test]
+fn a_gradient_step_walks_model_and_gradient_together() {
+    let p = random_params(14, SEED_PARAMS, 1.0);
+    let mut model = seed_from(&p);
+    let x = Batch::<10, f64>::from_slice((Const, 4), &random_params(15, 40, 1.0)).unwrap();
+    let y = Batch::<2, f64>::from_fn((Const, 4), |[r, c]| (r == c % 2) as u8 as f64);
+    let before = crossentropy.value(&model.forward(&x), &y);
+    for _ in 0..20 {
+        let (y_hat, back) = model.pullback(&x);
+        let dy = crossentropy.gradient(&y_hat, &y);
+        let (grad, ()) = back(dy);
+        walk((&mut model, &grad), &mut Descent(0.5));
+    }
+    let after = crossentropy.value(&model.forward(&x), &y);
+    assert!(after < before * 0.9, "{before} -> {after}");
+}
