@@ -329,87 +329,171 @@ where
             activation: self.activation,
         }
     }
+
+    /// The pullback from an owned input, which the closure keeps for the
+    /// weight gradient and which gets its own gradient.
+    #[inline(always)]
+    fn pullback_owned<S: Columns<I, O>>(
+        &self,
+        x: Tensor<S, E, D>,
+    ) -> (
+        Tensor<S::Out, E, D>,
+        impl FnOnce(Tensor<S::Out, E, D>) -> (Self, Tensor<S, E, D>),
+    ) {
+        let (y, back) = self.pullback_from(&x);
+        (y, move |dy| {
+            let (weight, dz) = back(dy, &x);
+            let dx = S::input_gradient(&self.weight, &dz);
+            (self.gradient::<S>(weight, dz), dx)
+        })
+    }
+
+    /// The pullback from a borrowed input: no input gradient, and no
+    /// `Wᵀ·dz` to compute.
+    #[inline(always)]
+    fn pullback_borrowed<'a, S: Columns<I, O>>(
+        &self,
+        x: &'a Tensor<S, E, D>,
+    ) -> (
+        Tensor<S::Out, E, D>,
+        impl FnOnce(Tensor<S::Out, E, D>) -> (Self, ()),
+    ) {
+        let (y, back) = self.pullback_from(x);
+        (y, move |dy| {
+            let (weight, dz) = back(dy, x);
+            (self.gradient::<S>(weight, dz), ())
+        })
+    }
 }
 
-/// The four input kinds: a vector or a batch, owned or borrowed.
-macro_rules! dense_layer {
-    ($([$($B:ident: $Bound:ident)?] $In:ty => $Out:ty;)*) => {$(
-        impl<const I: usize, const O: usize, A, E: Element, D: Device $(, $B: $Bound)?>
-            Layer<Tensor<$In, E, D>> for Dense<I, O, A, E, D>
-        where
-            A: Activation<E, D>,
-        {
-            type Output = Tensor<$Out, E, D>;
+// The input kinds, each with its own impl so that a wrong size is reported
+// as this layer not taking that input: a vector or a batch, owned or
+// borrowed.
 
-            #[inline]
-            fn forward(&self, x: Tensor<$In, E, D>) -> Tensor<$Out, E, D> {
-                self.apply(&x)
-            }
-        }
+impl<const I: usize, const O: usize, A, E: Element, D: Device> Layer<Tensor<(Const<I>,), E, D>>
+    for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type Output = Tensor<(Const<O>,), E, D>;
 
-        impl<'a, const I: usize, const O: usize, A, E: Element, D: Device $(, $B: $Bound)?>
-            Layer<&'a Tensor<$In, E, D>> for Dense<I, O, A, E, D>
-        where
-            A: Activation<E, D>,
-        {
-            type Output = Tensor<$Out, E, D>;
-
-            #[inline]
-            fn forward(&self, x: &'a Tensor<$In, E, D>) -> Tensor<$Out, E, D> {
-                self.apply(x)
-            }
-        }
-
-        impl<const I: usize, const O: usize, A, E: Element, D: Device $(, $B: $Bound)?>
-            Differentiable<Tensor<$In, E, D>> for Dense<I, O, A, E, D>
-        where
-            A: Activation<E, D>,
-        {
-            type InputGradient = Tensor<$In, E, D>;
-
-            #[inline]
-            fn pullback(
-                &self,
-                x: Tensor<$In, E, D>,
-            ) -> (
-                Tensor<$Out, E, D>,
-                impl FnOnce(Tensor<$Out, E, D>) -> (Self, Tensor<$In, E, D>),
-            ) {
-                let (y, back) = self.pullback_from(&x);
-                (y, move |dy| {
-                    let (weight, dz) = back(dy, &x);
-                    let dx = <$In as Columns<I, O>>::input_gradient(&self.weight, &dz);
-                    (self.gradient::<$In>(weight, dz), dx)
-                })
-            }
-        }
-
-        impl<'a, const I: usize, const O: usize, A, E: Element, D: Device $(, $B: $Bound)?>
-            Differentiable<&'a Tensor<$In, E, D>> for Dense<I, O, A, E, D>
-        where
-            A: Activation<E, D>,
-        {
-            type InputGradient = ();
-
-            #[inline]
-            fn pullback(
-                &self,
-                x: &'a Tensor<$In, E, D>,
-            ) -> (
-                Tensor<$Out, E, D>,
-                impl FnOnce(Tensor<$Out, E, D>) -> (Self, ()),
-            ) {
-                let (y, back) = self.pullback_from(x);
-                (y, move |dy| {
-                    let (weight, dz) = back(dy, x);
-                    (self.gradient::<$In>(weight, dz), ())
-                })
-            }
-        }
-    )*};
+    #[inline]
+    fn forward(&self, x: Tensor<(Const<I>,), E, D>) -> Tensor<(Const<O>,), E, D> {
+        self.apply(&x)
+    }
 }
 
-dense_layer! {
-    [] (Const<I>,) => (Const<O>,);
-    [B: Dim] (Const<I>, B) => (Const<O>, B);
+impl<'a, const I: usize, const O: usize, A, E: Element, D: Device>
+    Layer<&'a Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type Output = Tensor<(Const<O>,), E, D>;
+
+    #[inline]
+    fn forward(&self, x: &'a Tensor<(Const<I>,), E, D>) -> Tensor<(Const<O>,), E, D> {
+        self.apply(x)
+    }
+}
+
+impl<const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
+    Layer<Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type Output = Tensor<(Const<O>, B), E, D>;
+
+    #[inline]
+    fn forward(&self, x: Tensor<(Const<I>, B), E, D>) -> Tensor<(Const<O>, B), E, D> {
+        self.apply(&x)
+    }
+}
+
+impl<'a, const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
+    Layer<&'a Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type Output = Tensor<(Const<O>, B), E, D>;
+
+    #[inline]
+    fn forward(&self, x: &'a Tensor<(Const<I>, B), E, D>) -> Tensor<(Const<O>, B), E, D> {
+        self.apply(x)
+    }
+}
+
+impl<const I: usize, const O: usize, A, E: Element, D: Device>
+    Differentiable<Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type InputGradient = Tensor<(Const<I>,), E, D>;
+
+    #[inline]
+    fn pullback(
+        &self,
+        x: Tensor<(Const<I>,), E, D>,
+    ) -> (
+        Tensor<(Const<O>,), E, D>,
+        impl FnOnce(Tensor<(Const<O>,), E, D>) -> (Self, Tensor<(Const<I>,), E, D>),
+    ) {
+        self.pullback_owned(x)
+    }
+}
+
+impl<'a, const I: usize, const O: usize, A, E: Element, D: Device>
+    Differentiable<&'a Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type InputGradient = ();
+
+    #[inline]
+    fn pullback(
+        &self,
+        x: &'a Tensor<(Const<I>,), E, D>,
+    ) -> (
+        Tensor<(Const<O>,), E, D>,
+        impl FnOnce(Tensor<(Const<O>,), E, D>) -> (Self, ()),
+    ) {
+        self.pullback_borrowed(x)
+    }
+}
+
+impl<const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
+    Differentiable<Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type InputGradient = Tensor<(Const<I>, B), E, D>;
+
+    #[inline]
+    fn pullback(
+        &self,
+        x: Tensor<(Const<I>, B), E, D>,
+    ) -> (
+        Tensor<(Const<O>, B), E, D>,
+        impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (Self, Tensor<(Const<I>, B), E, D>),
+    ) {
+        self.pullback_owned(x)
+    }
+}
+
+impl<'a, const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
+    Differentiable<&'a Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    type InputGradient = ();
+
+    #[inline]
+    fn pullback(
+        &self,
+        x: &'a Tensor<(Const<I>, B), E, D>,
+    ) -> (
+        Tensor<(Const<O>, B), E, D>,
+        impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (Self, ()),
+    ) {
+        self.pullback_borrowed(x)
+    }
 }
