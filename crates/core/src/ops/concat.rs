@@ -11,13 +11,33 @@ use typenum::{B1, Eq, IsEqual, Sum};
 #[diagnostic::on_unimplemented(
     message = "the feature sizes do not add up to the size of the result",
     label = "concatenating `A` and `B` features gives `A + B` features",
-    note = "the operands and the result type are named in the requirement below"
+    note = "the three sizes are named in the `AddsUpTo` requirement below"
 )]
 pub trait SizesAddUp {}
 
 impl SizesAddUp for B1 {}
 
 type Tn<const N: usize> = <Const<N> as ToTypenum>::Output;
+
+/// `Const<A>: AddsUpTo<Const<B>, Const<N>>` holds when `A + B == N`, proven by
+/// the type checker with typenum. When it does not, the error names the three
+/// sizes in decimal, as this requirement.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` features and `{B}` features do not make `{N}` features",
+    label = "concatenating `A` and `B` features gives `A + B` features"
+)]
+pub trait AddsUpTo<B, N> {}
+
+impl<const A: usize, const B: usize, const N: usize> AddsUpTo<Const<B>, Const<N>> for Const<A>
+where
+    Const<A>: ToTypenum,
+    Const<B>: ToTypenum,
+    Const<N>: ToTypenum,
+    Tn<A>: core::ops::Add<Tn<B>>,
+    Sum<Tn<A>, Tn<B>>: IsEqual<Tn<N>>,
+    Eq<Sum<Tn<A>, Tn<B>>, Tn<N>>: SizesAddUp,
+{
+}
 
 impl<const A: usize, C: Dim, E: Element, D: Device> Tensor<(Const<A>, C), E, D> {
     /// Stacks `self` (`A` features) over `other` (`B` features) into `N = A + B`
@@ -38,12 +58,7 @@ impl<const A: usize, C: Dim, E: Element, D: Device> Tensor<(Const<A>, C), E, D> 
         other: &Tensor<(Const<B>, C), E, D>,
     ) -> Tensor<(Const<N>, C), E, D>
     where
-        Const<A>: ToTypenum,
-        Const<B>: ToTypenum,
-        Const<N>: ToTypenum,
-        Tn<A>: core::ops::Add<Tn<B>>,
-        Sum<Tn<A>, Tn<B>>: IsEqual<Tn<N>>,
-        Eq<Sum<Tn<A>, Tn<B>>, Tn<N>>: SizesAddUp,
+        Const<A>: AddsUpTo<Const<B>, Const<N>>,
     {
         let cols = self.shape.1;
         if cols != other.shape.1 {
@@ -65,12 +80,7 @@ impl<const A: usize, E: Element, D: Device> Tensor<(Const<A>,), E, D> {
         other: &Tensor<(Const<B>,), E, D>,
     ) -> Tensor<(Const<N>,), E, D>
     where
-        Const<A>: ToTypenum,
-        Const<B>: ToTypenum,
-        Const<N>: ToTypenum,
-        Tn<A>: core::ops::Add<Tn<B>>,
-        Sum<Tn<A>, Tn<B>>: IsEqual<Tn<N>>,
-        Eq<Sum<Tn<A>, Tn<B>>, Tn<N>>: SizesAddUp,
+        Const<A>: AddsUpTo<Const<B>, Const<N>>,
     {
         let data = self.device.concat_rows(&self.data, A, &other.data, B, 1);
         Tensor::from_parts((Const,), data, self.device.clone())

@@ -8,7 +8,7 @@ mod reduce;
 mod reshape;
 mod transpose;
 
-pub use concat::SizesAddUp;
+pub use concat::{AddsUpTo, SizesAddUp};
 pub use matmul::MatMul;
 pub use reduce::ReduceAxis;
 pub use reshape::{ElementCountsMatch, ReshapeTo, StaticCount};
