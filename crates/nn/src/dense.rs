@@ -351,9 +351,9 @@ where
     /// The pullback from a borrowed input: no input gradient, and no
     /// `Wᵀ·dz` to compute.
     #[inline(always)]
-    fn pullback_borrowed<'a, S: Columns<I, O>>(
+    fn pullback_borrowed<S: Columns<I, O>>(
         &self,
-        x: &'a Tensor<S, E, D>,
+        x: &Tensor<S, E, D>,
     ) -> (
         Tensor<S::Out, E, D>,
         impl FnOnce(Tensor<S::Out, E, D>) -> (Self, ()),

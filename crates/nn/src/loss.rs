@@ -188,8 +188,9 @@ macro_rules! losses {
         impl $Type {
             /// The same loss with another aggregation, Flux's `agg` keyword.
             #[must_use]
-            pub const fn agg(self, agg: Aggregate) -> Self {
-                $Type { agg, ..self }
+            pub const fn agg(mut self, agg: Aggregate) -> Self {
+                self.agg = agg;
+                self
             }
         }
 
