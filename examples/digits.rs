@@ -1,0 +1,384 @@
+//! Trains a small MLP on the 8×8 handwritten digits in `data/digits.csv.gz`
+//! (1,797 images, see `data/README.md`) and checks its test accuracy.
+//!
+//! Run with `cargo run --release --example digits`. It writes the loss and
+//! accuracy curves to `out/digits_curves.png` and the trained weights to
+//! `out/digits.safetensors`.
+//!
+//! The model is `Chain(Dense(64 => 128, relu), Dense(128 => 10))`, trained
+//! with `logitcrossentropy` and Adam in mini-batches of 32 on a fixed, seeded
+//! split of 1,437 training and 360 test images.
+
+use flate2::read::GzDecoder;
+use indicatif::{ProgressBar, ProgressStyle};
+use plotters::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use std::any::Any;
+use std::error::Error;
+use std::io::{IsTerminal, Read};
+use std::path::Path as FilePath;
+use std::time::Instant;
+use typeflux::device::BinaryOp;
+use typeflux::functor::{Functor, Mut, Path, Ref, Visitor, visit, visit_mut, walk};
+use typeflux::nn::prelude::*;
+use typeflux::prelude::*;
+
+const PIXELS: usize = 64;
+const CLASSES: usize = 10;
+const TRAIN: usize = 1437;
+const BATCH: usize = 32;
+const EPOCHS: usize = 40;
+const SEED: u64 = 2024;
+
+/// The digits: each image's 64 pixels scaled to `[0, 1]`, and its label.
+struct Digits {
+    pixels: Vec<[f32; PIXELS]>,
+    labels: Vec<usize>,
+}
+
+/// Reads the gzip-compressed CSV: 64 pixel counts (0..16) and a label per line.
+fn load(path: &FilePath) -> Result<Digits, Box<dyn Error>> {
+    let mut text = String::new();
+    GzDecoder::new(std::fs::File::open(path)?).read_to_string(&mut text)?;
+    let mut digits = Digits {
+        pixels: Vec::new(),
+        labels: Vec::new(),
+    };
+    for (n, line) in text.lines().enumerate() {
+        let values = line
+            .split(',')
+            .map(|v| v.trim().parse::<f32>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("line {}: {e}", n + 1))?;
+        let Ok([pixels @ .., label]) = <[f32; PIXELS + 1]>::try_from(&values[..]) else {
+            Err(format!(
+                "line {}: {} values, expected {}",
+                n + 1,
+                values.len(),
+                PIXELS + 1
+            ))?
+        };
+        digits.pixels.push(pixels.map(|p| p / 16.0));
+        digits.labels.push(label as usize);
+    }
+    Ok(digits)
+}
+
+/// The images at `indices` as one batch (64 × n), and their one-hot labels (10 × n).
+fn batch(digits: &Digits, indices: &[usize]) -> (Batch<PIXELS>, Batch<CLASSES>) {
+    let x = Batch::from_fn((Const, indices.len()), |[row, column]| {
+        digits.pixels[indices[column]][row]
+    });
+    let y = Batch::from_fn((Const, indices.len()), |[row, column]| {
+        f32::from(u8::from(digits.labels[indices[column]] == row))
+    });
+    (x, y)
+}
+
+/// The share of columns whose largest score is at the label.
+fn accuracy(scores: &Batch<CLASSES>, digits: &Digits, indices: &[usize]) -> f64 {
+    let correct = scores
+        .columns()
+        .zip(indices)
+        .filter(|(column, i)| {
+            let predicted = (0..CLASSES)
+                .max_by(|&a, &b| column[a].total_cmp(&column[b]))
+                .expect("ten classes");
+            predicted == digits.labels[**i]
+        })
+        .count();
+    correct as f64 / indices.len() as f64
+}
+
+/// Adam (Kingma & Ba), Flux's defaults: η = 0.001, β = (0.9, 0.999), ϵ = 1e-8.
+/// Its state is two models of the same type as the model, the running means
+/// of the gradient and of its square, walked in lock-step with the model and
+/// its gradient.
+struct Adam<M> {
+    eta: f32,
+    beta: (f32, f32),
+    epsilon: f32,
+    step: i32,
+    mean: M,
+    square: M,
+}
+
+impl<M: Functor + Clone> Adam<M> {
+    fn new(eta: f32, model: &M) -> Self {
+        let mut zero = model.clone();
+        visit_mut(&mut zero, &mut Zero);
+        Adam {
+            eta,
+            beta: (0.9, 0.999),
+            epsilon: 1e-8,
+            step: 0,
+            mean: zero.clone(),
+            square: zero,
+        }
+    }
+
+    fn update(&mut self, model: &mut M, grad: &M) {
+        self.step += 1;
+        let (b1, b2) = self.beta;
+        let mut step = AdamStep {
+            beta: self.beta,
+            epsilon: self.epsilon,
+            // The bias corrections of both means, folded into the step size.
+            eta: self.eta * (1.0 - b2.powi(self.step)).sqrt() / (1.0 - b1.powi(self.step)),
+        };
+        walk((model, &mut self.mean, &mut self.square, grad), &mut step);
+    }
+}
+
+/// Sets every tensor to zeros.
+struct Zero;
+
+impl Visitor for Zero {
+    type Access = Mut;
+
+    fn tensor<S: Shape, E: Element, D: Device>(&mut self, _: &Path, t: &mut Tensor<S, E, D>) {
+        *t = t.zeros_like();
+    }
+}
+
+/// One Adam step at one parameter `p` with gradient `g`.
+struct AdamStep {
+    beta: (f32, f32),
+    epsilon: f32,
+    eta: f32,
+}
+
+impl Visitor for AdamStep {
+    type Access = (Mut, Mut, Mut, Ref);
+
+    fn tensor<S: Shape, E: Element, D: Device>(
+        &mut self,
+        _: &Path,
+        (p, m, v, g): (
+            &mut Tensor<S, E, D>,
+            &mut Tensor<S, E, D>,
+            &mut Tensor<S, E, D>,
+            &Tensor<S, E, D>,
+        ),
+    ) {
+        let e = |x: f32| E::from_f32(x).expect("f32 constants convert to every element type");
+        let (b1, b2) = self.beta;
+        *m = m.scalar_op(BinaryOp::Mul, e(b1));
+        m.axpy(e(1.0 - b1), g);
+        *v = v.scalar_op(BinaryOp::Mul, e(b2));
+        v.axpy(e(1.0 - b2), &g.square());
+        let denominator = v.sqrt().scalar_op(BinaryOp::Add, e(self.epsilon));
+        p.axpy(e(-self.eta), &m.binary(BinaryOp::Div, &denominator));
+    }
+}
+
+/// Every parameter's name, shape (row-major, as safetensors stores it) and
+/// little-endian `f32` bytes.
+struct Weights(Vec<(String, Vec<usize>, Vec<u8>)>);
+
+impl Visitor for Weights {
+    type Access = Ref;
+
+    fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+        let values = t.to_vec();
+        let values = (&values as &dyn Any)
+            .downcast_ref::<Vec<f32>>()
+            .expect("the demo's model holds f32 weights");
+        let [rows, columns] = t.shape().dims();
+        // Column-major to row-major.
+        let bytes = (0..rows)
+            .flat_map(|r| (0..columns).map(move |c| values[r + c * rows]))
+            .flat_map(f32::to_le_bytes)
+            .collect();
+        let shape = match S::RANK {
+            1 => vec![rows],
+            _ => vec![rows, columns],
+        };
+        self.0.push((path.to_string(), shape, bytes));
+    }
+}
+
+/// Writes the model's parameters as a safetensors file: an 8-byte header
+/// length, a JSON header of names, dtypes, shapes and offsets, then the data.
+fn save_safetensors<M: Functor>(model: &M, path: &FilePath) -> std::io::Result<()> {
+    let mut weights = Weights(Vec::new());
+    visit(model, &mut weights);
+    let mut header = String::from("{");
+    let mut offset = 0;
+    for (i, (name, shape, bytes)) in weights.0.iter().enumerate() {
+        let shape = shape
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let end = offset + bytes.len();
+        let comma = if i == 0 { "" } else { "," };
+        header += &format!(
+            r#"{comma}"{name}":{{"dtype":"F32","shape":[{shape}],"data_offsets":[{offset},{end}]}}"#
+        );
+        offset = end;
+    }
+    header += "}";
+    // The data starts at a multiple of 8 bytes; the header is padded with spaces.
+    while header.len() % 8 != 0 {
+        header.push(' ');
+    }
+    let mut file = Vec::with_capacity(8 + header.len() + offset);
+    file.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    file.extend_from_slice(header.as_bytes());
+    for (_, _, bytes) in &weights.0 {
+        file.extend_from_slice(bytes);
+    }
+    std::fs::write(path, file)
+}
+
+/// Per epoch: the mean training loss and the test accuracy.
+struct Curves {
+    loss: Vec<f64>,
+    accuracy: Vec<f64>,
+}
+
+/// Loss (left) and test accuracy (right) per epoch.
+fn plot(curves: &Curves, path: &FilePath) -> Result<(), Box<dyn Error>> {
+    let root = BitMapBackend::new(path, (1000, 420)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (left, right) = root.split_horizontally(500);
+    let epochs = curves.loss.len() as f64;
+
+    let top = curves.loss.iter().copied().fold(0.0, f64::max) * 1.05;
+    let mut chart = ChartBuilder::on(&left)
+        .caption("training loss (logitcrossentropy)", ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(50)
+        .build_cartesian_2d(1.0..epochs, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("loss")
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        (1..).map(f64::from).zip(curves.loss.iter().copied()),
+        BLUE.stroke_width(2),
+    ))?;
+
+    let bottom = curves.accuracy.iter().copied().fold(0.9, f64::min) - 0.01;
+    let mut chart = ChartBuilder::on(&right)
+        .caption("test accuracy", ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(50)
+        .build_cartesian_2d(1.0..epochs, bottom..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc("accuracy")
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        (1..).map(f64::from).zip(curves.accuracy.iter().copied()),
+        RED.stroke_width(2),
+    ))?;
+    root.present()?;
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let start = Instant::now();
+    let root = FilePath::new(env!("CARGO_MANIFEST_DIR"));
+    let digits = load(&root.join("data/digits.csv.gz"))?;
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut order: Vec<usize> = (0..digits.labels.len()).collect();
+    order.shuffle(&mut rng);
+    let (train, test) = order.split_at(TRAIN);
+    println!(
+        "digits: {} images, {} for training, {} for testing",
+        digits.labels.len(),
+        train.len(),
+        test.len()
+    );
+    let (x_test, _) = batch(&digits, test);
+
+    typeflux::nn::init::seed(SEED);
+    let mut model = Chain((
+        Dense::<PIXELS, 128>::new(relu),
+        Dense::<128, CLASSES>::new(identity),
+    ));
+    let mut adam = Adam::new(0.003, &model);
+
+    let steps = train.len().div_ceil(BATCH);
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new((EPOCHS * steps) as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} epoch {prefix:>2}/{len_epochs} loss {msg} [{elapsed}]",
+        )?
+        .with_key(
+            "len_epochs",
+            |_: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{EPOCHS}");
+            },
+        ),
+    );
+
+    let mut curves = Curves {
+        loss: Vec::new(),
+        accuracy: Vec::new(),
+    };
+    let mut shuffled = train.to_vec();
+    for epoch in 1..=EPOCHS {
+        bar.set_prefix(epoch.to_string());
+        shuffled.shuffle(&mut rng);
+        let mut total = 0.0;
+        for indices in shuffled.chunks(BATCH) {
+            let (x, y) = batch(&digits, indices);
+            let (scores, back) = model.pullback(&x);
+            let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
+            let (grad, ()) = back(dscores);
+            adam.update(&mut model, &grad);
+            total += f64::from(loss) * indices.len() as f64;
+            bar.set_message(format!("{loss:.4}"));
+            bar.inc(1);
+        }
+        curves.loss.push(total / train.len() as f64);
+        curves
+            .accuracy
+            .push(accuracy(&model.forward(&x_test), &digits, test));
+        if bar.is_hidden() && (epoch % 10 == 0 || epoch == 1) {
+            println!(
+                "epoch {epoch:>2}: loss {:.4}, test accuracy {:.2}%",
+                curves.loss[epoch - 1],
+                100.0 * curves.accuracy[epoch - 1]
+            );
+        }
+    }
+    bar.finish();
+    let trained = start.elapsed();
+
+    let (x_train, _) = batch(&digits, train);
+    let train_accuracy = accuracy(&model.forward(&x_train), &digits, train);
+    let test_accuracy = accuracy(&model.forward(&x_test), &digits, test);
+    println!(
+        "after {EPOCHS} epochs ({:.2} s): training accuracy {:.2}%, test accuracy {:.2}%",
+        trained.as_secs_f64(),
+        100.0 * train_accuracy,
+        100.0 * test_accuracy
+    );
+
+    let out = root.join("out");
+    std::fs::create_dir_all(&out)?;
+    plot(&curves, &out.join("digits_curves.png"))?;
+    save_safetensors(&model, &out.join("digits.safetensors"))?;
+    println!("wrote out/digits_curves.png and out/digits.safetensors");
+
+    assert!(
+        test_accuracy >= 0.95,
+        "test accuracy {:.2}% is below 95%",
+        100.0 * test_accuracy
+    );
+    Ok(())
+}
