@@ -177,12 +177,16 @@ pub mod dense;
 pub mod init;
 pub mod layer;
 pub mod loss;
+pub mod optim;
+pub mod train;
 
 pub use activation::Activation;
 pub use chain::{Chain, compose};
 pub use dense::{Dense, IntoBias};
 pub use layer::{Differentiable, Layer};
 pub use loss::{Aggregate, Loss};
+pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use train::{EpochReport, train, train_epochs};
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
 /// activations, the losses and the initialisers.

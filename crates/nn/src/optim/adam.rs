@@ -1,0 +1,152 @@
+//! Adam: adaptive moment estimation.
+
+use super::{Rule, lit, zeroed};
+use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
+use typeflux_core::{Device, Element, Shape, Tensor};
+
+/// Adam, Optimisers.jl's `Adam(η = 0.001, β = (0.9, 0.999), ϵ = 1e-8)`:
+/// moments `m` and `v` per parameter, starting at zero, and at step `t`
+///
+/// ```text
+/// m = β₁·m + (1 - β₁)·g
+/// v = β₂·v + (1 - β₂)·g²
+/// p = p - η · (m / (1 - β₁ᵗ)) / (√(v / (1 - β₂ᵗ)) + ϵ)
+/// ```
+///
+/// ```
+/// use typeflux_nn::optim::Adam;
+///
+/// let adam = Adam::new(1e-3).beta((0.8, 0.99)).epsilon(1e-7);
+/// assert_eq!((adam.eta, adam.beta, adam.epsilon), (1e-3, (0.8, 0.99), 1e-7));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adam {
+    /// The learning rate `η`.
+    pub eta: f64,
+    /// The decay rates `(β₁, β₂)` of the first and second moments.
+    pub beta: (f64, f64),
+    /// `ϵ`, which keeps the step finite where `v` is zero.
+    pub epsilon: f64,
+}
+
+impl Adam {
+    /// Adam with learning rate `eta` and the default `β = (0.9, 0.999)`,
+    /// `ϵ = 1e-8`.
+    pub fn new(eta: f64) -> Self {
+        Adam {
+            eta,
+            beta: (0.9, 0.999),
+            epsilon: 1e-8,
+        }
+    }
+
+    /// The same rule with decay rates `beta`.
+    #[must_use]
+    pub fn beta(self, beta: (f64, f64)) -> Self {
+        Adam { beta, ..self }
+    }
+
+    /// The same rule with `epsilon`.
+    #[must_use]
+    pub fn epsilon(self, epsilon: f64) -> Self {
+        Adam { epsilon, ..self }
+    }
+}
+
+impl Default for Adam {
+    /// Optimisers.jl's defaults, `η = 0.001`, `β = (0.9, 0.999)`, `ϵ = 1e-8`.
+    fn default() -> Self {
+        Adam::new(0.001)
+    }
+}
+
+/// The state of [`Adam`] and [`AdamW`](super::AdamW) for a model of type `M`.
+#[derive(Clone, Debug)]
+pub struct AdamState<M> {
+    /// The first moment, one tensor per parameter.
+    pub m: M,
+    /// The second moment, one tensor per parameter.
+    pub v: M,
+    /// `(β₁ᵗ, β₂ᵗ)` for the coming step `t`, which corrects the moments'
+    /// bias towards their zero start.
+    pub beta_t: (f64, f64),
+}
+
+impl Rule for Adam {
+    type State<M: Functor> = AdamState<M>;
+
+    fn init<M: Functor + Clone>(&self, model: &M) -> AdamState<M> {
+        init(model, self.beta)
+    }
+
+    fn apply<M: Functor>(&self, state: &mut AdamState<M>, model: &mut M, grad: &M) {
+        step(state, model, grad, *self, 0.0);
+    }
+}
+
+/// Zero moments, and `βᵗ` for the first step.
+pub(super) fn init<M: Functor + Clone>(model: &M, beta: (f64, f64)) -> AdamState<M> {
+    AdamState {
+        m: zeroed(model),
+        v: zeroed(model),
+        beta_t: beta,
+    }
+}
+
+/// One Adam step over the whole model, with the parameters first scaled by
+/// `1 - decay` (AdamW's decoupled weight decay; 0 for Adam).
+pub(super) fn step<M: Functor>(
+    state: &mut AdamState<M>,
+    model: &mut M,
+    grad: &M,
+    rule: Adam,
+    decay: f64,
+) {
+    let AdamState { m, v, beta_t } = state;
+    let mut at_each = Step {
+        rule,
+        correction: (1.0 - beta_t.0, 1.0 - beta_t.1),
+        decay,
+    };
+    walk::<M, _>((model, grad, m, v), &mut at_each);
+    *beta_t = (beta_t.0 * rule.beta.0, beta_t.1 * rule.beta.1);
+}
+
+/// One Adam step at each parameter.
+struct Step {
+    rule: Adam,
+    /// `(1 - β₁ᵗ, 1 - β₂ᵗ)`.
+    correction: (f64, f64),
+    decay: f64,
+}
+
+impl Visitor for Step {
+    type Access = (Mut, Ref, Mut, Mut);
+
+    fn tensor<S: Shape, E: Element, D: Device>(
+        &mut self,
+        _: &Path,
+        (p, g, m, v): (
+            &mut Tensor<S, E, D>,
+            &Tensor<S, E, D>,
+            &mut Tensor<S, E, D>,
+            &mut Tensor<S, E, D>,
+        ),
+    ) {
+        let Adam { eta, beta, epsilon } = self.rule;
+        *m *= lit::<E>(beta.0);
+        m.axpy(lit(1.0 - beta.0), g);
+        *v *= lit::<E>(beta.1);
+        v.axpy(lit(1.0 - beta.1), &g.square());
+
+        let mut denominator = (&*v * lit::<E>(1.0 / self.correction.1)).sqrt();
+        denominator += lit::<E>(epsilon);
+        let mut update = &*m * lit::<E>(eta / self.correction.0);
+        update /= &denominator;
+
+        if self.decay != 0.0 {
+            *p *= lit::<E>(1.0 - self.decay);
+        }
+        p.axpy(-E::one(), &update);
+    }
+}
