@@ -1,0 +1,363 @@
+//! Methods of traced tensors, mirroring the core tensor methods: elementwise
+//! functions, reductions, products and shape changes.
+//!
+//! Products take their right operand as anything [`IntoTraced`]: a traced
+//! value, or a tensor (`t` moved, `&t` cloned) that counts as a constant.
+
+// The signatures name every tensor with its shape and every pullback with its
+// type parameters: that is the information a reader of a rule needs, and
+// aliases per signature would only hide it.
+#![allow(clippy::type_complexity)]
+
+use super::node::{Combine, Node};
+use super::rules::matmul::{
+    self as products, DotLhs, DotRhs, MatMulRule, MatMulTLhs, MatMulTRhs, OuterLhs, OuterRhs,
+    TMatMulLhs, TMatMulRhs, VecMatLhs, VecMatRhs,
+};
+use super::rules::reduce::{
+    self, MaxAlongPullback, MaxPullback, MeanAlongPullback, MeanPullback, Reduced,
+    SumAlongPullback, SumPullback,
+};
+use super::rules::shape::{
+    self, ConcatLhs, ConcatRhs, IntoBatchPullback, ReshapePullback, TransposePullback,
+    VectorIntoBatchPullback,
+};
+use super::rules::unary::{
+    self, AbsPullback, CosPullback, ExpPullback, LnPullback, MapPullback, SinPullback,
+    SqrtPullback, SquarePullback, TanhPullback, UnaryPullback,
+};
+use super::traced::{IntoTraced, Traced};
+use num_dual::Dual;
+use typeflux_core::ops::{AddsUpTo, ReshapeTo};
+use typeflux_core::{
+    Const, ConstShape, Cpu, Device, Dim, Element, ReduceAxis, Scalar, Shape, Tensor, UnaryOp,
+};
+
+/// A unary rule's result: the value `V`, and `B` extended by the pullback `P`.
+type Next<V, B, P> = Traced<V, <B as Node>::Then<P>>;
+
+/// A binary rule's result: the value `W`, and the node joining `B` and
+/// `R`'s node under the halves `PL` and `PR`.
+type Joined<W, B, R, PL, PR> = Traced<W, <B as Combine<<R as IntoTraced>::Back>>::Join<PL, PR>>;
+
+macro_rules! elementwise_methods {
+    ($($(#[$doc:meta])* $f:ident $Pullback:ident;)*) => {$(
+        $(#[$doc])*
+        #[inline]
+        pub fn $f(self) -> Next<Tensor<S, E, D>, B, $Pullback<S, E, D>> {
+            self.apply(unary::$f)
+        }
+    )*};
+}
+
+impl<S: Shape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
+    elementwise_methods! {
+        /// `|x|`, elementwise (gradient 0 at 0).
+        abs AbsPullback;
+        /// `x²`, elementwise: the single-use form of `x * x`.
+        square SquarePullback;
+        /// `√x`, elementwise.
+        sqrt SqrtPullback;
+        /// `eˣ`, elementwise.
+        exp ExpPullback;
+        /// `ln x`, elementwise.
+        ln LnPullback;
+        /// `tanh x`, elementwise.
+        tanh TanhPullback;
+        /// `sin x`, elementwise.
+        sin SinPullback;
+        /// `cos x`, elementwise.
+        cos CosPullback;
+    }
+
+    /// `op(x)`, elementwise, for an operation chosen at run time: one traced
+    /// type for every `op`, so that the branches of an `if` agree.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::{UnaryOp, prelude::*};
+    ///
+    /// let x: Vector<2> = Tensor::from_array([0.0, 1.0]);
+    /// for smooth in [true, false] {
+    ///     let g = gradient(
+    ///         |x| {
+    ///             let y = if smooth { x.unary(UnaryOp::Tanh) } else { x.unary(UnaryOp::Abs) };
+    ///             y.sum()
+    ///         },
+    ///         &x,
+    ///     );
+    ///     let expected = if smooth { [1.0, 1.0 - 1f32.tanh().powi(2)] } else { [0.0, 1.0] };
+    ///     assert_eq!(g.to_vec(), expected);
+    /// }
+    /// ```
+    #[inline]
+    pub fn unary(self, op: UnaryOp) -> Next<Tensor<S, E, D>, B, UnaryPullback<S, E, D>> {
+        self.apply(|x| unary::unary(x, op))
+    }
+
+    /// The sum of all elements, as a scalar tensor.
+    #[inline]
+    pub fn sum(self) -> Next<Scalar<E, D>, B, SumPullback<S, D>> {
+        self.apply(reduce::sum)
+    }
+
+    /// The mean of all elements, as a scalar tensor.
+    #[inline]
+    pub fn mean(self) -> Next<Scalar<E, D>, B, MeanPullback<S, D>> {
+        self.apply(reduce::mean)
+    }
+
+    /// The largest element, as a scalar tensor; its gradient goes to the
+    /// first of equals.
+    ///
+    /// # Panics
+    /// On an empty tensor.
+    #[inline]
+    #[track_caller]
+    pub fn max(self) -> Next<Scalar<E, D>, B, MaxPullback<S, E, D>> {
+        self.apply(reduce::max)
+    }
+
+    /// The sums along `AXIS`, which leaves the shape: `x.sum_along::<1>()` of
+    /// a features × batch matrix sums over the batch.
+    #[inline]
+    pub fn sum_along<const AXIS: usize>(
+        self,
+    ) -> Next<Reduced<S, E, D, AXIS>, B, SumAlongPullback<AXIS, S, D>>
+    where
+        Tensor<S, E, D>: ReduceAxis<AXIS>,
+    {
+        self.apply(reduce::sum_along::<AXIS, S, E, D>)
+    }
+
+    /// The means along `AXIS`.
+    #[inline]
+    pub fn mean_along<const AXIS: usize>(
+        self,
+    ) -> Next<Reduced<S, E, D, AXIS>, B, MeanAlongPullback<AXIS, S, D>>
+    where
+        Tensor<S, E, D>: ReduceAxis<AXIS>,
+    {
+        self.apply(reduce::mean_along::<AXIS, S, E, D>)
+    }
+
+    /// The maxima along `AXIS`.
+    #[inline]
+    #[track_caller]
+    pub fn max_along<const AXIS: usize>(
+        self,
+    ) -> Next<Reduced<S, E, D, AXIS>, B, MaxAlongPullback<AXIS, S, E, D>>
+    where
+        Tensor<S, E, D>: ReduceAxis<AXIS>,
+    {
+        self.apply(reduce::max_along::<AXIS, S, E, D>)
+    }
+}
+
+impl<A, B> Traced<A, B> {
+    /// The matrix product `self · rhs`, for a matrix or a vector `rhs`.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let w: Matrix<1, 2> = Tensor::from_array([[3.0, 4.0]]);
+    /// let x: Vector<2> = Tensor::from_array([1.0, 2.0]);
+    /// let dw = gradient(|w| w.matmul(&x).sum(), &w); // ∂(w·x)/∂w = xᵀ
+    /// assert_eq!(dw, Tensor::from_array([[1.0, 2.0]]));
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn matmul<R: IntoTraced>(
+        self,
+        rhs: R,
+    ) -> Joined<A::Output, B, R, <A as MatMulRule<R::Value>>::Lhs, <A as MatMulRule<R::Value>>::Rhs>
+    where
+        A: MatMulRule<R::Value>,
+        B: Combine<R::Back>,
+    {
+        self.apply2(rhs.into_traced(), A::matmul_rule)
+    }
+}
+
+impl<M: Dim, K: Dim, E: Element, D: Device, B> Traced<Tensor<(M, K), E, D>, B> {
+    /// `selfᵀ · rhs`, without forming the transpose.
+    #[inline]
+    #[track_caller]
+    pub fn t_matmul<N: Dim, R: IntoTraced<Value = Tensor<(M, N), E, D>>>(
+        self,
+        rhs: R,
+    ) -> Joined<Tensor<(K, N), E, D>, B, R, TMatMulLhs<M, N, E, D>, TMatMulRhs<M, K, E, D>>
+    where
+        B: Combine<R::Back>,
+    {
+        self.apply2(rhs.into_traced(), products::t_matmul)
+    }
+
+    /// `self · rhsᵀ`, without forming the transpose.
+    #[inline]
+    #[track_caller]
+    pub fn matmul_t<N: Dim, R: IntoTraced<Value = Tensor<(N, K), E, D>>>(
+        self,
+        rhs: R,
+    ) -> Joined<Tensor<(M, N), E, D>, B, R, MatMulTLhs<N, K, E, D>, MatMulTRhs<M, K, E, D>>
+    where
+        B: Combine<R::Back>,
+    {
+        self.apply2(rhs.into_traced(), products::matmul_t)
+    }
+
+    /// The transpose.
+    #[inline]
+    pub fn transpose(self) -> Next<Tensor<(K, M), E, D>, B, TransposePullback>
+    where
+        B: Node,
+    {
+        self.apply(shape::transpose)
+    }
+
+    /// Short for [`transpose`](Self::transpose).
+    #[inline]
+    pub fn t(self) -> Next<Tensor<(K, M), E, D>, B, TransposePullback>
+    where
+        B: Node,
+    {
+        self.transpose()
+    }
+
+    /// The same matrix with its column count as a runtime dim (a batch).
+    #[inline]
+    pub fn into_batch(self) -> Next<Tensor<(M, usize), E, D>, B, IntoBatchPullback<K>>
+    where
+        B: Node,
+    {
+        self.apply(shape::into_batch)
+    }
+}
+
+impl<M: Dim, E: Element, D: Device, B> Traced<Tensor<(M,), E, D>, B> {
+    /// The outer product `self · rhsᵀ`.
+    #[inline]
+    pub fn outer<N: Dim, R: IntoTraced<Value = Tensor<(N,), E, D>>>(
+        self,
+        rhs: R,
+    ) -> Joined<Tensor<(M, N), E, D>, B, R, OuterLhs<N, E, D>, OuterRhs<M, E, D>>
+    where
+        B: Combine<R::Back>,
+    {
+        self.apply2(rhs.into_traced(), products::outer)
+    }
+
+    /// `selfᵀ · rhs` for a matrix `rhs`, as a vector.
+    #[inline]
+    #[track_caller]
+    pub fn vecmat<N: Dim, R: IntoTraced<Value = Tensor<(M, N), E, D>>>(
+        self,
+        rhs: R,
+    ) -> Joined<Tensor<(N,), E, D>, B, R, VecMatLhs<M, N, E, D>, VecMatRhs<M, E, D>>
+    where
+        B: Combine<R::Back>,
+    {
+        self.apply2(rhs.into_traced(), products::vecmat)
+    }
+
+    /// The dot product, as a scalar tensor.
+    #[inline]
+    #[track_caller]
+    pub fn dot<R: IntoTraced<Value = Tensor<(M,), E, D>>>(
+        self,
+        rhs: R,
+    ) -> Joined<Tensor<(), E, D>, B, R, DotLhs<M, E, D>, DotRhs<M, E, D>>
+    where
+        B: Combine<R::Back>,
+    {
+        self.apply2(rhs.into_traced(), products::dot)
+    }
+
+    /// The vector as a batch of one column.
+    #[inline]
+    pub fn into_batch(self) -> Next<Tensor<(M, usize), E, D>, B, VectorIntoBatchPullback>
+    where
+        B: Node,
+    {
+        self.apply(shape::vector_into_batch)
+    }
+}
+
+impl<S: ConstShape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
+    /// The same elements under another static shape with the same count.
+    #[inline]
+    pub fn reshape<S2: ConstShape>(self) -> Next<Tensor<S2, E, D>, B, ReshapePullback<S>>
+    where
+        S: ReshapeTo<S2>,
+    {
+        self.apply(shape::reshape)
+    }
+
+    /// All elements as one vector of `N`, column by column.
+    #[inline]
+    pub fn flatten<const N: usize>(self) -> Next<Tensor<(Const<N>,), E, D>, B, ReshapePullback<S>>
+    where
+        S: ReshapeTo<(Const<N>,)>,
+        (Const<N>,): ConstShape,
+    {
+        self.apply(shape::flatten)
+    }
+}
+
+impl<const A: usize, C: Dim, E: Element, D: Device, B> Traced<Tensor<(Const<A>, C), E, D>, B> {
+    /// Stacks `self` (`A` features) over `other` (`P` features) into
+    /// `N = A + P` features, checked by the type checker.
+    #[inline]
+    #[track_caller]
+    pub fn concat<const P: usize, const N: usize, R>(
+        self,
+        other: R,
+    ) -> Joined<Tensor<(Const<N>, C), E, D>, B, R, ConcatLhs<A>, ConcatRhs<A, P>>
+    where
+        R: IntoTraced<Value = Tensor<(Const<P>, C), E, D>>,
+        B: Combine<R::Back>,
+        Const<A>: AddsUpTo<Const<P>, Const<N>>,
+    {
+        self.apply2(other.into_traced(), shape::concat)
+    }
+}
+
+impl<const A: usize, E: Element, D: Device, B> Traced<Tensor<(Const<A>,), E, D>, B> {
+    /// Joins two vectors into one of `N = A + P` elements, checked by the type
+    /// checker.
+    #[inline]
+    pub fn concat<const P: usize, const N: usize, R>(
+        self,
+        other: R,
+    ) -> Joined<Tensor<(Const<N>,), E, D>, B, R, ConcatLhs<A>, ConcatRhs<A, P>>
+    where
+        R: IntoTraced<Value = Tensor<(Const<P>,), E, D>>,
+        B: Combine<R::Back>,
+        Const<A>: AddsUpTo<Const<P>, Const<N>>,
+    {
+        self.apply2(other.into_traced(), shape::concat_vectors)
+    }
+}
+
+impl<S: Shape, E: Element, B: Node> Traced<Tensor<S, E, Cpu>, B> {
+    /// `f` applied to every element (CPU), `f` written for dual numbers so
+    /// that its derivative comes with its value.
+    ///
+    /// ```
+    /// use typeflux_ad::DualNum;
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let x: Vector<2, f64> = Tensor::from_array([1.0, 2.0]);
+    /// let g = gradient(|x| x.map(|v| v.powi(3)).sum(), &x);
+    /// assert_eq!(g.to_vec(), vec![3.0, 12.0]);
+    /// ```
+    #[inline]
+    pub fn map(
+        self,
+        f: impl Fn(Dual<E>) -> Dual<E>,
+    ) -> Next<Tensor<S, E, Cpu>, B, MapPullback<S, E>> {
+        self.apply(|x| unary::map(x, f))
+    }
+}

@@ -1,0 +1,88 @@
+//! Derivative rules: every differentiable tensor operation of
+//! `typeflux-core`, its forward pass next to its pullback.
+//!
+//! A rule is a function that takes the operands by value, computes the
+//! operation with the core tensor method, and returns the value together
+//! with a named [`Pullback`](super::Pullback) struct. The struct keeps what
+//! the backward pass needs and nothing else: `exp` keeps its output, `ln` its
+//! input, `+` nothing, `C = A·B` both operands (each half of its pullback
+//! keeps the other operand). Operands move into the pullback, so keeping one
+//! costs no copy; an output that is both returned and kept is cloned once.
+//!
+//! The rules are generic over shape, element and [`Device`]: they are written
+//! with the core tensor operations and the device kernels, so a pullback runs
+//! where its tensors live. The exceptions are said where they occur: [`unary::map`]
+//! is CPU-only, like the core `map` it differentiates, and the pullbacks of
+//! `abs`, `max` and `concat` pass through host memory, because the device has no
+//! comparison and no slicing kernel.
+//!
+//! | family | rules |
+//! |---|---|
+//! | [`arith`] | `+ - * /` of tensors (with broadcasting) and with scalars |
+//! | [`unary`] | `neg abs square sqrt exp ln tanh sin cos`, [`unary::unary`] by [`UnaryOp`](typeflux_core::UnaryOp), [`unary::map`] |
+//! | [`matmul`] | `matmul matvec t_matmul matmul_t outer vecmat dot` |
+//! | [`reduce`] | `sum mean max`, and the same along an axis |
+//! | [`shape`] | `transpose reshape flatten concat into_batch`, and [`shape::Broadcast`] |
+//!
+//! Rules can be called directly, and are what [`Traced`](super::Traced)
+//! values call:
+//!
+//! ```
+//! use typeflux_ad::reverse::{Both, Pullback, rules::matmul};
+//! use typeflux_core::prelude::*;
+//!
+//! let a: Matrix<2, 3> = Tensor::from_array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+//! let b: Matrix<3, 1> = Tensor::from_array([[1.0], [0.0], [-1.0]]);
+//! let (c, back) = matmul::matmul(a.clone(), b.clone());
+//! assert_eq!(c, a.matmul(&b));
+//!
+//! let dc = Matrix::<2, 1>::ones();
+//! let (da, db) = back.pullback(dc.clone());
+//! assert_eq!(da, dc.matmul_t(&b)); // Ā = C̄·Bᵀ
+//! assert_eq!(db, a.t_matmul(&dc)); // B̄ = Aᵀ·C̄
+//!
+//! // Toward A only (B a constant): keep the left half, drop the right one.
+//! let (_, Both(toward_a, _)) = matmul::matmul(a, b.clone());
+//! assert_eq!(toward_a.pullback(dc.clone()), dc.matmul_t(&b));
+//! ```
+//!
+//! [`Device`]: typeflux_core::Device
+
+pub mod arith;
+pub mod matmul;
+pub mod reduce;
+pub mod shape;
+pub mod unary;
+
+use typeflux_core::{Device, Element, Shape, Tensor};
+
+/// Copies `x` to the host, computes the elements of a tensor of `shape`
+/// there, and uploads them to `x`'s device: for the pullbacks that need a
+/// comparison or a slice, which the device kernels do not provide.
+fn on_host<S: Shape, S2: Shape, E: Element, D: Device>(
+    x: &Tensor<S, E, D>,
+    shape: S2,
+    f: impl FnOnce(Vec<E>) -> Vec<E>,
+) -> Tensor<S2, E, D> {
+    let host = f(x.to_vec());
+    debug_assert_eq!(host.len(), shape.num_elements());
+    Tensor::from_parts(shape, x.device().upload(&host), x.device().clone())
+}
+
+/// The element count `n` as an element, for means.
+fn count<E: Element>(n: usize) -> E {
+    E::from_usize(n).expect("an element count converts to every element type")
+}
+
+/// Index of the largest element, the first of equals: the same choice as the
+/// device's `max` kernel.
+fn argmax<E: Element>(mut xs: impl Iterator<Item = (usize, E)>) -> Option<usize> {
+    let (mut best, mut max) = xs.next()?;
+    for (i, x) in xs {
+        if x > max {
+            best = i;
+            max = x;
+        }
+    }
+    Some(best)
+}

@@ -1,0 +1,178 @@
+//! Traced values: a value together with its backward pass.
+
+use super::node::{Combine, Constant, Node};
+use super::pullback::Both;
+use typeflux_core::{Device, Element, Shape, Tensor};
+
+/// A value `V` (a tensor; scalars are `Tensor<()>`) together with the
+/// backward pass `B` that leads from its cotangent to the inputs it was
+/// computed from.
+///
+/// A function differentiated by [`gradient`](super::gradient) receives its
+/// inputs as traced values and computes with them as with tensors: the
+/// operators (`+ - * /` with traced values, tensors, broadcast vectors and
+/// scalars) and the methods mirror the core tensor ones. Each operation
+/// calls its [rule](super::rules) and extends `B` by the rule's pullback, so
+/// `B`'s type spells out the computation (see [`Node`]).
+///
+/// Operations take traced values by value, and their values move into the
+/// pullbacks that need them. To use a value twice, [`clone`](Clone::clone)
+/// it: the clone copies the value and the backward pass, and the backward
+/// pass of the original computation then runs once per use (the gradients
+/// add up, so the result is right, but the work is done twice). Prefer
+/// single-use forms: `d.square()` rather than `d.clone() * d`.
+///
+/// ```
+/// use typeflux_ad::reverse::gradient;
+/// use typeflux_core::prelude::*;
+///
+/// let x: Vector<2> = Tensor::from_array([1.0, 2.0]);
+/// // x ⊙ x, written with a clone, and x², written once: the same gradient.
+/// let g_twice = gradient(|x| (x.clone() * x).sum(), &x);
+/// let g_once = gradient(|x| x.square().sum(), &x);
+/// assert_eq!(g_twice, g_once);
+/// assert_eq!(g_once.to_vec(), vec![2.0, 4.0]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Traced<V, B> {
+    value: V,
+    back: B,
+}
+
+impl<V, B> Traced<V, B> {
+    /// A traced value from its parts; [`apply`](Self::apply) builds one from
+    /// a rule.
+    #[inline(always)]
+    pub fn new(value: V, back: B) -> Self {
+        Traced { value, back }
+    }
+
+    /// The value.
+    #[inline(always)]
+    pub fn value(&self) -> &V {
+        &self.value
+    }
+
+    /// The value, dropping the backward pass.
+    #[inline(always)]
+    pub fn into_value(self) -> V {
+        self.value
+    }
+
+    /// The value and the backward pass.
+    #[inline(always)]
+    pub fn into_parts(self) -> (V, B) {
+        (self.value, self.back)
+    }
+
+    /// The same value as a constant: gradients stop here.
+    #[inline(always)]
+    pub fn detach(self) -> Traced<V, Constant> {
+        Traced::constant(self.value)
+    }
+
+    /// Applies a unary rule (a function returning a value and its pullback),
+    /// such as one from [`rules`](super::rules) or one written for a layer.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::{gradient, rules::unary};
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let x: Vector<2> = Tensor::from_array([0.0, 1.0]);
+    /// let g = gradient(|x| x.apply(unary::exp).sum(), &x);
+    /// assert_eq!(g, x.exp());
+    ///
+    /// // A rule written in place: softsign(x) = x / (1 + |x|), derivative 1 / (1 + |x|)².
+    /// let softsign = |x: Vector<2>| {
+    ///     let d = x.abs() + 1.0;
+    ///     (&x / &d, move |dy: Vector<2>| dy / d.square())
+    /// };
+    /// let g = gradient(|x| x.apply(softsign).sum(), &x);
+    /// assert_eq!(g.to_vec(), vec![1.0, 0.25]);
+    /// ```
+    #[inline(always)]
+    pub fn apply<W, P>(self, rule: impl FnOnce(V) -> (W, P)) -> Traced<W, B::Then<P>>
+    where
+        B: Node,
+    {
+        let (value, pullback) = rule(self.value);
+        Traced::new(value, self.back.then(pullback))
+    }
+
+    /// Applies a binary rule to `self` and `rhs`: a function returning a
+    /// value and the [`Both`] pullback of its operands. A constant operand's
+    /// half of the pullback is dropped at once.
+    #[inline(always)]
+    pub fn apply2<V2, B2, W, PL, PR>(
+        self,
+        rhs: Traced<V2, B2>,
+        rule: impl FnOnce(V, V2) -> (W, Both<PL, PR>),
+    ) -> Traced<W, B::Join<PL, PR>>
+    where
+        B: Combine<B2>,
+    {
+        let (value, pullback) = rule(self.value, rhs.value);
+        Traced::new(value, self.back.join(rhs.back, pullback))
+    }
+}
+
+impl<V> Traced<V, Constant> {
+    /// A constant: a value that no input influences.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::{Traced, gradient};
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let w = Matrix::<1, 2>::ones();
+    /// let x: Vector<2> = Tensor::from_array([3.0, 4.0]);
+    /// // A constant on the left of a product.
+    /// let g = gradient(|x| Traced::constant(w.clone()).matmul(x).sum(), &x);
+    /// assert_eq!(g, Vector::ones());
+    /// ```
+    #[inline(always)]
+    pub fn constant(value: V) -> Self {
+        Traced::new(value, Constant)
+    }
+}
+
+/// An operand of a traced operation: a traced value, or a tensor (moved in,
+/// or cloned from a reference), which is a constant.
+pub trait IntoTraced {
+    /// The value.
+    type Value;
+    /// Its node.
+    type Back;
+
+    /// The operand as a traced value.
+    fn into_traced(self) -> Traced<Self::Value, Self::Back>;
+}
+
+impl<V, B> IntoTraced for Traced<V, B> {
+    type Value = V;
+    type Back = B;
+
+    #[inline(always)]
+    fn into_traced(self) -> Self {
+        self
+    }
+}
+
+impl<S: Shape, E: Element, D: Device> IntoTraced for Tensor<S, E, D> {
+    type Value = Tensor<S, E, D>;
+    type Back = Constant;
+
+    #[inline(always)]
+    fn into_traced(self) -> Traced<Self, Constant> {
+        Traced::constant(self)
+    }
+}
+
+impl<S: Shape, E: Element, D: Device> IntoTraced for &Tensor<S, E, D> {
+    type Value = Tensor<S, E, D>;
+    type Back = Constant;
+
+    #[inline(always)]
+    fn into_traced(self) -> Traced<Tensor<S, E, D>, Constant> {
+        Traced::constant(self.clone())
+    }
+}
