@@ -1,0 +1,391 @@
+//! Layers and training steps, each against a baseline measured in the same run.
+//!
+//! - The seed's `Chain(Dense(10 => 5, σ), Dense(5 => 2), softmax)` on one
+//!   `Vector<10>`, with the sum of squared errors against a target: forward
+//!   alone, and forward and backward to every parameter, against the same
+//!   computation written by hand on fixed-size arrays.
+//! - A training step (forward, `logitcrossentropy`, gradient, gradient
+//!   descent; no gradient for the input batch) of `784 => 128 relu => 10` at
+//!   batch 64 on one core, and of `1024 => 1024 relu => 1024 relu => 10` at
+//!   batch 256 on two, against the same step's matrix products alone, called
+//!   straight on the `gemm` crate.
+//!
+//! ```text
+//! cargo bench --bench nn -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gemm::Parallelism;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::hint::black_box;
+use typeflux::functor::{Mut, Path, Ref, Visitor, walk};
+use typeflux::nn::prelude::*;
+use typeflux::prelude::*;
+
+/// The seed's model written by hand: `W1` is 5 × 10 (row `i` holds the
+/// weights into hidden unit `i`), `W2` is 2 × 5.
+#[derive(Clone, Debug, Default)]
+struct Hand {
+    w1: [[f32; 10]; 5],
+    b1: [f32; 5],
+    w2: [[f32; 5]; 2],
+    b2: [f32; 2],
+}
+
+impl Hand {
+    /// The same parameters as the typeflux model (column-major `O × I`).
+    fn from_model(model: &SeedModel) -> Self {
+        let Chain((d1, d2, _)) = model;
+        let mut hand = Hand::default();
+        for (i, row) in hand.w1.iter_mut().enumerate() {
+            for (j, w) in row.iter_mut().enumerate() {
+                *w = d1.weight[[i, j]];
+            }
+        }
+        for (i, row) in hand.w2.iter_mut().enumerate() {
+            for (j, w) in row.iter_mut().enumerate() {
+                *w = d2.weight[[i, j]];
+            }
+        }
+        hand.b1
+            .copy_from_slice(d1.bias.as_ref().unwrap().as_slice());
+        hand.b2
+            .copy_from_slice(d2.bias.as_ref().unwrap().as_slice());
+        hand
+    }
+
+    /// The hidden activations and the softmax output.
+    #[inline(always)]
+    fn forward(&self, x: &[f32; 10]) -> ([f32; 5], [f32; 2]) {
+        let mut h = [0.0f32; 5];
+        for ((h, row), b) in h.iter_mut().zip(&self.w1).zip(&self.b1) {
+            let z = row.iter().zip(x).fold(*b, |acc, (w, x)| acc + w * x);
+            *h = 1.0 / (1.0 + (-z).exp());
+        }
+        let mut z = [0.0f32; 2];
+        for ((z, row), b) in z.iter_mut().zip(&self.w2).zip(&self.b2) {
+            *z = row.iter().zip(&h).fold(*b, |acc, (w, h)| acc + w * h);
+        }
+        let max = z[0].max(z[1]);
+        let e = z.map(|z| (z - max).exp());
+        let sum = e[0] + e[1];
+        (h, e.map(|e| e / sum))
+    }
+
+    /// `Σ (p - t)²`.
+    #[inline(always)]
+    fn loss(&self, x: &[f32; 10], t: &[f32; 2]) -> f32 {
+        let (_, p) = self.forward(x);
+        p.iter().zip(t).map(|(p, t)| (p - t) * (p - t)).sum()
+    }
+
+    /// The loss and its gradient with respect to every parameter.
+    #[inline(always)]
+    fn loss_and_gradient(&self, x: &[f32; 10], t: &[f32; 2]) -> (f32, Hand) {
+        let (h, p) = self.forward(x);
+        let mut loss = 0.0;
+        let mut dp = [0.0f32; 2];
+        for ((dp, p), t) in dp.iter_mut().zip(&p).zip(t) {
+            loss += (p - t) * (p - t);
+            *dp = 2.0 * (p - t);
+        }
+        // softmax: dz = p ⊙ (dp - ⟨p, dp⟩)
+        let inner = p[0] * dp[0] + p[1] * dp[1];
+        let dz2 = [p[0] * (dp[0] - inner), p[1] * (dp[1] - inner)];
+        let mut grad = Hand {
+            b2: dz2,
+            ..Hand::default()
+        };
+        let mut dh = [0.0f32; 5];
+        for (i, row) in grad.w2.iter_mut().enumerate() {
+            for (j, w) in row.iter_mut().enumerate() {
+                *w = dz2[i] * h[j];
+                dh[j] += self.w2[i][j] * dz2[i];
+            }
+        }
+        // σ' = h (1 - h)
+        for i in 0..5 {
+            let dz1 = dh[i] * h[i] * (1.0 - h[i]);
+            grad.b1[i] = dz1;
+            for (w, x) in grad.w1[i].iter_mut().zip(x) {
+                *w = dz1 * x;
+            }
+        }
+        (loss, grad)
+    }
+}
+
+type SeedModel = Chain<(Dense<10, 5, Sigmoid>, Dense<5, 2>, Softmax)>;
+
+/// The sum of squared errors.
+const SSE: typeflux::nn::loss::Mse = mse.agg(Aggregate::Sum);
+
+/// Forward and backward through typeflux: the loss and the model's gradient.
+#[inline(always)]
+fn typeflux_gradient(model: &SeedModel, x: &Vector<10>, t: &Vector<2>) -> (f32, SeedModel) {
+    let (y, back) = model.pullback(x);
+    let (loss, dy) = SSE.value_and_gradient(&y, t);
+    (loss, back(dy).0)
+}
+
+/// Checks that the two gradients agree before anything is timed.
+fn check_same_gradient(model: &SeedModel, hand: &Hand, x: &Vector<10>, t: &Vector<2>) {
+    let xs: [f32; 10] = x.as_slice().try_into().unwrap();
+    let ts: [f32; 2] = t.as_slice().try_into().unwrap();
+    let (loss, grad) = typeflux_gradient(model, x, t);
+    let (hand_loss, hand_grad) = hand.loss_and_gradient(&xs, &ts);
+    let close = |a: f32, b: f32| (a - b).abs() <= 1e-6 + 1e-4 * b.abs();
+    assert!(close(loss, hand_loss), "loss {loss} against {hand_loss}");
+    assert!(close(SSE.value(&model.forward(x), t), hand.loss(&xs, &ts)));
+    let from_typeflux = Hand::from_model(&grad);
+    let pairs = [
+        (from_typeflux.w1.as_flattened(), hand_grad.w1.as_flattened()),
+        (&from_typeflux.b1[..], &hand_grad.b1[..]),
+        (from_typeflux.w2.as_flattened(), hand_grad.w2.as_flattened()),
+        (&from_typeflux.b2[..], &hand_grad.b2[..]),
+    ];
+    for (a, b) in pairs {
+        for (a, b) in a.iter().zip(b) {
+            assert!(close(*a, *b), "gradients differ: {a} against {b}");
+        }
+    }
+    assert!(hand_grad.w1.as_flattened().iter().any(|g| g.abs() > 1e-6));
+}
+
+fn seed_chain(c: &mut Criterion) {
+    typeflux::nn::init::seed(1);
+    let mut rng = StdRng::seed_from_u64(1);
+    let model: SeedModel = Chain((
+        Dense::new(sigmoid).bias(Vector::randn(&mut rng)),
+        Dense::new(identity).bias(Vector::randn(&mut rng)),
+        softmax,
+    ));
+    let hand = Hand::from_model(&model);
+    let x = Vector::<10>::rand(&mut rng);
+    let t = Vector::<2>::from_array([1.0, 0.0]);
+    check_same_gradient(&model, &hand, &x, &t);
+    let xs: [f32; 10] = x.as_slice().try_into().unwrap();
+    let ts: [f32; 2] = t.as_slice().try_into().unwrap();
+
+    let mut group = c.benchmark_group("seed chain forward");
+    group.bench_function("typeflux", |b| {
+        b.iter(|| SSE.value(&black_box(&model).forward(black_box(&x)), black_box(&t)))
+    });
+    group.bench_function("hand-written arrays", |b| {
+        b.iter(|| black_box(&hand).loss(black_box(&xs), black_box(&ts)))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("seed chain forward+backward");
+    group.bench_function("typeflux", |b| {
+        b.iter(|| typeflux_gradient(black_box(&model), black_box(&x), black_box(&t)))
+    });
+    group.bench_function("hand-written arrays", |b| {
+        b.iter(|| black_box(&hand).loss_and_gradient(black_box(&xs), black_box(&ts)))
+    });
+    group.finish();
+}
+
+/// Gradient descent: `p -= η · g` at every parameter.
+struct Descent(f32);
+
+impl Visitor for Descent {
+    type Access = (Mut, Ref);
+
+    fn tensor<S: Shape, E: Element, D: Device>(
+        &mut self,
+        _: &Path,
+        (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
+    ) {
+        p.axpy(E::from_f32(-self.0).unwrap(), g);
+    }
+}
+
+/// One training step of `model` on the batch `x` with one-hot targets `y`.
+#[inline(always)]
+fn train_step<const N: usize, M>(model: &mut M, x: &Batch<N>, y: &Batch<10>) -> f32
+where
+    M: for<'a> Differentiable<&'a Batch<N>, Output = Batch<10>, InputGradient = ()>
+        + typeflux::functor::Functor,
+{
+    let (scores, back) = model.pullback(x);
+    let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, y);
+    let (grad, ()) = back(dscores);
+    walk((model, &grad), &mut Descent(0.01));
+    loss
+}
+
+/// A column-major `m × n` product `c = a · b` straight through `gemm`, with
+/// `a` and `b` read transposed where asked, on the cores of the current pool.
+fn raw_gemm(
+    c: &mut [f32],
+    (m, k, n): (usize, usize, usize),
+    a: &[f32],
+    a_t: bool,
+    b: &[f32],
+    b_t: bool,
+) {
+    assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n);
+    // Column and row strides of the operands as stored.
+    let (a_cs, a_rs) = if a_t { (1, k) } else { (m, 1) };
+    let (b_cs, b_rs) = if b_t { (1, n) } else { (k, 1) };
+    // SAFETY: the strides address an m × k `a`, a k × n `b` and an m × n `c`
+    // inside slices at least that long (asserted above); `c` does not alias.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            m as isize,
+            1,
+            false,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::Rayon(0),
+        );
+    }
+}
+
+/// The matrix products of a training step of dense layers of the given
+/// widths at batch `n`, no input gradient: forward `W·x` per layer, backward
+/// `dz·xᵀ` per layer and `Wᵀ·dz` for all but the first.
+struct Products {
+    widths: Vec<usize>,
+    n: usize,
+    weights: Vec<Vec<f32>>,
+    activations: Vec<Vec<f32>>,
+    deltas: Vec<Vec<f32>>,
+    grads: Vec<Vec<f32>>,
+}
+
+impl Products {
+    fn new(widths: &[usize], n: usize) -> Self {
+        let layers = widths.len() - 1;
+        let fill = |len: usize| {
+            (0..len)
+                .map(|i| (i % 7) as f32 * 0.01)
+                .collect::<Vec<f32>>()
+        };
+        Products {
+            widths: widths.to_vec(),
+            n,
+            weights: (0..layers)
+                .map(|l| fill(widths[l + 1] * widths[l]))
+                .collect(),
+            activations: widths.iter().map(|w| fill(w * n)).collect(),
+            deltas: widths.iter().map(|w| fill(w * n)).collect(),
+            grads: (0..layers)
+                .map(|l| fill(widths[l + 1] * widths[l]))
+                .collect(),
+        }
+    }
+
+    fn run(&mut self) {
+        let (w, n) = (&self.widths, self.n);
+        for l in 0..w.len() - 1 {
+            let (lower, upper) = self.activations.split_at_mut(l + 1);
+            raw_gemm(
+                &mut upper[0],
+                (w[l + 1], w[l], n),
+                &self.weights[l],
+                false,
+                &lower[l],
+                false,
+            );
+        }
+        for l in (0..w.len() - 1).rev() {
+            let dims = (w[l + 1], n, w[l]);
+            raw_gemm(
+                &mut self.grads[l],
+                dims,
+                &self.deltas[l + 1],
+                false,
+                &self.activations[l],
+                true,
+            );
+            if l > 0 {
+                let (lower, upper) = self.deltas.split_at_mut(l + 1);
+                raw_gemm(
+                    &mut lower[l],
+                    (w[l], w[l + 1], n),
+                    &self.weights[l],
+                    true,
+                    &upper[0],
+                    false,
+                );
+            }
+        }
+        black_box(&self.grads);
+    }
+}
+
+const IN: usize = 784;
+
+fn mlp_784(c: &mut Criterion) {
+    const BATCH: usize = 64;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(2);
+    typeflux::nn::init::seed(2);
+    let mut model = Chain((Dense::<IN, 128>::new(relu), Dense::<128, 10>::new(identity)));
+    let x = Batch::<IN>::rand_with((Const, BATCH), &mut rng);
+    let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
+        f32::from(u8::from(row == column % 10))
+    });
+    let mut products = Products::new(&[IN, 128, 10], BATCH);
+
+    let mut group = c.benchmark_group("train step 784-128-10 batch 64, 1 thread");
+    group.bench_function("typeflux", |b| {
+        pool.install(|| b.iter(|| train_step(&mut model, black_box(&x), black_box(&y))))
+    });
+    group.bench_function("gemm products alone", |b| {
+        pool.install(|| b.iter(|| products.run()))
+    });
+    group.finish();
+}
+
+fn mlp_1024(c: &mut Criterion) {
+    const BATCH: usize = 256;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(3);
+    typeflux::nn::init::seed(3);
+    let mut model = Chain((
+        Dense::<1024, 1024>::new(relu),
+        Dense::<1024, 1024>::new(relu),
+        Dense::<1024, 10>::new(identity),
+    ));
+    let x = Batch::<1024>::rand_with((Const, BATCH), &mut rng);
+    let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
+        f32::from(u8::from(row == column % 10))
+    });
+    let mut products = Products::new(&[1024, 1024, 1024, 10], BATCH);
+
+    let mut group = c.benchmark_group("train step 1024-1024-1024-10 batch 256, 2 threads");
+    group.sample_size(20);
+    group.bench_function("typeflux", |b| {
+        pool.install(|| b.iter(|| train_step(&mut model, black_box(&x), black_box(&y))))
+    });
+    group.bench_function("gemm products alone", |b| {
+        pool.install(|| b.iter(|| products.run()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, seed_chain, mlp_784, mlp_1024);
+criterion_main!(benches);
