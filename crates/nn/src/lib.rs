@@ -152,6 +152,35 @@
 //! [`binarycrossentropy`](loss::binarycrossentropy) and
 //! [`logitbinarycrossentropy`](loss::logitbinarycrossentropy).
 //!
+//! # Training and saving
+//! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
+//! [`Nesterov`], [`Adam`], [`AdamW`]): `rule.setup(&model)` builds their
+//! state by one walk over the model, and `opt.update(&mut model, &grad)`
+//! takes a step. [`train()`] is Flux's `train!` over one epoch, and
+//! [`train_epochs`] runs several with a report after each. [`io`] saves a
+//! model's weights as a safetensors file named by the model's structure
+//! (`0.weight`, `0.bias`, ...) and loads them back, all or nothing.
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_nn::prelude::*;
+//! use typeflux_nn::{Adam, Rule, io, train};
+//!
+//! let x = Batch::<2>::from_fn((Const, 8), |[i, j]| (i + j) as f32 / 8.0);
+//! let y = Batch::<1>::from_fn((Const, 8), |[_, j]| j as f32 / 8.0);
+//! let mut model = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
+//! let mut opt = Adam::new(0.01).setup(&model);
+//! let first = train(&mut model, &mut opt, [(&x, &y)], mse);
+//! for _ in 0..100 {
+//!     train(&mut model, &mut opt, [(&x, &y)], mse);
+//! }
+//! assert!(mse.value(&model.forward(&x), &y) < first);
+//!
+//! let bytes = io::to_bytes(&model).unwrap();
+//! let mut copy = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
+//! io::from_bytes(&mut copy, &bytes).unwrap();
+//! assert_eq!(copy.forward(&x), model.forward(&x));
+//! ```
+//!
 //! # Elements
 //! Layers are generic over the element: `f32` by default, `f64`, and dual
 //! numbers, which run forward-mode derivatives through a whole model.
@@ -175,6 +204,7 @@ pub mod activation;
 pub mod chain;
 pub mod dense;
 pub mod init;
+pub mod io;
 pub mod layer;
 pub mod loss;
 pub mod optim;

@@ -31,7 +31,7 @@
 //! ```
 //!
 //! Every step is written with the tensor operations of
-//! [`Device`](typeflux_core::Device) (`axpy`, scalar and elementwise
+//! [`typeflux_core::Device`] (`axpy`, scalar and elementwise
 //! arithmetic), so the same rules update tensors on any device, in any
 //! element type. Hyperparameters are `f64` and are converted to the element
 //! type at each step.
