@@ -19,7 +19,8 @@ use gemm::Parallelism;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::hint::black_box;
-use typeflux::functor::{Mut, Path, Ref, Visitor, walk};
+use typeflux::functor::Functor;
+use typeflux::nn::optim::{Descent, Optimiser, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
 
@@ -187,32 +188,22 @@ fn seed_chain(c: &mut Criterion) {
     group.finish();
 }
 
-/// Gradient descent: `p -= η · g` at every parameter.
-struct Descent(f32);
-
-impl Visitor for Descent {
-    type Access = (Mut, Ref);
-
-    fn tensor<S: Shape, E: Element, D: Device>(
-        &mut self,
-        _: &Path,
-        (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
-    ) {
-        p.axpy(E::from_f32(-self.0).unwrap(), g);
-    }
-}
-
-/// One training step of `model` on the batch `x` with one-hot targets `y`.
+/// One training step of `model` on the batch `x` with one-hot targets `y`,
+/// plain gradient descent.
 #[inline(always)]
-fn train_step<const N: usize, M>(model: &mut M, x: &Batch<N>, y: &Batch<10>) -> f32
+fn train_step<const N: usize, M>(
+    model: &mut M,
+    opt: &mut Optimiser<Descent, M>,
+    x: &Batch<N>,
+    y: &Batch<10>,
+) -> f32
 where
-    M: for<'a> Differentiable<&'a Batch<N>, Output = Batch<10>, InputGradient = ()>
-        + typeflux::functor::Functor,
+    M: for<'a> Differentiable<&'a Batch<N>, Output = Batch<10>, InputGradient = ()> + Functor,
 {
     let (scores, back) = model.pullback(x);
     let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, y);
     let (grad, ()) = back(dscores);
-    walk((model, &grad), &mut Descent(0.01));
+    opt.update(model, &grad);
     loss
 }
 
@@ -345,11 +336,12 @@ fn mlp_784(c: &mut Criterion) {
     let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
         f32::from(u8::from(row == column % 10))
     });
+    let mut opt = Descent::new(0.01).setup(&model);
     let mut products = Products::new(&[IN, 128, 10], BATCH);
 
     let mut group = c.benchmark_group("train step 784-128-10 batch 64, 1 thread");
     group.bench_function("typeflux", |b| {
-        pool.install(|| b.iter(|| train_step(&mut model, black_box(&x), black_box(&y))))
+        pool.install(|| b.iter(|| train_step(&mut model, &mut opt, black_box(&x), black_box(&y))))
     });
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))
@@ -374,12 +366,13 @@ fn mlp_1024(c: &mut Criterion) {
     let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
         f32::from(u8::from(row == column % 10))
     });
+    let mut opt = Descent::new(0.01).setup(&model);
     let mut products = Products::new(&[1024, 1024, 1024, 10], BATCH);
 
     let mut group = c.benchmark_group("train step 1024-1024-1024-10 batch 256, 2 threads");
     group.sample_size(20);
     group.bench_function("typeflux", |b| {
-        pool.install(|| b.iter(|| train_step(&mut model, black_box(&x), black_box(&y))))
+        pool.install(|| b.iter(|| train_step(&mut model, &mut opt, black_box(&x), black_box(&y))))
     });
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))

@@ -20,9 +20,10 @@ use std::error::Error;
 use std::io::{IsTerminal, Read};
 use std::path::Path as FilePath;
 use std::time::Instant;
-use typeflux::device::BinaryOp;
-use typeflux::functor::{Functor, Mut, Path, Ref, Visitor, visit, visit_mut, walk};
+use typeflux::functor::{Functor, Path, Ref, Visitor, visit};
+use typeflux::nn::optim::{Adam, Rule};
 use typeflux::nn::prelude::*;
+use typeflux::nn::train::train;
 use typeflux::prelude::*;
 
 const PIXELS: usize = 64;
@@ -92,88 +93,6 @@ fn accuracy(scores: &Batch<CLASSES>, digits: &Digits, indices: &[usize]) -> f64 
     correct as f64 / indices.len() as f64
 }
 
-/// Adam (Kingma & Ba), Flux's defaults: η = 0.001, β = (0.9, 0.999), ϵ = 1e-8.
-/// Its state is two models of the same type as the model, the running means
-/// of the gradient and of its square, walked in lock-step with the model and
-/// its gradient.
-struct Adam<M> {
-    eta: f32,
-    beta: (f32, f32),
-    epsilon: f32,
-    step: i32,
-    mean: M,
-    square: M,
-}
-
-impl<M: Functor + Clone> Adam<M> {
-    fn new(eta: f32, model: &M) -> Self {
-        let mut zero = model.clone();
-        visit_mut(&mut zero, &mut Zero);
-        Adam {
-            eta,
-            beta: (0.9, 0.999),
-            epsilon: 1e-8,
-            step: 0,
-            mean: zero.clone(),
-            square: zero,
-        }
-    }
-
-    fn update(&mut self, model: &mut M, grad: &M) {
-        self.step += 1;
-        let (b1, b2) = self.beta;
-        let mut step = AdamStep {
-            beta: self.beta,
-            epsilon: self.epsilon,
-            // The bias corrections of both means, folded into the step size.
-            eta: self.eta * (1.0 - b2.powi(self.step)).sqrt() / (1.0 - b1.powi(self.step)),
-        };
-        walk((model, &mut self.mean, &mut self.square, grad), &mut step);
-    }
-}
-
-/// Sets every tensor to zeros.
-struct Zero;
-
-impl Visitor for Zero {
-    type Access = Mut;
-
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, _: &Path, t: &mut Tensor<S, E, D>) {
-        *t = t.zeros_like();
-    }
-}
-
-/// One Adam step at one parameter `p` with gradient `g`.
-struct AdamStep {
-    beta: (f32, f32),
-    epsilon: f32,
-    eta: f32,
-}
-
-impl Visitor for AdamStep {
-    type Access = (Mut, Mut, Mut, Ref);
-
-    fn tensor<S: Shape, E: Element, D: Device>(
-        &mut self,
-        _: &Path,
-        (p, m, v, g): (
-            &mut Tensor<S, E, D>,
-            &mut Tensor<S, E, D>,
-            &mut Tensor<S, E, D>,
-            &Tensor<S, E, D>,
-        ),
-    ) {
-        let e = |x: f32| E::from_f32(x).expect("f32 constants convert to every element type");
-        let (b1, b2) = self.beta;
-        *m = m.scalar_op(BinaryOp::Mul, e(b1));
-        m.axpy(e(1.0 - b1), g);
-        *v = v.scalar_op(BinaryOp::Mul, e(b2));
-        v.axpy(e(1.0 - b2), &g.square());
-        let denominator = v.sqrt().scalar_op(BinaryOp::Add, e(self.epsilon));
-        p.axpy(e(-self.eta), &m.binary(BinaryOp::Div, &denominator));
-    }
-}
-
 /// Every parameter's name, shape (row-major, as safetensors stores it) and
 /// little-endian `f32` bytes.
 struct Weights(Vec<(String, Vec<usize>, Vec<u8>)>);
@@ -234,7 +153,7 @@ fn save_safetensors<M: Functor>(model: &M, path: &FilePath) -> std::io::Result<(
     std::fs::write(path, file)
 }
 
-/// Per epoch: the mean training loss and the test accuracy.
+/// Per epoch: the mean training loss over the batches, and the test accuracy.
 struct Curves {
     loss: Vec<f64>,
     accuracy: Vec<f64>,
@@ -291,11 +210,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut order: Vec<usize> = (0..digits.labels.len()).collect();
     order.shuffle(&mut rng);
-    let (train, test) = order.split_at(TRAIN);
+    let (training, test) = order.split_at(TRAIN);
     println!(
         "digits: {} images, {} for training, {} for testing",
         digits.labels.len(),
-        train.len(),
+        training.len(),
         test.len()
     );
     let (x_test, _) = batch(&digits, test);
@@ -305,9 +224,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         Dense::<PIXELS, 128>::new(relu),
         Dense::<128, CLASSES>::new(identity),
     ));
-    let mut adam = Adam::new(0.003, &model);
+    let mut opt = Adam::new(0.003).setup(&model);
 
-    let steps = train.len().div_ceil(BATCH);
+    let steps = training.len().div_ceil(BATCH);
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new((EPOCHS * steps) as u64)
     } else {
@@ -329,22 +248,18 @@ fn main() -> Result<(), Box<dyn Error>> {
         loss: Vec::new(),
         accuracy: Vec::new(),
     };
-    let mut shuffled = train.to_vec();
+    let mut shuffled = training.to_vec();
     for epoch in 1..=EPOCHS {
         bar.set_prefix(epoch.to_string());
         shuffled.shuffle(&mut rng);
-        let mut total = 0.0;
-        for indices in shuffled.chunks(BATCH) {
-            let (x, y) = batch(&digits, indices);
-            let (scores, back) = model.pullback(&x);
-            let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
-            let (grad, ()) = back(dscores);
-            adam.update(&mut model, &grad);
-            total += f64::from(loss) * indices.len() as f64;
-            bar.set_message(format!("{loss:.4}"));
-            bar.inc(1);
-        }
-        curves.loss.push(total / train.len() as f64);
+        let batches: Vec<_> = shuffled
+            .chunks(BATCH)
+            .map(|indices| batch(&digits, indices))
+            .collect();
+        let data = batches.iter().map(|(x, y)| (x, y)).inspect(|_| bar.inc(1));
+        let loss = train(&mut model, &mut opt, data, logitcrossentropy);
+        bar.set_message(format!("{loss:.4}"));
+        curves.loss.push(f64::from(loss));
         curves
             .accuracy
             .push(accuracy(&model.forward(&x_test), &digits, test));
@@ -357,10 +272,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     bar.finish();
+    if !bar.is_hidden() {
+        eprintln!();
+    }
     let trained = start.elapsed();
 
-    let (x_train, _) = batch(&digits, train);
-    let train_accuracy = accuracy(&model.forward(&x_train), &digits, train);
+    let (x_train, _) = batch(&digits, training);
+    let train_accuracy = accuracy(&model.forward(&x_train), &digits, training);
     let test_accuracy = accuracy(&model.forward(&x_test), &digits, test);
     println!(
         "after {EPOCHS} epochs ({:.2} s): training accuracy {:.2}%, test accuracy {:.2}%",
