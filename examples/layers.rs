@@ -109,7 +109,7 @@ fn main() {
     println!("model(rand(5)) = {}", model(&Vector::rand(&mut rng)));
 
     println!("\n== struct Affine");
-    let a = Affine::<10, 5>::new(&mut rng, true, |rng| Matrix::randn(rng));
+    let a = Affine::<10, 5>::new(&mut rng, true, randn);
     println!("a(rand(10)) = {}", a.forward(&Vector::rand(&mut rng)));
 
     println!("\n== Dense(10 => 5, σ): Affine with an activation");
@@ -167,7 +167,7 @@ fn main() {
     assert_eq!(y, 26);
 
     println!("\n== Layer helpers: Affine(3 => 1, bias=false, init=ones)");
-    let a = Affine::<3, 1>::new(&mut rng, false, |_| Matrix::ones());
+    let a = Affine::<3, 1>::new(&mut rng, false, ones);
     println!("{a:?}");
     println!("parameters: {:?}", parameters(&a));
     println!(
@@ -181,9 +181,9 @@ fn main() {
     println!("\n== @functor Foo");
     println!("children(Foo(1, 2)) = {:?}", children(&Foo { x: 1, y: 2 }));
     let (_, re) = functor(Foo { x: 1, y: 2 });
-    let foo = re((10, 20));
-    println!("re((10, 20)) = {foo:?}");
-    assert_eq!(foo, Foo { x: 10, y: 20 });
+    let rebuilt = re((10, 20));
+    println!("re((10, 20)) = {rebuilt:?}");
+    assert_eq!(rebuilt, Foo { x: 10, y: 20 });
 
     println!("\n== @functor TwoThirds (a, c)");
     let (ch2, re3) = functor(TwoThirds {
