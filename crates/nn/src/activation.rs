@@ -26,18 +26,16 @@ use typeflux_core::{Cpu, Device, Element, Shape, Tensor};
             or `Activation` (for a function of whole columns)"
 )]
 pub trait Activation<E: Element, D: Device = Cpu>: Copy + Default + Send + Sync + 'static {
-    /// The activation applied to `x`, in `x`'s buffer.
-    fn activate<S: Shape>(self, x: Tensor<S, E, D>) -> Tensor<S, E, D>;
+    /// Applies the activation to `x`, in place.
+    fn activate<S: Shape>(self, x: &mut Tensor<S, E, D>);
 
-    /// The activation applied to `x`, and the closure that maps the gradient
-    /// with respect to the result to the gradient with respect to `x`.
+    /// Applies the activation to `x` in place, and returns the closure that
+    /// turns the gradient with respect to the result into the gradient with
+    /// respect to `x`, in place.
     fn activate_pullback<S: Shape>(
         self,
-        x: Tensor<S, E, D>,
-    ) -> (
-        Tensor<S, E, D>,
-        impl FnOnce(Tensor<S, E, D>) -> Tensor<S, E, D>,
-    );
+        x: &mut Tensor<S, E, D>,
+    ) -> impl FnOnce(&mut Tensor<S, E, D>) + use<Self, E, D, S>;
 }
 
 /// An activation that acts on each element on its own: one function of a
@@ -67,9 +65,8 @@ pub trait Elementwise: Copy + Default + Send + Sync + 'static {
 
 impl<A: Elementwise, E: Element> Activation<E, Cpu> for A {
     #[inline]
-    fn activate<S: Shape>(self, mut x: Tensor<S, E, Cpu>) -> Tensor<S, E, Cpu> {
+    fn activate<S: Shape>(self, x: &mut Tensor<S, E, Cpu>) {
         x.map_inplace(|v| self.apply(v));
-        x
     }
 
     /// Computes the slopes in the same pass as the values, so the backward
@@ -77,19 +74,13 @@ impl<A: Elementwise, E: Element> Activation<E, Cpu> for A {
     #[inline]
     fn activate_pullback<S: Shape>(
         self,
-        mut x: Tensor<S, E, Cpu>,
-    ) -> (
-        Tensor<S, E, Cpu>,
-        impl FnOnce(Tensor<S, E, Cpu>) -> Tensor<S, E, Cpu>,
-    ) {
+        x: &mut Tensor<S, E, Cpu>,
+    ) -> impl FnOnce(&mut Tensor<S, E, Cpu>) + use<A, E, S> {
         let mut slope = x.clone();
         for (v, d) in x.iter_mut().zip(slope.iter_mut()) {
             (*v, *d) = self.value_and_derivative(*v);
         }
-        (x, move |mut dy: Tensor<S, E, Cpu>| {
-            dy *= &slope;
-            dy
-        })
+        move |dy: &mut Tensor<S, E, Cpu>| *dy *= &slope
     }
 }
 
@@ -146,8 +137,9 @@ macro_rules! activations {
             type Output = Tensor<S, E, D>;
 
             #[inline]
-            fn forward(&self, x: Tensor<S, E, D>) -> Tensor<S, E, D> {
-                self.activate(x)
+            fn forward(&self, mut x: Tensor<S, E, D>) -> Tensor<S, E, D> {
+                self.activate(&mut x);
+                x
             }
         }
 
@@ -159,7 +151,9 @@ macro_rules! activations {
 
             #[inline]
             fn forward(&self, x: &'a Tensor<S, E, D>) -> Tensor<S, E, D> {
-                self.activate(x.clone())
+                let mut y = x.clone();
+                self.activate(&mut y);
+                y
             }
         }
 
@@ -177,8 +171,12 @@ macro_rules! activations {
                 Tensor<S, E, D>,
                 impl FnOnce(Tensor<S, E, D>) -> (Self, Tensor<S, E, D>),
             ) {
-                let (y, back) = self.activate_pullback(x);
-                (y, move |dy| ($Type, back(dy)))
+                let mut y = x;
+                let back = self.activate_pullback(&mut y);
+                (y, move |mut dy| {
+                    back(&mut dy);
+                    ($Type, dy)
+                })
             }
         }
 
@@ -195,7 +193,7 @@ macro_rules! activations {
                 &self,
                 x: &'a Tensor<S, E, D>,
             ) -> (Tensor<S, E, D>, impl FnOnce(Tensor<S, E, D>) -> (Self, ())) {
-                (self.activate(x.clone()), |_| ($Type, ()))
+                (self.forward(x), |_| ($Type, ()))
             }
         }
     )*};
@@ -233,19 +231,14 @@ activations! {
 
 impl<E: Element, D: Device> Activation<E, D> for Identity {
     #[inline(always)]
-    fn activate<S: Shape>(self, x: Tensor<S, E, D>) -> Tensor<S, E, D> {
-        x
-    }
+    fn activate<S: Shape>(self, _: &mut Tensor<S, E, D>) {}
 
     #[inline(always)]
     fn activate_pullback<S: Shape>(
         self,
-        x: Tensor<S, E, D>,
-    ) -> (
-        Tensor<S, E, D>,
-        impl FnOnce(Tensor<S, E, D>) -> Tensor<S, E, D>,
-    ) {
-        (x, |dy| dy)
+        _: &mut Tensor<S, E, D>,
+    ) -> impl FnOnce(&mut Tensor<S, E, D>) + use<E, D, S> {
+        |_: &mut Tensor<S, E, D>| {}
     }
 }
 
@@ -435,40 +428,34 @@ pub(crate) fn logsoftmax_columns<S: Shape, E: Element>(x: &mut Tensor<S, E, Cpu>
 
 impl<E: Element> Activation<E, Cpu> for Softmax {
     #[inline]
-    fn activate<S: Shape>(self, mut x: Tensor<S, E, Cpu>) -> Tensor<S, E, Cpu> {
-        softmax_columns(&mut x);
-        x
+    fn activate<S: Shape>(self, x: &mut Tensor<S, E, Cpu>) {
+        softmax_columns(x);
     }
 
     /// Backwards, per column: `dx = y ⊙ (dy - Σ dy ⊙ y)`.
     #[inline]
     fn activate_pullback<S: Shape>(
         self,
-        x: Tensor<S, E, Cpu>,
-    ) -> (
-        Tensor<S, E, Cpu>,
-        impl FnOnce(Tensor<S, E, Cpu>) -> Tensor<S, E, Cpu>,
-    ) {
-        let y = self.activate(x);
-        let saved = y.clone();
-        (y, move |mut dy: Tensor<S, E, Cpu>| {
-            let rows = saved.shape().dims()[0].max(1);
-            for (d, y) in columns_mut(&mut dy).zip(saved.as_slice().chunks_exact(rows)) {
+        x: &mut Tensor<S, E, Cpu>,
+    ) -> impl FnOnce(&mut Tensor<S, E, Cpu>) + use<E, S> {
+        softmax_columns(x);
+        let y = x.clone();
+        move |dy: &mut Tensor<S, E, Cpu>| {
+            let rows = y.shape().dims()[0].max(1);
+            for (d, y) in columns_mut(dy).zip(y.as_slice().chunks_exact(rows)) {
                 let dot = d.iter().zip(y).fold(E::zero(), |s, (&d, &y)| s + d * y);
                 for (d, &y) in d.iter_mut().zip(y) {
                     *d = y * (*d - dot);
                 }
             }
-            dy
-        })
+        }
     }
 }
 
 impl<E: Element> Activation<E, Cpu> for LogSoftmax {
     #[inline]
-    fn activate<S: Shape>(self, mut x: Tensor<S, E, Cpu>) -> Tensor<S, E, Cpu> {
-        logsoftmax_columns(&mut x);
-        x
+    fn activate<S: Shape>(self, x: &mut Tensor<S, E, Cpu>) {
+        logsoftmax_columns(x);
     }
 
     /// Backwards, per column: `dx = dy - softmax(x) · Σ dy`, with
@@ -476,22 +463,18 @@ impl<E: Element> Activation<E, Cpu> for LogSoftmax {
     #[inline]
     fn activate_pullback<S: Shape>(
         self,
-        x: Tensor<S, E, Cpu>,
-    ) -> (
-        Tensor<S, E, Cpu>,
-        impl FnOnce(Tensor<S, E, Cpu>) -> Tensor<S, E, Cpu>,
-    ) {
-        let y = self.activate(x);
-        let saved = y.clone();
-        (y, move |mut dy: Tensor<S, E, Cpu>| {
-            let rows = saved.shape().dims()[0].max(1);
-            for (d, y) in columns_mut(&mut dy).zip(saved.as_slice().chunks_exact(rows)) {
+        x: &mut Tensor<S, E, Cpu>,
+    ) -> impl FnOnce(&mut Tensor<S, E, Cpu>) + use<E, S> {
+        logsoftmax_columns(x);
+        let y = x.clone();
+        move |dy: &mut Tensor<S, E, Cpu>| {
+            let rows = y.shape().dims()[0].max(1);
+            for (d, y) in columns_mut(dy).zip(y.as_slice().chunks_exact(rows)) {
                 let total = d.iter().fold(E::zero(), |s, &d| s + d);
                 for (d, &y) in d.iter_mut().zip(y) {
                     *d -= y.exp() * total;
                 }
             }
-            dy
-        })
+        }
     }
 }

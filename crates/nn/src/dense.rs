@@ -169,10 +169,7 @@ trait Columns<const I: usize, const O: usize>: Shape {
     ) -> Tensor<Self::Out, E, D>;
 
     /// `z .+ b`, in `z`'s buffer where the device allows.
-    fn add_bias<E: Element, D: Device>(
-        z: Tensor<Self::Out, E, D>,
-        b: &Bias<O, E, D>,
-    ) -> Tensor<Self::Out, E, D>;
+    fn add_bias<E: Element, D: Device>(z: &mut Tensor<Self::Out, E, D>, b: &Bias<O, E, D>);
 
     /// `dz · xᵀ`.
     fn weight_gradient<E: Element, D: Device>(
@@ -202,11 +199,8 @@ impl<const I: usize, const O: usize> Columns<I, O> for (Const<I>,) {
     }
 
     #[inline(always)]
-    fn add_bias<E: Element, D: Device>(
-        z: Tensor<(Const<O>,), E, D>,
-        b: &Bias<O, E, D>,
-    ) -> Tensor<(Const<O>,), E, D> {
-        z + b
+    fn add_bias<E: Element, D: Device>(z: &mut Tensor<(Const<O>,), E, D>, b: &Bias<O, E, D>) {
+        *z += b;
     }
 
     #[inline(always)]
@@ -243,11 +237,8 @@ impl<const I: usize, const O: usize, B: Dim> Columns<I, O> for (Const<I>, B) {
     }
 
     #[inline(always)]
-    fn add_bias<E: Element, D: Device>(
-        z: Tensor<(Const<O>, B), E, D>,
-        b: &Bias<O, E, D>,
-    ) -> Tensor<(Const<O>, B), E, D> {
-        z + b
+    fn add_bias<E: Element, D: Device>(z: &mut Tensor<(Const<O>, B), E, D>, b: &Bias<O, E, D>) {
+        *z = &*z + b;
     }
 
     #[inline(always)]
@@ -279,40 +270,18 @@ where
     /// `W·x .+ b`, before the activation.
     #[inline(always)]
     fn affine<S: Columns<I, O>>(&self, x: &Tensor<S, E, D>) -> Tensor<S::Out, E, D> {
-        let z = S::product(&self.weight, x);
-        match &self.bias {
-            Some(b) => S::add_bias(z, b),
-            None => z,
+        let mut z = S::product(&self.weight, x);
+        if let Some(b) = &self.bias {
+            S::add_bias(&mut z, b);
         }
+        z
     }
 
     #[inline(always)]
     fn apply<S: Columns<I, O>>(&self, x: &Tensor<S, E, D>) -> Tensor<S::Out, E, D> {
-        self.activation.activate(self.affine(x))
-    }
-
-    /// The output, and the closure that maps the output gradient to the
-    /// weight gradient and to `dz`, the gradient before the activation, from
-    /// which the bias and input gradients follow. The input is passed to the
-    /// closure again rather than kept in it, so that an owned input can move
-    /// into the caller's closure without a copy.
-    #[inline(always)]
-    fn pullback_from<S: Columns<I, O>>(
-        &self,
-        x: &Tensor<S, E, D>,
-    ) -> (
-        Tensor<S::Out, E, D>,
-        impl FnOnce(
-            Tensor<S::Out, E, D>,
-            &Tensor<S, E, D>,
-        ) -> (Weight<I, O, E, D>, Tensor<S::Out, E, D>)
-        + use<S, I, O, A, E, D>,
-    ) {
-        let (y, activation_back) = self.activation.activate_pullback(self.affine(x));
-        (y, move |dy, x: &Tensor<S, E, D>| {
-            let dz = activation_back(dy);
-            (S::weight_gradient(&dz, x), dz)
-        })
+        let mut y = self.affine(x);
+        self.activation.activate(&mut y);
+        y
     }
 
     /// The gradient as a layer: `weight`, and the bias gradient from `dz`
@@ -340,9 +309,11 @@ where
         Tensor<S::Out, E, D>,
         impl FnOnce(Tensor<S::Out, E, D>) -> (Self, Tensor<S, E, D>),
     ) {
-        let (y, back) = self.pullback_from(&x);
-        (y, move |dy| {
-            let (weight, dz) = back(dy, &x);
+        let mut y = self.affine(&x);
+        let activation_back = self.activation.activate_pullback(&mut y);
+        (y, move |mut dz| {
+            activation_back(&mut dz);
+            let weight = S::weight_gradient(&dz, &x);
             let dx = S::input_gradient(&self.weight, &dz);
             (self.gradient::<S>(weight, dz), dx)
         })
@@ -358,9 +329,11 @@ where
         Tensor<S::Out, E, D>,
         impl FnOnce(Tensor<S::Out, E, D>) -> (Self, ()),
     ) {
-        let (y, back) = self.pullback_from(x);
-        (y, move |dy| {
-            let (weight, dz) = back(dy, x);
+        let mut y = self.affine(x);
+        let activation_back = self.activation.activate_pullback(&mut y);
+        (y, move |mut dz| {
+            activation_back(&mut dz);
+            let weight = S::weight_gradient(&dz, x);
             (self.gradient::<S>(weight, dz), ())
         })
     }

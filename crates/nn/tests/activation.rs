@@ -221,8 +221,8 @@ const COLUMNS: usize = 3;
 
 /// `Σ c ⊙ activation(x)` for a 4 × 3 batch `x` given by `p`.
 fn column_objective<A: Activation<E>, E: Element>(p: &[E], activation: A, c: &[f64]) -> E {
-    let x = Batch::<4, E>::from_slice((Const, COLUMNS), p).unwrap();
-    let y = activation.activate(x);
+    let mut y = Batch::<4, E>::from_slice((Const, COLUMNS), p).unwrap();
+    activation.activate(&mut y);
     y.iter()
         .zip(c)
         .fold(E::zero(), |s, (&y, &c)| s + y * E::from_f64(c).unwrap())
