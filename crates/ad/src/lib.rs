@@ -148,8 +148,69 @@
 //!
 //! # Reverse mode
 //!
-//! Reverse mode (gradients of tensor code and models through pullbacks) is
-//! documented in module [`reverse`].
+//! Reverse mode gives the gradient of a scalar function of any number of
+//! tensors for about the price of two evaluations: the way to differentiate
+//! a loss with respect to a model's parameters. The function receives its
+//! inputs as [`Traced`] tensors and computes with them as with tensors; the
+//! gradient comes back in the shape of the input: a tensor for a tensor, a
+//! tuple for a tuple. Module [`reverse`] explains how (pullbacks composed at
+//! compile time, no tape) and lists the derivative rules.
+//!
+//! ## Gradients of ordinary code
+//!
+//! Flux's `gradient((x, y) -> sum((x .- y).^2), [2, 1], [2, 0])`, and the same
+//! in Flux's implicit style, where [`params`] collects the parameters and the
+//! gradients are looked up by the parameters themselves:
+//!
+//! ```
+//! use typeflux_ad::{gradient, params};
+//! use typeflux_core::prelude::*;
+//!
+//! let x = Tensor::from_array([2.0, 1.0]);
+//! let y = Tensor::from_array([2.0, 0.0]);
+//! let (gx, gy) = gradient(|(x, y)| (x - y).square().sum(), (&x, &y));
+//! assert_eq!(format!("({gx}, {gy})"), "([0, 2], [-0, -2])");
+//!
+//! let gs = gradient(|(x, y)| (x - y).square().sum(), params((&x, &y)));
+//! assert_eq!(format!("{} {}", gs[&x], gs[&y]), "[0, 2] [-0, -2]");
+//! ```
+//!
+//! ## A layer on a batch
+//!
+//! Tensors that are data (here the batch and its targets) enter by
+//! reference and get no gradient; a vector added to a batch is broadcast
+//! over its columns, and its gradient sums over them:
+//!
+//! ```
+//! use typeflux_ad::value_and_gradient;
+//! use typeflux_core::prelude::*;
+//!
+//! let w: Matrix<2, 3> = Tensor::from_array([[0.5, -1.0, 0.0], [1.0, 0.0, 2.0]]);
+//! let b: Vector<2> = Tensor::from_array([0.1, -0.1]);
+//! let x = Batch::<3>::from_slice((Const, 4), &[1.0; 12]).unwrap();
+//! let y = Batch::<2>::zeros_with((Const, 4));
+//!
+//! let (loss, (dw, db)) =
+//!     value_and_gradient(|(w, b)| (w.matmul(&x) + b - &y).square().mean(), (&w, &b));
+//! // Every column of W·x .+ b is [-0.4, 2.9]; the mean over 8 squares:
+//! assert!((loss - (0.4f32 * 0.4 + 2.9 * 2.9) / 2.0).abs() < 1e-5);
+//! assert_eq!(db.shape(), (Const::<2>,));
+//! assert_eq!(dw.shape(), (Const::<2>, Const::<3>));
+//! ```
+//!
+//! ## Values used twice
+//!
+//! Operations consume traced values, so a value used twice is cloned (its
+//! backward pass then runs once per use); the compiler points at the second
+//! use otherwise. `x.square()` is the single-use form of `x * x`:
+//!
+//! ```compile_fail,E0382
+//! use typeflux_ad::gradient;
+//! use typeflux_core::prelude::*;
+//!
+//! let x = Vector::<2>::ones();
+//! let g = gradient(|x| (x * x).sum(), &x); // `x` was moved by the first use
+//! ```
 #![warn(missing_docs)]
 
 pub mod forward;
@@ -158,6 +219,7 @@ pub mod reverse;
 pub mod tape;
 
 pub use forward::DualNum;
+pub use reverse::{Grads, Traced, gradient, params, pullback, value_and_gradient};
 pub use forward::{
     derivative, lift, partial, second_derivative, second_partial, third_derivative, third_partial,
     value_and_derivative,
