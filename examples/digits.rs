@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --release --example digits`. It writes the loss and
 //! accuracy curves to `out/digits_curves.png` and the trained weights to
-//! `out/digits.safetensors`.
+//! `out/digits.safetensors`, which it loads again into a new model.
 //!
 //! The model is `Chain(Dense(64 => 128, relu), Dense(128 => 10))`, trained
 //! with `logitcrossentropy` and Adam in mini-batches of 32 on a fixed, seeded
@@ -15,12 +15,11 @@ use plotters::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use std::any::Any;
 use std::error::Error;
 use std::io::{IsTerminal, Read};
 use std::path::Path as FilePath;
 use std::time::Instant;
-use typeflux::functor::{Functor, Path, Ref, Visitor, visit};
+use typeflux::nn::io;
 use typeflux::nn::optim::{Adam, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::nn::train::train;
@@ -91,66 +90,6 @@ fn accuracy(scores: &Batch<CLASSES>, digits: &Digits, indices: &[usize]) -> f64 
         })
         .count();
     correct as f64 / indices.len() as f64
-}
-
-/// Every parameter's name, shape (row-major, as safetensors stores it) and
-/// little-endian `f32` bytes.
-struct Weights(Vec<(String, Vec<usize>, Vec<u8>)>);
-
-impl Visitor for Weights {
-    type Access = Ref;
-
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
-        let values = t.to_vec();
-        let values = (&values as &dyn Any)
-            .downcast_ref::<Vec<f32>>()
-            .expect("the demo's model holds f32 weights");
-        let [rows, columns] = t.shape().dims();
-        // Column-major to row-major.
-        let bytes = (0..rows)
-            .flat_map(|r| (0..columns).map(move |c| values[r + c * rows]))
-            .flat_map(f32::to_le_bytes)
-            .collect();
-        let shape = match S::RANK {
-            1 => vec![rows],
-            _ => vec![rows, columns],
-        };
-        self.0.push((path.to_string(), shape, bytes));
-    }
-}
-
-/// Writes the model's parameters as a safetensors file: an 8-byte header
-/// length, a JSON header of names, dtypes, shapes and offsets, then the data.
-fn save_safetensors<M: Functor>(model: &M, path: &FilePath) -> std::io::Result<()> {
-    let mut weights = Weights(Vec::new());
-    visit(model, &mut weights);
-    let mut header = String::from("{");
-    let mut offset = 0;
-    for (i, (name, shape, bytes)) in weights.0.iter().enumerate() {
-        let shape = shape
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let end = offset + bytes.len();
-        let comma = if i == 0 { "" } else { "," };
-        header += &format!(
-            r#"{comma}"{name}":{{"dtype":"F32","shape":[{shape}],"data_offsets":[{offset},{end}]}}"#
-        );
-        offset = end;
-    }
-    header += "}";
-    // The data starts at a multiple of 8 bytes; the header is padded with spaces.
-    while header.len() % 8 != 0 {
-        header.push(' ');
-    }
-    let mut file = Vec::with_capacity(8 + header.len() + offset);
-    file.extend_from_slice(&(header.len() as u64).to_le_bytes());
-    file.extend_from_slice(header.as_bytes());
-    for (_, _, bytes) in &weights.0 {
-        file.extend_from_slice(bytes);
-    }
-    std::fs::write(path, file)
 }
 
 /// Per epoch: the mean training loss over the batches, and the test accuracy.
@@ -290,8 +229,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let out = root.join("out");
     std::fs::create_dir_all(&out)?;
     plot(&curves, &out.join("digits_curves.png"))?;
-    save_safetensors(&model, &out.join("digits.safetensors"))?;
+    let weights = out.join("digits.safetensors");
+    io::save(&model, &weights)?;
     println!("wrote out/digits_curves.png and out/digits.safetensors");
+
+    // The saved weights, loaded into a freshly initialised model of the same
+    // type, classify the test images as the trained model does.
+    let mut loaded = Chain((
+        Dense::<PIXELS, 128>::new(relu),
+        Dense::<128, CLASSES>::new(identity),
+    ));
+    io::load(&mut loaded, &weights)?;
+    assert_eq!(loaded.forward(&x_test), model.forward(&x_test));
 
     assert!(
         test_accuracy >= 0.95,
