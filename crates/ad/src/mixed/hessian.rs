@@ -44,9 +44,7 @@ pub fn hessian<F: TapeFloat, const N: usize>(
             // column i is contiguous in nalgebra's column-major storage.
             let (band, row) = sweep.adjoint_tangent.get(i);
             let column = &mut hess.as_mut_slice()[i * N..][band.range()];
-            for (h, &r) in column.iter_mut().zip(row) {
-                *h = r;
-            }
+            column.copy_from_slice(row);
         }
     }
     (value, grad, hess)

@@ -15,7 +15,7 @@ use num_traits::{FromPrimitive, Inv, Num, One, Signed, Zero};
 /// `φ(self, args..)` recorded with the derivatives num-dual computes for it.
 macro_rules! unary {
     ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        #[inline]
+        #[inline(always)]
         fn $name(&self $(, $arg: $ty)*) -> Self {
             if self.is_constant() {
                 return Var::constant(<F as DualNum>::$name(&self.value $(, $arg)*));
