@@ -1,7 +1,8 @@
 //! Traced computations as a whole: a two-layer network's gradient against
 //! forward mode and central differences, values used twice, constants,
 //! runtime branches, vector–Jacobian products, inputs of every shape
-//! (tensors, scalars, tuples from 1 to 8, nested tuples, a struct), and
+//! (tensors, scalars, tuples from 1 to 8, nested tuples, structs deriving
+//! `Functor`, optional parts), and
 //! reverse mode over dual numbers. Tolerances are in `reverse_support`.
 
 mod reverse_support;
@@ -12,8 +13,10 @@ use reverse_support::*;
 use typeflux_ad::derivative;
 use typeflux_ad::reverse::rules::{arith::SubPullback, reduce::SumPullback, unary::SquarePullback};
 use typeflux_ad::reverse::{
-    Input, Join, Leaf, Root, Step, Then, Traced, gradient, pullback, value_and_gradient,
+    Input, Join, Leaf, Root, Step, Then, Traced, fields, gradient, model, pullback,
+    value_and_gradient,
 };
+use typeflux_core::functor::Functor;
 use typeflux_core::{Const, Cpu, Element, MatMul, Tensor, UnaryOp};
 
 type Batch<const N: usize, E> = Tensor<(Const<N>, usize), E>;
@@ -170,7 +173,7 @@ fn the_backward_pass_is_a_type() {
         Tensor::from_array([2.0, 1.0]),
         Tensor::from_array([2.0, 0.0]),
     );
-    let ((x, y), mut slots) = (&a, &b).trace::<Root>();
+    let ((x, y), mut slots) = <(&V2, &V2) as Input>::trace((&a, &b));
     let loss: Traced<
         Tensor<(), f64>,
         Then<
@@ -184,7 +187,7 @@ fn the_backward_pass_is_a_type() {
     let (value, back) = loss.into_parts();
     assert_eq!(value.as_slice(), &[1.0]);
     typeflux_ad::reverse::Backward::backward(back, Tensor::scalar(1.0), &mut slots);
-    let (gx, gy) = <(&V2, &V2)>::grads(slots);
+    let (gx, gy) = <(&V2, &V2) as Input>::grads(slots);
     assert_eq!(
         (gx.to_vec(), gy.to_vec()),
         (vec![0.0, 2.0], vec![-0.0, -2.0])
@@ -222,6 +225,32 @@ fn runtime_branches() {
         let expected = forward_vjp(&x, &Vector::<3, f64>::ones(), |x| {
             (x * Dual64::from(scale)).unary(op)
         });
+        assert_close("branch", &g, &expected, f64::TOL_FORWARD);
+    }
+}
+
+/// Branches with different operations, given one type by `left` and
+/// `right`: the backward pass follows the branch taken.
+#[test]
+fn branches_of_different_operations() {
+    let x: Vector<3, f64> = Tensor::from_array([-1.0, 0.5, 2.0]);
+    let ones = Vector::<3, f64>::ones();
+    for smooth in [true, false] {
+        let g = gradient(
+            |x| {
+                if smooth {
+                    x.exp().sum().left()
+                } else {
+                    x.sin().square().sum().right()
+                }
+            },
+            &x,
+        );
+        let expected = forward_vjp(
+            &x,
+            &ones,
+            |x| if smooth { x.exp() } else { x.sin().square() },
+        );
         assert_close("branch", &g, &expected, f64::TOL_FORWARD);
     }
 }
@@ -276,28 +305,10 @@ fn inputs_of_every_shape() {
 
 /// A struct of parameters, generic over its field types so that the
 /// function can receive it with traced fields: the gradient is a struct.
+#[derive(Clone, Functor)]
 struct Affine<W = Matrix<2, 3, f64>, B = Vector<2, f64>> {
     w: W,
     b: B,
-}
-
-impl<'a> Input for &'a Affine {
-    type Traced<P> = Affine<
-        <&'a Matrix<2, 3, f64> as Input>::Traced<Step<P, 0>>,
-        <&'a Vector<2, f64> as Input>::Traced<Step<P, 1>>,
-    >;
-    type Slots = <(&'a Matrix<2, 3, f64>, &'a Vector<2, f64>) as Input>::Slots;
-    type Grads = Affine;
-
-    fn trace<P>(self) -> (Self::Traced<P>, Self::Slots) {
-        let ((w, b), slots) = (&self.w, &self.b).trace::<P>();
-        (Affine { w, b }, slots)
-    }
-
-    fn grads(slots: Self::Slots) -> Affine {
-        let (w, b) = <(&'a Matrix<2, 3, f64>, &'a Vector<2, f64>)>::grads(slots);
-        Affine { w, b }
-    }
 }
 
 #[test]
@@ -308,11 +319,83 @@ fn struct_gradient_is_a_struct() {
     };
     let x: Vector<3, f64> = Tensor::from_array([1.0, 2.0, -1.0]);
     let y: Vector<2, f64> = Tensor::from_array([1.0, 0.0]);
-    let g: Affine = gradient(|m| (m.w.matmul(&x) + m.b - &y).square().sum(), &m);
-    // r = W x + b - y = [2.5, -3.5]; W̄ = 2 r xᵀ, b̄ = 2 r
+    let g: Affine = gradient(|m| (m.w.matmul(&x) + m.b - &y).square().sum(), model(&m));
+    // r = W x + b - y; W̄ = 2 r xᵀ, b̄ = 2 r
     let r = &(m.w.matmul(&x) + &m.b) - &y;
     assert_eq!(g.b, &r * 2.0);
     assert_eq!(g.w, (&r * 2.0).outer(&x));
+
+    // The same struct through its children as a tuple.
+    let g2: Affine = gradient(|(w, b)| (w.matmul(&x) + b - &y).square().sum(), fields(&m));
+    assert_eq!((g2.w, g2.b), (g.w, g.b));
+}
+
+/// A layer with an optional bias and a field that is not a parameter, as
+/// typeflux-nn's `Dense`: the gradient keeps the field, and an absent bias
+/// has an absent gradient.
+#[derive(Clone, Debug, Functor)]
+struct Layer {
+    weight: Matrix<2, 2, f64>,
+    bias: Option<Vector<2, f64>>,
+    #[functor(skip)]
+    scale: f64,
+}
+
+fn layer_loss<G>(
+    w: Traced<Matrix<2, 2, f64>, impl typeflux_ad::reverse::Tracks<Matrix<2, 2, f64>, G>>,
+    x: &Vector<2, f64>,
+) -> Traced<Vector<2, f64>, impl typeflux_ad::reverse::Tracks<Vector<2, f64>, G>> {
+    w.matmul(x).tanh()
+}
+
+#[test]
+fn struct_with_optional_bias_and_a_kept_field() {
+    let x: Vector<2, f64> = Tensor::from_array([0.5, -1.0]);
+    let with_bias = Layer {
+        weight: Tensor::from_array([[1.0, 2.0], [3.0, 4.0]]),
+        bias: Some(Tensor::from_array([0.1, 0.2])),
+        scale: 3.0,
+    };
+    let g: Layer = gradient(
+        |(w, b)| {
+            let h = layer_loss(w, &x);
+            match b {
+                Some(b) => (h + b).sum().left(),
+                None => h.sum().right(),
+            }
+        },
+        fields(&with_bias),
+    );
+    let slope = with_bias
+        .weight
+        .matmul(&x)
+        .tanh()
+        .square()
+        .scalar_op_left(typeflux_core::BinaryOp::Sub, 1.0);
+    assert_eq!(g.weight, slope.outer(&x));
+    assert_eq!(g.bias, Some(Vector::ones()));
+    assert_eq!(g.scale, 3.0);
+
+    let without_bias = Layer {
+        bias: None,
+        ..with_bias.clone()
+    };
+    let g: Layer = gradient(
+        |(w, b)| {
+            assert!(b.is_none());
+            layer_loss(w, &x).sum()
+        },
+        fields(&without_bias),
+    );
+    assert_eq!(g.weight, slope.outer(&x));
+    assert_eq!(g.bias, None);
+
+    // Two layers: a tuple of their fields, and a tuple of layers back.
+    let (g1, g2): (Layer, Layer) = gradient(
+        |((w1, _), (w2, _))| (layer_loss(w1, &x) + layer_loss(w2, &x)).sum(),
+        (fields(&with_bias), fields(&without_bias)),
+    );
+    assert_eq!((g1.weight, g2.weight), (slope.outer(&x), slope.outer(&x)));
 }
 
 /// Reverse mode over dual numbers: the dual parts of the gradient are a

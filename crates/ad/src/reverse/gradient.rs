@@ -2,7 +2,6 @@
 
 use super::input::Input;
 use super::node::Backward;
-use super::slots::Root;
 use super::traced::Traced;
 use typeflux_core::{Device, Element, Tensor};
 
@@ -28,10 +27,10 @@ use typeflux_core::{Device, Element, Tensor};
 /// ```
 #[inline]
 pub fn pullback<X: Input, V, B: Backward<V, X::Slots>>(
-    f: impl FnOnce(X::Traced<Root>) -> Traced<V, B>,
+    f: impl FnOnce(X::Traced) -> Traced<V, B>,
     x: X,
 ) -> (V, impl FnOnce(V) -> X::Grads) {
-    let (traced, mut slots) = x.trace::<Root>();
+    let (traced, mut slots) = x.trace();
     let (y, back) = f(traced).into_parts();
     let pullback = move |dy: V| {
         back.backward(dy, &mut slots);
@@ -54,7 +53,7 @@ pub fn pullback<X: Input, V, B: Backward<V, X::Slots>>(
 /// ```
 #[inline]
 pub fn value_and_gradient<X: Input, E: Element, D: Device, B>(
-    f: impl FnOnce(X::Traced<Root>) -> Traced<Tensor<(), E, D>, B>,
+    f: impl FnOnce(X::Traced) -> Traced<Tensor<(), E, D>, B>,
     x: X,
 ) -> (E, X::Grads)
 where
@@ -92,7 +91,7 @@ where
 /// ```
 #[inline]
 pub fn gradient<X: Input, E: Element, D: Device, B>(
-    f: impl FnOnce(X::Traced<Root>) -> Traced<Tensor<(), E, D>, B>,
+    f: impl FnOnce(X::Traced) -> Traced<Tensor<(), E, D>, B>,
     x: X,
 ) -> X::Grads
 where

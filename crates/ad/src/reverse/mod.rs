@@ -64,10 +64,13 @@
 //! assert!(after < before);
 //! ```
 //!
-//! A struct of parameters takes part by implementing [`Input`]; see there
-//! for one that receives the struct with traced fields and returns the
-//! struct's gradient. Flux's implicit style is [`params`]: the gradient
-//! comes back as [`Grads`], indexed by the parameters themselves.
+//! A struct that derives `Functor` comes back as itself: with [`model`],
+//! the function receives the struct with its fields traced (for a struct
+//! generic over its fields' types); with [`fields`], it receives the fields
+//! as a tuple (for any such struct, such as a layer with concrete tensor
+//! types). Any other type can implement [`Input`]. Flux's implicit style is
+//! [`params`]: the gradient comes back as [`Grads`], indexed by the
+//! parameters themselves.
 //!
 //! ```
 //! use typeflux_ad::reverse::{gradient, params};
@@ -108,8 +111,8 @@
 //! }
 //! ```
 //!
-//! Branches that apply different operations, and loops whose trip count is
-//! known only at run time, change the type, and do not compile:
+//! Branches that apply different operations build different types, and do
+//! not compile as they stand:
 //!
 //! ```compile_fail,E0308
 //! use typeflux_ad::reverse::gradient;
@@ -119,8 +122,23 @@
 //! let g = gradient(|x| (if true { x.exp() } else { x.tanh() }).sum(), &x);
 //! ```
 //!
-//! Such code belongs to the scalar tape, [`crate::tape`], which records the
-//! path taken at run time; the recorded graph is confined to that module.
+//! Ending the two branches in [`Traced::left`] and [`Traced::right`] gives
+//! them one type, [`Either`] of the two backward passes, and the backward
+//! pass follows the branch that was taken:
+//!
+//! ```
+//! use typeflux_ad::reverse::gradient;
+//! use typeflux_core::prelude::*;
+//!
+//! let x = Vector::<3>::ones();
+//! let g = gradient(|x| (if true { x.exp().left() } else { x.tanh().right() }).sum(), &x);
+//! assert_eq!(g, x.exp());
+//! ```
+//!
+//! A loop whose trip count is known only at run time changes the type with
+//! every iteration and cannot be traced at all. Such code belongs to the
+//! scalar tape, [`crate::tape`], which records the path taken at run time;
+//! the recorded graph is confined to that module.
 //!
 //! # What is kept and what is allocated
 //!
@@ -145,8 +163,8 @@ mod slots;
 mod traced;
 
 pub use gradient::{gradient, pullback, value_and_gradient};
-pub use input::Input;
-pub use node::{Backward, Combine, Constant, Join, Leaf, Node, Then, Tracked, Tracks};
+pub use input::{Fields, Input, Model, fields, model};
+pub use node::{Backward, Combine, Constant, Either, Join, Leaf, Node, Then, Tracked, Tracks};
 pub use params::{GradList, Grads, ParamKeys, ParamList, Params, params};
 pub use pullback::{Both, Identity, Pullback};
 pub use slots::{Accumulate, Field, Locate, Root, Step, TensorSlot};

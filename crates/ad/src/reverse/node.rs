@@ -155,6 +155,29 @@ where
     }
 }
 
+/// The node of a value computed on one of two paths chosen at run time:
+/// the backward pass of whichever path was taken. It gives the two branches
+/// of an `if` or a `match` one type (see [`Traced::left`](super::Traced::left)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Either<L, R> {
+    /// The first path.
+    Left(L),
+    /// The second path.
+    Right(R),
+}
+
+impl<L, R> Tracked for Either<L, R> {}
+
+impl<Dy, G, L: Backward<Dy, G>, R: Backward<Dy, G>> Backward<Dy, G> for Either<L, R> {
+    #[inline(always)]
+    fn backward(self, dy: Dy, grads: &mut G) {
+        match self {
+            Either::Left(l) => l.backward(dy, grads),
+            Either::Right(r) => r.backward(dy, grads),
+        }
+    }
+}
+
 /// Extends a node by a unary pullback: a tracked node becomes
 /// [`Then`]`<P, Self>`, a [`Constant`] stays constant (the pullback is
 /// dropped at once).

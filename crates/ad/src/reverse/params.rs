@@ -48,7 +48,7 @@ fn key<S: Shape, E: Element, D: Device>(t: &Tensor<S, E, D>) -> usize {
 }
 
 /// Tensor references, and tuples of them, that [`params`] accepts.
-pub trait ParamList: Input {
+pub trait ParamList {
     /// Appends the key of every tensor, in order.
     fn keys(&self, out: &mut Vec<usize>);
 }
@@ -104,18 +104,18 @@ tuple_params! {
 #[derive(Clone, Debug)]
 pub struct ParamKeys(Vec<usize>);
 
-impl<T: ParamList> Input for Params<T>
+impl<P, T: ParamList + Input<Step<P, 0>>> Input<P> for Params<T>
 where
     T::Grads: GradList,
 {
-    type Traced<P> = T::Traced<Step<P, 0>>;
+    type Traced = T::Traced;
     type Slots = (T::Slots, ParamKeys);
     type Grads = Grads;
 
-    fn trace<P>(self) -> (Self::Traced<P>, Self::Slots) {
+    fn trace(self) -> (Self::Traced, Self::Slots) {
         let mut keys = Vec::new();
         self.tensors.keys(&mut keys);
-        let (traced, slots) = self.tensors.trace::<Step<P, 0>>();
+        let (traced, slots) = self.tensors.trace();
         (traced, (slots, ParamKeys(keys)))
     }
 

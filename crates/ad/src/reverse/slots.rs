@@ -62,6 +62,18 @@ tuple_fields! {
     (A, B, C, D, E, F, G, H) => [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H];
 }
 
+/// The slots of a present `Option` input. A leaf inside an absent one is
+/// never traced, so a path never leads there.
+impl<T> Field<0> for Option<T> {
+    type Item = T;
+
+    #[inline(always)]
+    fn field(&mut self) -> &mut T {
+        self.as_mut()
+            .expect("a traced leaf lies inside an input that is present")
+    }
+}
+
 /// A path that leads into the slots `G`.
 pub trait Locate<G> {
     /// What is found at the end of the path.

@@ -1,6 +1,6 @@
 //! Traced values: a value together with its backward pass.
 
-use super::node::{Combine, Constant, Node};
+use super::node::{Combine, Constant, Either, Node};
 use super::pullback::Both;
 use typeflux_core::{Device, Element, Shape, Tensor};
 
@@ -69,6 +69,36 @@ impl<V, B> Traced<V, B> {
     #[inline(always)]
     pub fn detach(self) -> Traced<V, Constant> {
         Traced::constant(self.value)
+    }
+
+    /// The value as computed on the first of two paths chosen at run time;
+    /// the other path ends in [`right`](Self::right), and both then have one
+    /// type.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let x: Vector<2> = Tensor::from_array([0.0, 2.0]);
+    /// for smooth in [true, false] {
+    ///     let g = gradient(
+    ///         |x| if smooth { x.exp().sum().left() } else { x.square().mean().right() },
+    ///         &x,
+    ///     );
+    ///     let expected = if smooth { x.exp() } else { x.clone() };
+    ///     assert_eq!(g, expected);
+    /// }
+    /// ```
+    #[inline(always)]
+    pub fn left<R>(self) -> Traced<V, Either<B, R>> {
+        Traced::new(self.value, Either::Left(self.back))
+    }
+
+    /// The value as computed on the second of two paths chosen at run time
+    /// (see [`left`](Self::left)).
+    #[inline(always)]
+    pub fn right<L>(self) -> Traced<V, Either<L, B>> {
+        Traced::new(self.value, Either::Right(self.back))
     }
 
     /// Applies a unary rule (a function returning a value and its pullback),
