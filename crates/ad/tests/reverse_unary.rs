@@ -1,6 +1,8 @@
 //! Elementwise rules (`neg abs square sqrt exp ln tanh sin cos`, `unary(op)`,
-//! `map`) against forward mode and central differences, on random batches
-//! `3 × batch` in `f64` and `f32`; the tolerances are in `reverse_support`.
+//! `map`, `zip_map`) against forward mode (`map` and `zip_map`: against the
+//! closed forms of their functions' derivatives) and central differences, on
+//! random batches `3 × batch` in `f64` and `f32`; the tolerances are in
+//! `reverse_support`.
 
 mod reverse_support;
 
@@ -168,4 +170,43 @@ fn abs_at_zero() {
     let x: Tensor<(Const<3>,), f64> = Tensor::from_array([-1.0, 0.0, 2.0]);
     let g = gradient(|x| x.abs().sum(), &x);
     assert_eq!(g.to_vec(), vec![-1.0, 0.0, 1.0]);
+}
+
+/// `zip_map` with `f(a, b) = a·eᵇ`: both partial derivatives against the
+/// closed forms `eᵇ` and `a·eᵇ`, and central differences.
+fn check_zip_map<E: Float>(cols: usize, xs: &[f64], ys: &[f64], dys: &[f64]) {
+    let (a, b): (Batch3<E>, Batch3<E>) = (batch(cols, xs), batch(cols, ys));
+    let dy: Batch3<E> = batch(cols, dys);
+    let (y, back) = unary::zip_map(a.clone(), b.clone(), |u, v| u * v.exp());
+    assert_close("value", &y, &(&a * &b.exp()), E::TOL_FORWARD);
+    let (da, db) = back.pullback(dy.clone());
+    assert_references(
+        "zip_map toward a",
+        &da,
+        &(&b.exp() * &dy),
+        &central_vjp(&a, &dy, |a| &a * &b.exp()),
+    );
+    assert_references(
+        "zip_map toward b",
+        &db,
+        &(&(&a * &b.exp()) * &dy),
+        &central_vjp(&b, &dy, |b| &a * &b.exp()),
+    );
+    let traced = gradient(
+        |(a, b)| (a.zip_map(b, |u, v| u * v.exp()) * &dy).sum(),
+        (&a, &b),
+    );
+    assert_eq!(traced, (da, db), "traced");
+}
+
+proptest! {
+    #[test]
+    fn zip_map_f64((cols, xs, ys, dys) in batch_size().prop_flat_map(|c| (Just(c), values(3 * c), values(3 * c), values(3 * c)))) {
+        check_zip_map::<f64>(cols, &xs, &ys, &dys);
+    }
+
+    #[test]
+    fn zip_map_f32((cols, xs, ys, dys) in batch_size().prop_flat_map(|c| (Just(c), values(3 * c), values(3 * c), values(3 * c)))) {
+        check_zip_map::<f32>(cols, &xs, &ys, &dys);
+    }
 }

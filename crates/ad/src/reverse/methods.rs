@@ -340,6 +340,34 @@ impl<const A: usize, E: Element, D: Device, B> Traced<Tensor<(Const<A>,), E, D>,
     }
 }
 
+impl<S: Shape, E: Element, B> Traced<Tensor<S, E, Cpu>, B> {
+    /// `f(a, b)` for every pair of elements of `self` and `rhs` (CPU), `f`
+    /// written for dual numbers.
+    ///
+    /// ```
+    /// use typeflux_ad::DualNum;
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let a: Vector<2, f64> = Tensor::from_array([1.0, 2.0]);
+    /// let b: Vector<2, f64> = Tensor::from_array([3.0, 4.0]);
+    /// let (da, db) = gradient(|(a, b)| a.zip_map(b, |x, y| x * y * y).sum(), (&a, &b));
+    /// assert_eq!((da.to_vec(), db.to_vec()), (vec![9.0, 16.0], vec![6.0, 16.0]));
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn zip_map<R: IntoTraced<Value = Tensor<S, E, Cpu>>>(
+        self,
+        rhs: R,
+        f: impl Fn(Dual<E>, Dual<E>) -> Dual<E>,
+    ) -> Joined<Tensor<S, E, Cpu>, B, R, MapPullback<S, E>, MapPullback<S, E>>
+    where
+        B: Combine<R::Back>,
+    {
+        self.apply2(rhs.into_traced(), |a, b| unary::zip_map(a, b, f))
+    }
+}
+
 impl<S: Shape, E: Element, B: Node> Traced<Tensor<S, E, Cpu>, B> {
     /// `f` applied to every element (CPU), `f` written for dual numbers so
     /// that its derivative comes with its value.

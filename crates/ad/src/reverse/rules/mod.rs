@@ -12,14 +12,15 @@
 //! The rules are generic over shape, element and [`Device`]: they are written
 //! with the core tensor operations and the device kernels, so a pullback runs
 //! where its tensors live. The exceptions are said where they occur: [`unary::map`]
-//! is CPU-only, like the core `map` it differentiates, and the pullbacks of
+//! and [`unary::zip_map`] are CPU-only, like the core functions they
+//! differentiate, and the pullbacks of
 //! `abs`, `max` and `concat` pass through host memory, because the device has no
 //! comparison and no slicing kernel.
 //!
 //! | family | rules |
 //! |---|---|
 //! | [`arith`] | `+ - * /` of tensors (with broadcasting) and with scalars |
-//! | [`unary`] | `neg abs square sqrt exp ln tanh sin cos`, [`unary::unary`] by [`UnaryOp`](typeflux_core::UnaryOp), [`unary::map`] |
+//! | [`unary`] | `neg abs square sqrt exp ln tanh sin cos`, [`unary::unary`] by [`UnaryOp`](typeflux_core::UnaryOp), [`unary::map`], [`unary::zip_map`] |
 //! | [`matmul`] | `matmul matvec t_matmul matmul_t outer vecmat dot` |
 //! | [`reduce`] | `sum mean max`, and the same along an axis |
 //! | [`shape`] | `transpose reshape flatten concat into_batch`, and [`shape::Broadcast`] |

@@ -197,7 +197,7 @@ impl<S: ConstShape, S2: ConstShape + ReshapeTo<S>, E: Element, D: Device> Pullba
     }
 }
 
-/// The pullback of [`concat`] and [`concat_vectors`] toward both operands.
+/// The pullback of [`concat()`] and [`concat_vectors`] toward both operands.
 pub type ConcatPullback<const A: usize, const B: usize> = Both<ConcatLhs<A>, ConcatRhs<A, B>>;
 
 /// `y = [a; b]`: `A` features over `B` features for every column, with

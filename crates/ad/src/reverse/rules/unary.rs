@@ -5,7 +5,7 @@
 //! nothing.
 
 use super::on_host;
-use crate::reverse::pullback::Pullback;
+use crate::reverse::pullback::{Both, Pullback};
 use num_dual::Dual;
 use typeflux_core::{Cpu, Device, Element, Shape, Tensor, UnaryOp};
 
@@ -288,4 +288,42 @@ impl<S: Shape, E: Element> Pullback<Tensor<S, E, Cpu>> for MapPullback<S, E> {
     fn pullback(self, dy: Tensor<S, E, Cpu>) -> Tensor<S, E, Cpu> {
         dy * self.dydx
     }
+}
+
+/// The pullback of [`zip_map`] toward both operands.
+pub type ZipMapPullback<S, E> = Both<MapPullback<S, E>, MapPullback<S, E>>;
+
+/// `y = f(a, b)` elementwise for any function `f` of two dual numbers (CPU,
+/// like the core `zip_map`): two evaluations on [`Dual`] numbers, one seeded
+/// in `a` and one in `b`, give `∂f/∂a` and `∂f/∂b` at every element, which
+/// the two halves of the pullback keep: `ā = ȳ ⊙ ∂f/∂a`, `b̄ = ȳ ⊙ ∂f/∂b`.
+///
+/// ```
+/// use typeflux_ad::DualNum;
+/// use typeflux_ad::reverse::{Pullback, rules::unary};
+/// use typeflux_core::prelude::*;
+///
+/// let a: Vector<2, f64> = Tensor::from_array([1.0, 2.0]);
+/// let b: Vector<2, f64> = Tensor::from_array([3.0, 0.5]);
+/// let (y, back) = unary::zip_map(a, b, |a, b| a * b.exp());
+/// assert_eq!(y[0], 3f64.exp());
+/// let (da, db) = back.pullback(Vector::<2, f64>::ones());
+/// assert_eq!((da[1], db[1]), (0.5f64.exp(), 2.0 * 0.5f64.exp()));
+/// ```
+#[track_caller]
+pub fn zip_map<S: Shape, E: Element>(
+    a: Tensor<S, E, Cpu>,
+    b: Tensor<S, E, Cpu>,
+    f: impl Fn(Dual<E>, Dual<E>) -> Dual<E>,
+) -> (Tensor<S, E, Cpu>, ZipMapPullback<S, E>) {
+    let toward_a = a.zip_map(&b, |x, y| {
+        f(Dual::from_re(x).derivative(), Dual::from_re(y))
+    });
+    let toward_b = a.zip_map(&b, |x, y| {
+        f(Dual::from_re(x), Dual::from_re(y).derivative())
+    });
+    let y = toward_a.map(|d| d.re);
+    let da = toward_a.map(|d| d.eps);
+    let db = toward_b.map(|d| d.eps);
+    (y, Both(MapPullback { dydx: da }, MapPullback { dydx: db }))
 }
