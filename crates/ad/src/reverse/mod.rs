@@ -149,7 +149,8 @@
 //! nothing else; cotangents that are no longer needed lend their buffers to
 //! the next one where the shapes allow. The pullbacks of `abs`, `max`,
 //! `max_along` and `concat` pass through host memory (the device has no
-//! comparison or slicing kernel), and [`Traced::map`] runs on the CPU.
+//! comparison or slicing kernel), and [`Traced::map`] and [`Traced::zip_map`]
+//! run on the CPU.
 
 mod gradient;
 mod input;
