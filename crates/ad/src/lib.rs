@@ -211,6 +211,34 @@
 //! let x = Vector::<2>::ones();
 //! let g = gradient(|x| (x * x).sum(), &x); // `x` was moved by the first use
 //! ```
+//!
+//! ## Scalar code with loops and branches on values; Hessians
+//!
+//! Code whose path depends on the values (a loop until convergence, a
+//! branch) takes gradients through the [`tape`]: its [`Var`] is a [`Real`],
+//! so the same generic function runs with `f64`, dual numbers and `Var`.
+//! Forward over reverse on that tape ([`mixed`]) gives Hessians and
+//! Hessian-vector products:
+//!
+//! ```
+//! use nalgebra::{SVector, vector};
+//! use typeflux_ad::{Real, mixed, tape};
+//!
+//! // Newton's iteration for √(xᵀx): as many steps as the values need.
+//! fn norm<T: Real, const N: usize>(x: SVector<T, N>) -> T {
+//!     let a = x.dot(&x);
+//!     let mut r = a;
+//!     while (r * r - a).abs() > a.re() * 1e-15 {
+//!         r = (r + a / r) * 0.5;
+//!     }
+//!     r
+//! }
+//! let (v, g) = tape::gradient_array(|x| norm(SVector::from(x)), [3.0, 4.0]);
+//! assert!((v - 5.0).abs() < 1e-15 && (g[0] - 0.6).abs() < 1e-15);
+//!
+//! let (_, _, h) = mixed::hessian(norm, vector![3.0, 4.0]); // (I − x xᵀ/|x|²)/|x|
+//! assert!((h[(0, 1)] + 12.0 / 125.0).abs() < 1e-14);
+//! ```
 #![warn(missing_docs)]
 
 pub mod forward;
@@ -220,6 +248,7 @@ pub mod tape;
 
 pub use forward::DualNum;
 pub use reverse::{Grads, Traced, gradient, params, pullback, value_and_gradient};
+pub use tape::Var;
 pub use forward::{
     derivative, lift, partial, second_derivative, second_partial, third_derivative, third_partial,
     value_and_derivative,
