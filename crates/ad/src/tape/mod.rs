@@ -52,11 +52,14 @@
 //! * A tape function may be called inside the function that another one is
 //!   differentiating. The inner recording is independent: its result is a
 //!   plain number, a constant to the outer one.
-//! * A `Var` belongs to the recording that created it. Using it inside a
-//!   nested recording, after its recording has ended or on another thread
-//!   panics with a message: the inner gradient would silently miss the
-//!   outer dependence (the perturbation confusion that forward mode rules out
-//!   by types).
+//! * A `Var` belongs to the recording that created it. Combining it with
+//!   the variables of a nested recording, or returning it from one, panics
+//!   with a message, and so does using it after its recording has ended or
+//!   on another thread: the inner gradient would silently miss the outer
+//!   dependence (the perturbation confusion that forward mode rules out by
+//!   types). The check is made where a node is recorded and where a result
+//!   is read, so a linear operation on such a `Var` (which records nothing)
+//!   passes until its result meets either.
 //! * For derivatives of derivatives, nest forward mode: forward mode inside a
 //!   tape function (`Dual<Var>`) differentiates through the tape, and
 //!   [`crate::mixed`] gives Hessians and Hessian-vector products by forward
