@@ -110,11 +110,21 @@ pub(super) struct Banded<F> {
 }
 
 impl<F: TapeFloat> Banded<F> {
-    /// `len` zero vectors, to be added to with [`Banded::add`].
-    pub(super) fn zeros(len: usize) -> Self {
+    /// Zero vectors on the given bands, to be added to with [`Banded::add`]
+    /// and [`Banded::add_own`].
+    pub(super) fn zeros(bands: &[Band]) -> Self {
+        let mut offset = 0;
+        let slots = bands
+            .iter()
+            .map(|&band| {
+                let slot = Slot { band, offset };
+                offset += band.len();
+                slot
+            })
+            .collect();
         Banded {
-            slots: vec![Slot::EMPTY; len],
-            data: Vec::with_capacity(2 * len),
+            slots,
+            data: vec![F::zero(); offset],
         }
     }
 
@@ -194,37 +204,18 @@ impl<F: TapeFloat> Banded<F> {
         self.slots.push(Slot { band, offset });
     }
 
-    /// Lets vector `u` hold entries on `band` too; when it has to widen, its
-    /// entries move to a fresh region at the end of the buffer.
-    #[inline(always)]
-    fn widen(&mut self, u: usize, band: Band) -> Slot {
-        let slot = self.slots[u];
-        if slot.band.holds(band) {
-            return slot;
-        }
-        let wide = slot.band.hull(band);
-        let offset = self.data.len();
-        for d in wide.lo..wide.hi {
-            let v = self.entry(slot, d);
-            self.data.push(v);
-        }
-        let slot = Slot { band: wide, offset };
-        self.slots[u] = slot;
-        slot
-    }
-
-    /// `v_u += alpha · src`, for `src` on `band` from elsewhere.
+    /// `v_u += alpha · src`, for `src` from elsewhere on a band inside `u`'s.
     #[inline(always)]
     pub(super) fn add(&mut self, u: usize, (band, src): (Band, &[F]), alpha: F) {
-        let slot = self.widen(u, band);
+        let slot = self.slots[u];
         axpy(&mut self.data[slot.range()], slot.band, src, band, alpha);
     }
 
-    /// `v_u += alpha · v_w` for another vector `w` of this set.
+    /// `v_u += alpha · v_w` for another vector `w` of this set, whose band
+    /// lies inside `u`'s.
     #[inline(always)]
     pub(super) fn add_own(&mut self, u: usize, w: usize, alpha: F) {
-        let src = self.slots[w];
-        let dst = self.widen(u, src.band);
+        let (src, dst) = (self.slots[w], self.slots[u]);
         let (read, write) = (src.range(), dst.range());
         // Two vectors never share entries, so one lies wholly before the other.
         let (src_entries, dst_entries) = if read.end <= write.start {

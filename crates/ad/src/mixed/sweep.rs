@@ -8,7 +8,7 @@
 //! restricted to where they are not known to vanish: exact, and `O(N)` for a
 //! banded Hessian.
 
-use super::banded::Banded;
+use super::banded::{Band, Banded};
 use crate::tape::{ABSENT, Graph, Output, TapeFloat};
 
 /// The adjoints and adjoint tangents of every node of a recording.
@@ -30,16 +30,15 @@ pub(super) fn second_order<F: TapeFloat>(
     let tangent = tangents(graph, m, n);
     let zero = F::zero();
 
-    // Reverse, with dual elements: the adjoint of w and its tangent flow to
-    // each parent p as
-    //   ∂y/∂p         += ∂w/∂p · ∂y/∂w
-    //   ∂(∂y/∂p)/∂x   += ∂w/∂p · ∂(∂y/∂w)/∂x + ∂y/∂w · Σ_q ∂²w/∂p∂q · ∂q/∂x.
+    // Reverse, scalars only: the adjoints ∂y/∂w, and the bands the adjoint
+    // tangents ∂(∂y/∂w)/∂x will need. Node w's band is final when w is
+    // reached, since everything that uses w comes after it.
     let mut adjoint = vec![zero; m];
     adjoint[out.node] = out.seed;
-    let mut adjoint_tangent = Banded::zeros(m);
+    let mut bands = vec![Band::EMPTY; m];
     for w in (n..m).rev() {
-        let (a, has_tangent) = (adjoint[w], !adjoint_tangent.band(w).is_empty());
-        if a == zero && !has_tangent {
+        let (a, band) = (adjoint[w], bands[w]);
+        if a == zero && band.is_empty() {
             continue;
         }
         let node = &graph.nodes[w];
@@ -50,6 +49,39 @@ pub(super) fn second_order<F: TapeFloat>(
                 break;
             }
             adjoint[p] += d1 * a;
+            let mut b = bands[p];
+            if d1 != zero {
+                b = b.hull(band);
+            }
+            if a != zero {
+                if dpa != zero {
+                    b = b.hull(tangent.band(pa));
+                }
+                if dpb != zero && pb != ABSENT {
+                    b = b.hull(tangent.band(pb));
+                }
+            }
+            bands[p] = b;
+        }
+    }
+
+    // Reverse again, with dual elements: the adjoint of w and its tangent
+    // flow to each parent p as
+    //   ∂y/∂p         += ∂w/∂p · ∂y/∂w                  (done above)
+    //   ∂(∂y/∂p)/∂x   += ∂w/∂p · ∂(∂y/∂w)/∂x + ∂y/∂w · Σ_q ∂²w/∂p∂q · ∂q/∂x.
+    let mut adjoint_tangent = Banded::zeros(&bands);
+    for w in (n..m).rev() {
+        let (a, has_tangent) = (adjoint[w], !bands[w].is_empty());
+        if a == zero && !has_tangent {
+            continue;
+        }
+        let node = &graph.nodes[w];
+        let [pa, pb] = graph.parents(w);
+        let [daa, dab, dbb] = node.d2;
+        for (p, d1, [dpa, dpb]) in [(pa, node.d1[0], [daa, dab]), (pb, node.d1[1], [dab, dbb])] {
+            if p == ABSENT {
+                break;
+            }
             if has_tangent && d1 != zero {
                 adjoint_tangent.add_own(p, w, d1);
             }
