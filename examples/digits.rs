@@ -98,9 +98,22 @@ struct Curves {
     accuracy: Vec<f64>,
 }
 
-/// Loss (left) and test accuracy (right) per epoch.
+/// Loss (left) and test accuracy (right) per epoch, drawn into an RGB buffer and
+/// written as PNG.
 fn plot(curves: &Curves, path: &FilePath) -> Result<(), Box<dyn Error>> {
-    let root = BitMapBackend::new(path, (1000, 420)).into_drawing_area();
+    const SIZE: (u32, u32) = (1000, 420);
+    let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+    draw(curves, &mut pixels, SIZE)?;
+    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut encoder = png::Encoder::new(file, SIZE.0, SIZE.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header()?.write_image_data(&pixels)?;
+    Ok(())
+}
+
+fn draw(curves: &Curves, pixels: &mut [u8], size: (u32, u32)) -> Result<(), Box<dyn Error>> {
+    let root = BitMapBackend::with_buffer(pixels, size).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.split_horizontally(500);
     let epochs = curves.loss.len() as f64;
