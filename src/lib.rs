@@ -30,10 +30,18 @@ pub use typeflux_core::*;
 pub use typeflux_gpu as gpu;
 pub use typeflux_nn as nn;
 
-/// The names most programs need.
+/// The names most programs need: tensors, derivatives, layers, losses,
+/// optimisers and traversal.
 pub mod prelude {
-    pub use typeflux_ad::{derivative, second_derivative, third_derivative};
+    pub use typeflux_ad::{
+        DualNum, Grads, Traced, Var, derivative, gradient, lift, params, partial, pullback,
+        second_derivative, second_partial, third_derivative, value_and_derivative,
+        value_and_gradient,
+    };
+    pub use typeflux_core::functor::{Functor, children, fmap, functor};
     pub use typeflux_core::prelude::*;
+    pub use typeflux_nn::prelude::*;
+    pub use typeflux_nn::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 }
 
 /// The README's examples, compiled and run as doc tests.
