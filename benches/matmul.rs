@@ -75,7 +75,10 @@ fn matmul(c: &mut Criterion) {
             bench.iter(|| gemm_direct(n, black_box(&a), black_box(&b), black_box(&mut out)))
         });
 
-        let (na, nb) = (DMatrix::from_vec(n, n, a.clone()), DMatrix::from_vec(n, n, b.clone()));
+        let (na, nb) = (
+            DMatrix::from_vec(n, n, a.clone()),
+            DMatrix::from_vec(n, n, b.clone()),
+        );
         group.bench_function(BenchmarkId::new("nalgebra", n), |bench| {
             bench.iter(|| black_box(black_box(&na) * black_box(&nb)))
         });

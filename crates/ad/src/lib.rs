@@ -247,10 +247,10 @@ pub mod reverse;
 pub mod tape;
 
 pub use forward::DualNum;
-pub use reverse::{Grads, Traced, gradient, params, pullback, value_and_gradient};
-pub use tape::Var;
 pub use forward::{
     derivative, lift, partial, second_derivative, second_partial, third_derivative, third_partial,
     value_and_derivative,
 };
+pub use reverse::{Grads, Traced, gradient, params, pullback, value_and_gradient};
+pub use tape::Var;
 pub use typeflux_core::Real;
