@@ -152,6 +152,7 @@
 //! comparison or slicing kernel), and [`Traced::map`] and [`Traced::zip_map`]
 //! run on the CPU.
 
+mod fill;
 mod gradient;
 mod input;
 mod methods;
@@ -163,6 +164,7 @@ pub mod rules;
 mod slots;
 mod traced;
 
+pub use fill::{Cotangent, Fill};
 pub use gradient::{gradient, pullback, value_and_gradient};
 pub use input::{Fields, Input, Model, fields, model};
 pub use node::{Backward, Combine, Constant, Either, Join, Leaf, Node, Then, Tracked, Tracks};

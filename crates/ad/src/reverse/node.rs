@@ -9,6 +9,7 @@
 //! `Then(sum, Then(square, Join(sub, Leaf<x>, Leaf<y>)))`: no tape, no boxing,
 //! and the compiler sees (and inlines) the whole pass.
 
+use super::fill::Cotangent;
 use super::pullback::{Both, Pullback};
 use super::slots::{Accumulate, Locate};
 use core::fmt;
@@ -24,6 +25,17 @@ use core::marker::PhantomData;
 pub trait Backward<Dy, G> {
     /// Runs the backward pass.
     fn backward(self, dy: Dy, grads: &mut G);
+
+    /// Runs the backward pass from a cotangent with every element equal (see
+    /// [`Fill`](super::Fill)); by default it becomes a tensor first.
+    #[inline]
+    fn backward_fill(self, dy: Dy::Fill, grads: &mut G)
+    where
+        Self: Sized,
+        Dy: Cotangent,
+    {
+        self.backward(Dy::from_fill(dy), grads);
+    }
 }
 
 /// A node that depends on an input: every node except [`Constant`].
@@ -68,6 +80,13 @@ pub struct Constant;
 impl<Dy, G> Backward<Dy, G> for Constant {
     #[inline(always)]
     fn backward(self, _: Dy, _: &mut G) {}
+
+    #[inline(always)]
+    fn backward_fill(self, _: Dy::Fill, _: &mut G)
+    where
+        Dy: Cotangent,
+    {
+    }
 }
 
 /// The node of an input: adds its cotangent to the gradient slot at the
@@ -126,7 +145,15 @@ impl<P, B> Tracked for Then<P, B> {}
 impl<Dy, G, P: Pullback<Dy>, B: Backward<P::Grads, G>> Backward<Dy, G> for Then<P, B> {
     #[inline(always)]
     fn backward(self, dy: Dy, grads: &mut G) {
-        self.next.backward(self.pullback.pullback(dy), grads);
+        self.pullback.pullback_into(dy, self.next, grads);
+    }
+
+    #[inline(always)]
+    fn backward_fill(self, dy: Dy::Fill, grads: &mut G)
+    where
+        Dy: Cotangent,
+    {
+        self.next.backward(self.pullback.pullback_fill(dy), grads);
     }
 }
 
@@ -153,6 +180,16 @@ where
         self.lhs.backward(dl, grads);
         self.rhs.backward(dr, grads);
     }
+
+    #[inline(always)]
+    fn backward_fill(self, dy: Dy::Fill, grads: &mut G)
+    where
+        Dy: Cotangent,
+    {
+        let (dl, dr) = self.pullback.pullback_fill(dy);
+        self.lhs.backward(dl, grads);
+        self.rhs.backward(dr, grads);
+    }
 }
 
 /// The node of a value computed on one of two paths chosen at run time:
@@ -174,6 +211,17 @@ impl<Dy, G, L: Backward<Dy, G>, R: Backward<Dy, G>> Backward<Dy, G> for Either<L
         match self {
             Either::Left(l) => l.backward(dy, grads),
             Either::Right(r) => r.backward(dy, grads),
+        }
+    }
+
+    #[inline(always)]
+    fn backward_fill(self, dy: Dy::Fill, grads: &mut G)
+    where
+        Dy: Cotangent,
+    {
+        match self {
+            Either::Left(l) => l.backward_fill(dy, grads),
+            Either::Right(r) => r.backward_fill(dy, grads),
         }
     }
 }

@@ -1,5 +1,10 @@
 //! The backward half of an operation: a pullback.
 
+use super::fill::Cotangent;
+#[cfg(doc)]
+use super::fill::Fill;
+use super::node::Backward;
+
 /// The backward half of a differentiable operation.
 ///
 /// A rule's forward function returns the operation's value together with a
@@ -32,6 +37,43 @@ pub trait Pullback<Dy> {
 
     /// Maps the output cotangent `dy` to the input cotangents.
     fn pullback(self, dy: Dy) -> Self::Grads;
+
+    /// The same from a borrowed cotangent, for the half of a [`Both`] that
+    /// runs while the other half still needs `dy`. By default `dy` is
+    /// cloned; a rule whose result does not reuse the cotangent's buffer
+    /// (`-ȳ`, `ȳ ⊙ b`) computes it from `dy` directly, one pass instead of
+    /// two.
+    #[inline]
+    fn pullback_ref(self, dy: &Dy) -> Self::Grads
+    where
+        Self: Sized,
+        Dy: Clone,
+    {
+        self.pullback(dy.clone())
+    }
+
+    /// The same from a cotangent with every element equal (the pullback of a
+    /// sum). By default the [`Fill`] becomes a tensor first; a rule that can
+    /// use the scalar as it is (`x̄ = 2x · s̄` for a square) does.
+    #[inline]
+    fn pullback_fill(self, dy: Dy::Fill) -> Self::Grads
+    where
+        Self: Sized,
+        Dy: Cotangent,
+    {
+        self.pullback(Dy::from_fill(dy))
+    }
+
+    /// Runs the pullback and hands the result to the backward pass `next`.
+    /// A reduction to a scalar overrides it to hand on a [`Fill`] instead of
+    /// spreading its cotangent into a tensor.
+    #[inline(always)]
+    fn pullback_into<B: Backward<Self::Grads, G>, G>(self, dy: Dy, next: B, grads: &mut G)
+    where
+        Self: Sized,
+    {
+        next.backward(self.pullback(dy), grads);
+    }
 }
 
 impl<Dy, G, F: FnOnce(Dy) -> G> Pullback<Dy> for F {
@@ -55,10 +97,12 @@ pub struct Both<L, R>(pub L, pub R);
 impl<Dy: Clone, L: Pullback<Dy>, R: Pullback<Dy>> Pullback<Dy> for Both<L, R> {
     type Grads = (L::Grads, R::Grads);
 
+    /// The right half borrows `dy`, the left one then takes it: a left half
+    /// that works in place needs no copy.
     #[inline]
     fn pullback(self, dy: Dy) -> Self::Grads {
-        let lhs = self.0.pullback(dy.clone());
-        (lhs, self.1.pullback(dy))
+        let rhs = self.1.pullback_ref(&dy);
+        (self.0.pullback(dy), rhs)
     }
 }
 

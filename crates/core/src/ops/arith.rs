@@ -230,9 +230,12 @@ binary_ops! {
 
 impl<S: Shape, E: Element, D: Device> Neg for Tensor<S, E, D> {
     type Output = Tensor<S, E, D>;
+    /// In place: multiplying by -1 flips the sign exactly as negation does.
     #[inline]
-    fn neg(self) -> Self {
-        self.unary(UnaryOp::Neg)
+    fn neg(mut self) -> Self {
+        self.device
+            .scalar_assign(BinaryOp::Mul, &mut self.data, -E::one());
+        self
     }
 }
 

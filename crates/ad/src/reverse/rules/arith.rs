@@ -97,6 +97,14 @@ impl<A: Broadcast<B>, B> Pullback<A> for AddRhs<A, B> {
     fn pullback(self, dy: A) -> B {
         A::unbroadcast(dy)
     }
+
+    #[inline]
+    fn pullback_ref(self, dy: &A) -> B
+    where
+        A: Clone,
+    {
+        A::unbroadcast_ref(dy)
+    }
 }
 
 /// `y = a - b`, `b` broadcast to the shape of `a`; keeps nothing, and the
@@ -125,6 +133,14 @@ impl<A: Broadcast<B>, B: Neg<Output = B>> Pullback<A> for SubRhs<A, B> {
     #[inline]
     fn pullback(self, dy: A) -> B {
         -A::unbroadcast(dy)
+    }
+
+    #[inline]
+    fn pullback_ref(self, dy: &A) -> B
+    where
+        A: Clone,
+    {
+        A::unbroadcast_neg(dy)
     }
 }
 
@@ -173,6 +189,14 @@ impl<A: Broadcast<B>, B> Pullback<A> for MulLhs<A, B> {
     fn pullback(self, dy: A) -> A {
         dy.combine_into(BinaryOp::Mul, &self.b)
     }
+
+    #[inline]
+    fn pullback_ref(self, dy: &A) -> A
+    where
+        A: Clone,
+    {
+        dy.combine(BinaryOp::Mul, &self.b)
+    }
 }
 
 impl<A: Broadcast<B> + Broadcast<A>, B> Pullback<A> for MulRhs<A, B> {
@@ -185,6 +209,14 @@ impl<A: Broadcast<B> + Broadcast<A>, B> Pullback<A> for MulRhs<A, B> {
             BinaryOp::Mul,
             &self.a,
         ))
+    }
+
+    #[inline]
+    fn pullback_ref(self, dy: &A) -> B
+    where
+        A: Clone,
+    {
+        <A as Broadcast<B>>::unbroadcast(<A as Broadcast<A>>::combine(dy, BinaryOp::Mul, &self.a))
     }
 }
 
@@ -235,12 +267,30 @@ impl<A: Broadcast<B> + Broadcast<A>, B: Neg<Output = B>> Pullback<A> for DivRhs<
 
     #[inline]
     fn pullback(self, dy: A) -> B {
-        // Dividing twice rather than by b² keeps b² from overflowing.
-        let g = <A as Broadcast<A>>::combine_into(dy, BinaryOp::Mul, &self.a)
-            .combine_into(BinaryOp::Div, &self.b)
-            .combine_into(BinaryOp::Div, &self.b);
-        -<A as Broadcast<B>>::unbroadcast(g)
+        let dy_a = <A as Broadcast<A>>::combine_into(dy, BinaryOp::Mul, &self.a);
+        div_rhs(dy_a, &self.b)
     }
+
+    #[inline]
+    fn pullback_ref(self, dy: &A) -> B
+    where
+        A: Clone,
+    {
+        div_rhs(
+            <A as Broadcast<A>>::combine(dy, BinaryOp::Mul, &self.a),
+            &self.b,
+        )
+    }
+}
+
+/// `-Σ (ȳ ⊙ a) / b²` over the repeated axes, from `ȳ ⊙ a`.
+#[inline]
+fn div_rhs<A: Broadcast<B>, B: Neg<Output = B>>(dy_a: A, b: &B) -> B {
+    // Dividing twice rather than by b² keeps b² from overflowing.
+    let g = dy_a
+        .combine_into(BinaryOp::Div, b)
+        .combine_into(BinaryOp::Div, b);
+    -A::unbroadcast(g)
 }
 
 /// `y = x + s` for a constant scalar `s`; the cotangent passes through.

@@ -8,6 +8,8 @@
 //! kernel picks it).
 
 use super::{argmax, count, on_host};
+use crate::reverse::fill::Fill;
+use crate::reverse::node::Backward;
 use crate::reverse::pullback::Pullback;
 use crate::reverse::rules::shape::Broadcast;
 use typeflux_core::{BinaryOp, Device, Dim, Element, ReduceAxis, Shape, Tensor};
@@ -18,9 +20,7 @@ fn spread<S: Shape, E: Element, D: Device>(
     shape: S,
     device: &D,
 ) -> Tensor<S, E, D> {
-    let zeros = device.full(shape.num_elements(), E::zero());
-    let data = device.broadcast(BinaryOp::Add, &zeros, 1, dy.buffer());
-    Tensor::from_parts(shape, data, device.clone())
+    Fill::new(dy.item(), shape, device.clone()).into_tensor()
 }
 
 /// `s = Σ x` as a scalar tensor: `x̄ = s̄` everywhere. Keeps the shape and
@@ -57,6 +57,17 @@ impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for SumPullback
     fn pullback(self, ds: Tensor<(), E, D>) -> Tensor<S, E, D> {
         spread(&ds, self.shape, &self.device)
     }
+
+    /// Hands on `s̄` as a [`Fill`], not spread into a tensor.
+    #[inline]
+    fn pullback_into<B: Backward<Tensor<S, E, D>, G>, G>(
+        self,
+        ds: Tensor<(), E, D>,
+        next: B,
+        grads: &mut G,
+    ) {
+        next.backward_fill(Fill::new(ds.item(), self.shape, self.device), grads);
+    }
 }
 
 /// `m = Σ x / n` as a scalar tensor: `x̄ = m̄ / n` everywhere. Keeps the
@@ -84,6 +95,18 @@ impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for MeanPullbac
     fn pullback(self, dm: Tensor<(), E, D>) -> Tensor<S, E, D> {
         let dm = dm / count::<E>(self.shape.num_elements());
         spread(&dm, self.shape, &self.device)
+    }
+
+    /// Hands on `m̄ / n` as a [`Fill`], not spread into a tensor.
+    #[inline]
+    fn pullback_into<B: Backward<Tensor<S, E, D>, G>, G>(
+        self,
+        dm: Tensor<(), E, D>,
+        next: B,
+        grads: &mut G,
+    ) {
+        let dx = dm.item() / count::<E>(self.shape.num_elements());
+        next.backward_fill(Fill::new(dx, self.shape, self.device), grads);
     }
 }
 

@@ -10,6 +10,7 @@
 use super::on_host;
 use crate::reverse::pullback::{Both, Pullback};
 use core::marker::PhantomData;
+use core::ops::Neg;
 use typeflux_core::ops::{AddsUpTo, ReshapeTo};
 use typeflux_core::{BinaryOp, Const, ConstShape, Device, Dim, Element, Shape, Tensor};
 
@@ -49,6 +50,26 @@ pub trait Broadcast<Rhs>: Sized {
 
     /// The pullback of the repetition: `dy` summed over the repeated axes.
     fn unbroadcast(dy: Self) -> Rhs;
+
+    /// The same from a borrowed cotangent; by default from a clone of it.
+    #[inline]
+    fn unbroadcast_ref(dy: &Self) -> Rhs
+    where
+        Self: Clone,
+    {
+        Self::unbroadcast(dy.clone())
+    }
+
+    /// `-unbroadcast(dy)` from a borrowed cotangent: the pullback of `a - b`
+    /// toward `b`.
+    #[inline]
+    fn unbroadcast_neg(dy: &Self) -> Rhs
+    where
+        Self: Clone,
+        Rhs: Neg<Output = Rhs>,
+    {
+        -Self::unbroadcast_ref(dy)
+    }
 }
 
 impl<S: Shape, E: Element, D: Device> Broadcast<Tensor<S, E, D>> for Tensor<S, E, D> {
@@ -69,6 +90,12 @@ impl<S: Shape, E: Element, D: Device> Broadcast<Tensor<S, E, D>> for Tensor<S, E
     fn unbroadcast(dy: Self) -> Self {
         dy
     }
+
+    /// `-dy` in one pass, not a copy negated in place.
+    #[inline]
+    fn unbroadcast_neg(dy: &Self) -> Self {
+        -dy
+    }
 }
 
 impl<R: Dim, C: Dim, E: Element, D: Device> Broadcast<Tensor<(R,), E, D>> for Tensor<(R, C), E, D> {
@@ -87,6 +114,11 @@ impl<R: Dim, C: Dim, E: Element, D: Device> Broadcast<Tensor<(R,), E, D>> for Te
     /// `b̄ᵢ = Σⱼ ȳᵢⱼ`: the sum over the batch.
     #[inline]
     fn unbroadcast(dy: Self) -> Tensor<(R,), E, D> {
+        dy.sum_along::<1>()
+    }
+
+    #[inline]
+    fn unbroadcast_ref(dy: &Self) -> Tensor<(R,), E, D> {
         dy.sum_along::<1>()
     }
 }
@@ -112,6 +144,11 @@ macro_rules! scalar_broadcast {
             /// `s̄ = Σ ȳ`, summed on the device.
             #[inline]
             fn unbroadcast(dy: Self) -> Tensor<(), E, D> {
+                Self::unbroadcast_ref(&dy)
+            }
+
+            #[inline]
+            fn unbroadcast_ref(dy: &Self) -> Tensor<(), E, D> {
                 let data = dy.device().sum_axis(dy.buffer(), dy.len(), 1, 0);
                 Tensor::from_parts((), data, dy.device().clone())
             }

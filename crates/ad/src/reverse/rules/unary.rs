@@ -5,9 +5,14 @@
 //! nothing.
 
 use super::on_host;
+use crate::reverse::fill::Cotangent;
 use crate::reverse::pullback::{Both, Pullback};
 use num_dual::Dual;
 use typeflux_core::{Cpu, Device, Element, Shape, Tensor, UnaryOp};
+
+/// The filled form of a tensor cotangent, as the signature of
+/// [`Pullback::pullback_fill`] names it.
+type Filled<S, E, D> = <Tensor<S, E, D> as Cotangent>::Fill;
 
 /// `2` as an element.
 fn two<E: Element>() -> E {
@@ -118,7 +123,8 @@ impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for NegPullback 
 /// Rules whose pullback keeps the input `x`, or the output `y`, by reference
 /// in the derivative.
 macro_rules! elementwise {
-    ($($(#[$doc:meta])* $f:ident $Pullback:ident keeps $kept:ident $(by $by:tt)?;)*) => {$(
+    ($($(#[$doc:meta])* $f:ident $Pullback:ident keeps $kept:ident $(by $by:tt)?
+        $(, filled |$k:ident, $v:ident| $filled:expr)?;)*) => {$(
         $(#[$doc])*
         #[inline]
         pub fn $f<S: Shape, E: Element, D: Device>(
@@ -141,6 +147,15 @@ macro_rules! elementwise {
             fn pullback(self, dy: Tensor<S, E, D>) -> Tensor<S, E, D> {
                 derivative::$f(dy, $($by)? self.$kept)
             }
+
+            $(
+            /// `ȳ` the same everywhere: the kept tensor scaled in place.
+            #[inline]
+            fn pullback_fill(self, dy: Filled<S, E, D>) -> Tensor<S, E, D> {
+                let ($k, $v) = (self.$kept, dy.value());
+                $filled
+            }
+            )?
         }
     )*};
     (@forward x $x:ident $f:ident $Pullback:ident) => {
@@ -157,11 +172,11 @@ elementwise! {
     /// host (the device has no comparison kernel).
     abs AbsPullback keeps x by &;
     /// `y = x²`: `x̄ = 2x ⊙ ȳ`.
-    square SquarePullback keeps x by &;
+    square SquarePullback keeps x by &, filled |x, dy| x * (two::<E>() * dy);
     /// `y = √x`: `x̄ = ȳ / 2y`.
     sqrt SqrtPullback keeps y;
     /// `y = eˣ`: `x̄ = ȳ ⊙ y`.
-    exp ExpPullback keeps y by &;
+    exp ExpPullback keeps y by &, filled |y, dy| y * dy;
     /// `y = ln x`: `x̄ = ȳ / x`.
     ln LnPullback keeps x by &;
     /// `y = tanh x`: `x̄ = ȳ ⊙ (1 - y²)`.
