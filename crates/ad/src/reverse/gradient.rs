@@ -61,7 +61,7 @@ where
 {
     let (y, back) = pullback(f, x);
     let seed = Tensor::full_on((), E::one(), y.device());
-    (y.to_vec()[0], back(seed))
+    (y.item(), back(seed))
 }
 
 /// The gradient of a scalar function `f` at `x`, in `x`'s shape: a tensor

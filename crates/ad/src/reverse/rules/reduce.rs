@@ -133,7 +133,7 @@ impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for MaxPullback
     type Grads = Tensor<S, E, D>;
 
     fn pullback(self, dm: Tensor<(), E, D>) -> Tensor<S, E, D> {
-        let dm = dm.to_vec()[0];
+        let dm = dm.item();
         on_host(&self.x, self.x.shape(), |xs| {
             let winner = argmax(xs.iter().copied().enumerate());
             let mut dx = vec![E::zero(); xs.len()];
