@@ -147,7 +147,12 @@
 //! gradient). An operation with a constant operand keeps only the pullback
 //! toward the traced one. The backward pass allocates the cotangents and
 //! nothing else; cotangents that are no longer needed lend their buffers to
-//! the next one where the shapes allow. The pullbacks of `abs`, `max`,
+//! the next one where the shapes allow. The cotangent of a sum or a mean
+//! stays one scalar, a [`Fill`], until it meets a tensor: the gradient of
+//! `sum((x - y)²)` scales the `x - y` that the square kept, in place, and
+//! that buffer becomes `x̄`. Of a binary pullback, the right half borrows
+//! the cotangent and the left half then takes it, so `ȳ = -x̄` is one pass
+//! and no copy. The pullbacks of `abs`, `max`,
 //! `max_along` and `concat` pass through host memory (the device has no
 //! comparison or slicing kernel), and [`Traced::map`] and [`Traced::zip_map`]
 //! run on the CPU.
