@@ -1,7 +1,8 @@
 //! Element types a tensor can hold.
 
-use crate::cpu::gemm;
+use crate::cpu::{CpuBuffer, gemm};
 use num_dual::{Dual, Dual2, Dual3, DualNum, DualVec, HyperDual, HyperHyperDual};
+use smallvec::SmallVec;
 
 /// A number a tensor can hold: `f32`, `f64`, or any `num-dual` number built on
 /// them, so that a whole network can be run with dual numbers for exact
@@ -31,6 +32,25 @@ pub trait Element: DualNum + Copy + Send + Sync + 'static {
     ) {
         gemm::naive(m, k, n, a, a_strides, b, b_strides, c, accumulate);
     }
+
+    /// `a · b` as a new `m × n` buffer, operands as in [`Element::gemm`].
+    ///
+    /// The default zeroes a buffer and accumulates into it; `f32` and `f64`
+    /// let the blocked kernel write large outputs without zeroing them first.
+    #[inline]
+    fn gemm_new(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[Self],
+        a_strides: [usize; 2],
+        b: &[Self],
+        b_strides: [usize; 2],
+    ) -> CpuBuffer<Self> {
+        let mut c = SmallVec::from_elem(Self::zero(), m * n);
+        Self::gemm(m, k, n, a, a_strides, b, b_strides, &mut c, true);
+        c
+    }
 }
 
 impl Element for f32 {
@@ -50,6 +70,19 @@ impl Element for f32 {
     ) {
         gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
     }
+
+    #[inline]
+    fn gemm_new(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        a_strides: [usize; 2],
+        b: &[f32],
+        b_strides: [usize; 2],
+    ) -> CpuBuffer<f32> {
+        gemm::blocked_new(m, k, n, a, a_strides, b, b_strides)
+    }
 }
 
 impl Element for f64 {
@@ -68,6 +101,19 @@ impl Element for f64 {
         accumulate: bool,
     ) {
         gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
+    }
+
+    #[inline]
+    fn gemm_new(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f64],
+        a_strides: [usize; 2],
+        b: &[f64],
+        b_strides: [usize; 2],
+    ) -> CpuBuffer<f64> {
+        gemm::blocked_new(m, k, n, a, a_strides, b, b_strides)
     }
 }
 

@@ -136,9 +136,7 @@ impl Device for Cpu {
     ) -> CpuBuffer<E> {
         let a_strides = if a_transposed { [k, 1] } else { [1, m] };
         let b_strides = if b_transposed { [n, 1] } else { [1, k] };
-        let mut c = self.full(m * n, E::zero());
-        E::gemm(m, k, n, a, a_strides, b, b_strides, &mut c, true);
-        c
+        E::gemm_new(m, k, n, a, a_strides, b, b_strides)
     }
 
     #[inline]
