@@ -198,7 +198,13 @@ impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
     /// Elements taken from a column-major `Vec` whose length must be the shape's
     /// element count.
     pub fn from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
-        Self::from_slice(shape, &data)
+        check_len("from_vec", &shape, data.len())?;
+        // A heap buffer is taken over as it is; a small one moves inline.
+        Ok(Tensor::from_parts(
+            shape,
+            CpuBuffer::<E>::from_vec(data),
+            Cpu,
+        ))
     }
 
     /// A tensor whose element at `[row, column]` is `f([row, column])`
@@ -254,7 +260,9 @@ impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
     /// Elements copied from a column-major slice; its length is checked at run
     /// time.
     pub fn try_from_slice(data: &[E]) -> Result<Self, ShapeError> {
-        Self::from_slice(S::default(), data)
+        let shape = S::default();
+        check_len("try_from_slice", &shape, data.len())?;
+        Ok(Tensor::from_parts(shape, Cpu.upload(data), Cpu))
     }
 }
 
@@ -287,21 +295,23 @@ impl<E: Element, D: Device> Tensor<(), E, D> {
 pub trait TensorArray<E: Element> {
     /// The tensor shape of the array.
     type Shape: ConstShape;
-    /// The elements in column-major order.
-    fn column_major(&self) -> Vec<E>;
+    /// The element at `[row, column]` (`[i, 0]` for a vector).
+    fn element(&self, index: [usize; 2]) -> E;
 }
 
 impl<E: Element, const N: usize> TensorArray<E> for [E; N] {
     type Shape = (Const<N>,);
-    fn column_major(&self) -> Vec<E> {
-        self.to_vec()
+    #[inline]
+    fn element(&self, [i, _]: [usize; 2]) -> E {
+        self[i]
     }
 }
 
 impl<E: Element, const R: usize, const C: usize> TensorArray<E> for [[E; C]; R] {
     type Shape = (Const<R>, Const<C>);
-    fn column_major(&self) -> Vec<E> {
-        (0..R * C).map(|i| self[i % R][i / R]).collect()
+    #[inline]
+    fn element(&self, [r, c]: [usize; 2]) -> E {
+        self[r][c]
     }
 }
 
@@ -315,7 +325,7 @@ impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
     /// let v: Vector<2> = Tensor::from_array([1.0, 2.0, 3.0]);
     /// ```
     pub fn from_array<A: TensorArray<E, Shape = S>>(array: A) -> Self {
-        Tensor::from_parts(S::default(), Cpu.upload(&array.column_major()), Cpu)
+        Self::from_fn(S::default(), |index| array.element(index))
     }
 }
 

@@ -87,3 +87,13 @@ fn a_large_tensor_does_allocate() {
     let m = allocations(Matrix::<8, 9>::zeros);
     assert_eq!(m, 1, "72 f32 exceed the 64 kept inline");
 }
+
+#[test]
+fn small_tensors_from_arrays_do_not_allocate() {
+    let n = allocations(|| {
+        let m = Tensor::from_array([[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+        let v = Tensor::from_array([1.0f32, 1.0, 1.0]);
+        m.matmul(&v).sum()
+    });
+    assert_eq!(n, 0, "made {n} allocations");
+}

@@ -285,13 +285,14 @@ mod errors {
         let err = Vector::<4>::try_from_slice(&[1.0; 3]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "from_slice: expected 4 elements for shape 4, found 3 elements"
+            "try_from_slice: expected 4 elements for shape 4, found 3 elements"
         );
     }
 
     #[test]
     fn from_vec_rejects_a_wrong_length() {
         let err = Tensor::<(usize, usize)>::from_vec((3, 3), vec![0.0; 10]).unwrap_err();
+        assert_eq!(err.op, "from_vec");
         assert_eq!(err.expected, "9 elements for shape 3x3");
         assert_eq!(err.found, "10 elements");
     }
@@ -352,7 +353,7 @@ mod errors {
             panic_message(|| {
                 let _ = a.dot(&b);
             }),
-            "*: lhs 5, rhs 6: shapes disagree"
+            "dot: lhs 5, rhs 6: shapes disagree"
         );
         assert_eq!(
             panic_message(|| {

@@ -152,6 +152,7 @@ impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
     #[inline]
     #[track_caller]
     pub fn dot(&self, rhs: &Self) -> E {
+        crate::shape::assert_same("dot", &self.shape, &rhs.shape);
         (self * rhs).sum()
     }
 }
