@@ -53,69 +53,46 @@ pub trait Element: DualNum + Copy + Send + Sync + 'static {
     }
 }
 
-impl Element for f32 {
-    type Inline = [f32; 64];
+/// `f32` and `f64`: products through the blocked kernels.
+macro_rules! float_element {
+    ($($ty:ty => $inline:literal),*) => {$(
+        impl Element for $ty {
+            type Inline = [$ty; $inline];
 
-    #[inline]
-    fn gemm(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: &[f32],
-        a_strides: [usize; 2],
-        b: &[f32],
-        b_strides: [usize; 2],
-        c: &mut [f32],
-        accumulate: bool,
-    ) {
-        gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
-    }
+            #[inline]
+            fn gemm(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &[$ty],
+                a_strides: [usize; 2],
+                b: &[$ty],
+                b_strides: [usize; 2],
+                c: &mut [$ty],
+                accumulate: bool,
+            ) {
+                gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
+            }
 
-    #[inline]
-    fn gemm_new(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: &[f32],
-        a_strides: [usize; 2],
-        b: &[f32],
-        b_strides: [usize; 2],
-    ) -> CpuBuffer<f32> {
-        gemm::blocked_new(m, k, n, a, a_strides, b, b_strides)
-    }
+            #[inline]
+            fn gemm_new(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &[$ty],
+                a_strides: [usize; 2],
+                b: &[$ty],
+                b_strides: [usize; 2],
+            ) -> CpuBuffer<$ty> {
+                gemm::blocked_new(m, k, n, a, a_strides, b, b_strides)
+            }
+        }
+    )*};
 }
 
-impl Element for f64 {
-    type Inline = [f64; 32];
-
-    #[inline]
-    fn gemm(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: &[f64],
-        a_strides: [usize; 2],
-        b: &[f64],
-        b_strides: [usize; 2],
-        c: &mut [f64],
-        accumulate: bool,
-    ) {
-        gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
-    }
-
-    #[inline]
-    fn gemm_new(
-        m: usize,
-        k: usize,
-        n: usize,
-        a: &[f64],
-        a_strides: [usize; 2],
-        b: &[f64],
-        b_strides: [usize; 2],
-    ) -> CpuBuffer<f64> {
-        gemm::blocked_new(m, k, n, a, a_strides, b, b_strides)
-    }
-}
+// Inline capacities of 256 bytes: the seed's `Dense<10, 5>` weight (50 `f32`)
+// and every smaller tensor stay on the stack.
+float_element!(f32 => 64, f64 => 32);
 
 macro_rules! dual_element {
     ($($ty:ident),*) => {$(
