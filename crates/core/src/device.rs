@@ -141,6 +141,15 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
         v: &Self::Buffer<E>,
     ) -> Self::Buffer<E>;
 
+    /// `m[i, j] = m[i, j] op v[i]`, in place (see [`Device::broadcast`]).
+    fn broadcast_assign<E: Element>(
+        &self,
+        op: BinaryOp,
+        m: &mut Self::Buffer<E>,
+        rows: usize,
+        v: &Self::Buffer<E>,
+    );
+
     /// `op(a) · op(b)` where `op(a)` is `m × k` and `op(b)` is `k × n`; a
     /// transposed operand is stored as the transpose of its logical shape.
     #[allow(clippy::too_many_arguments)]

@@ -142,6 +142,36 @@ mod broadcasting {
         assert_eq!(y.shape(), (Const::<2>, 2));
         assert_eq!(y.to_vec(), vec![1.5, 1.5, 3.5, 3.5]);
     }
+
+    #[test]
+    fn in_place_equals_the_copying_form() {
+        let m = m23();
+        let v = Tensor::from_array([10.0, 100.0]);
+        for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div] {
+            let mut inplace = m.clone();
+            inplace.broadcast_assign(op, &v);
+            let expected: Vec<f32> = m
+                .to_vec()
+                .iter()
+                .enumerate()
+                .map(|(k, &x)| op.apply(x, v[k % 2]))
+                .collect();
+            assert_eq!(inplace.to_vec(), expected, "{op:?}");
+        }
+        let mut acc = m.clone();
+        acc += &v;
+        acc -= &v;
+        acc *= &v;
+        acc /= &v;
+        assert_eq!(acc, m);
+    }
+
+    #[test]
+    #[should_panic(expected = "+: lhs 3x2, rhs 2: shapes disagree")]
+    fn in_place_with_a_vector_of_another_runtime_length_panics() {
+        let mut m = Tensor::<(usize, usize), f64>::zeros_with((3, 2));
+        m += &Tensor::<(usize,), f64>::zeros_with((2,));
+    }
 }
 
 mod reductions {

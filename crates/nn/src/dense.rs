@@ -238,7 +238,7 @@ impl<const I: usize, const O: usize, B: Dim> Columns<I, O> for (Const<I>, B) {
 
     #[inline(always)]
     fn add_bias<E: Element, D: Device>(z: &mut Tensor<(Const<O>, B), E, D>, b: &Bias<O, E, D>) {
-        *z = &*z + b;
+        *z += b;
     }
 
     #[inline(always)]

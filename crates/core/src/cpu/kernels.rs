@@ -111,16 +111,27 @@ impl Device for Cpu {
         rows: usize,
         v: &CpuBuffer<E>,
     ) -> CpuBuffer<E> {
-        debug_assert_eq!(v.len(), rows);
         let mut out = m.clone();
+        self.broadcast_assign::<E>(op, &mut out, rows, v);
+        out
+    }
+
+    #[inline]
+    fn broadcast_assign<E: Element>(
+        &self,
+        op: BinaryOp,
+        m: &mut CpuBuffer<E>,
+        rows: usize,
+        v: &CpuBuffer<E>,
+    ) {
+        debug_assert_eq!(v.len(), rows);
         if rows > 0 {
-            for col in out.chunks_exact_mut(rows) {
+            for col in m.chunks_exact_mut(rows) {
                 col.iter_mut()
                     .zip(v.iter())
                     .for_each(|(x, &b)| *x = op.apply(*x, b));
             }
         }
-        out
     }
 
     #[inline]

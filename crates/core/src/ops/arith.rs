@@ -211,11 +211,23 @@ macro_rules! binary_ops {
             for Tensor<(R, C), E, D>
         {
             type Output = Tensor<(R, C), E, D>;
-            /// Broadcasts the vector over the columns (the batch).
+            /// Broadcasts the vector over the columns (the batch), in place.
             #[inline]
             #[track_caller]
-            fn $method(self, v: &Tensor<(R,), E, D>) -> Tensor<(R, C), E, D> {
-                self.broadcast(BinaryOp::$op, v)
+            fn $method(mut self, v: &Tensor<(R,), E, D>) -> Tensor<(R, C), E, D> {
+                self.broadcast_assign(BinaryOp::$op, v);
+                self
+            }
+        }
+
+        impl<R: Dim, C: Dim, E: Element, D: Device> $Assign<&Tensor<(R,), E, D>>
+            for Tensor<(R, C), E, D>
+        {
+            /// Broadcasts the vector over the columns (the batch), in place.
+            #[inline]
+            #[track_caller]
+            fn $assign(&mut self, v: &Tensor<(R,), E, D>) {
+                self.broadcast_assign(BinaryOp::$op, v);
             }
         }
     )*};
@@ -248,6 +260,19 @@ impl<S: Shape, E: Element, D: Device> Neg for &Tensor<S, E, D> {
 }
 
 impl<R: Dim, C: Dim, E: Element, D: Device> Tensor<(R, C), E, D> {
+    /// `self[i, j] = self[i, j] op v[i]`, in place: the broadcast of
+    /// [`broadcast`](Self::broadcast) without a new buffer (`m += &b`).
+    #[inline]
+    #[track_caller]
+    pub fn broadcast_assign(&mut self, op: BinaryOp, v: &Tensor<(R,), E, D>) {
+        if self.shape.0 != v.shape.0 {
+            shape_mismatch(op.symbol(), self.shape.describe(), v.shape.describe());
+        }
+        let rows = self.shape.0.size();
+        self.device
+            .broadcast_assign(op, &mut self.data, rows, &v.data);
+    }
+
     /// `self[i, j] op v[i]`: the vector `v` broadcast over the columns (the
     /// batch axis), the `.+ b` of `W*x .+ b`.
     ///
