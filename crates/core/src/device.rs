@@ -106,6 +106,10 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     fn upload<E: Element>(&self, host: &[E]) -> Self::Buffer<E>;
     /// Copies device memory to the host.
     fn download<E: Element>(&self, buf: &Self::Buffer<E>) -> Vec<E>;
+    /// A copy of a buffer on the same device (a tensor's `clone`).
+    fn copy<E: Element>(&self, buf: &Self::Buffer<E>) -> Self::Buffer<E>;
+    /// The element at `index`, copied to the host.
+    fn read<E: Element>(&self, buf: &Self::Buffer<E>, index: usize) -> E;
 
     /// `a op b`, elementwise.
     fn binary<E: Element>(

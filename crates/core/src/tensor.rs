@@ -6,10 +6,8 @@ use crate::dims::{Const, Dim};
 use crate::element::Element;
 use crate::error::ShapeError;
 use crate::shape::{ConstShape, Shape};
-use core::any::Any;
 use core::fmt;
 use core::ops::{Index, IndexMut};
-use smallvec::SmallVec;
 
 /// A tensor whose shape `S` is a type: `Tensor<(Const<3>, Const<4>)>` is a 3×4
 /// matrix, `Tensor<(Const<10>, usize)>` is 10 features × a batch known at run
@@ -40,36 +38,14 @@ pub type Matrix<const R: usize, const C: usize, E = f32, D = Cpu> =
 pub type Batch<const N: usize, E = f32, D = Cpu> = Tensor<(Const<N>, usize), E, D>;
 
 impl<S: Shape, E: Element, D: Device> Clone for Tensor<S, E, D> {
-    /// A CPU buffer is copied as one block of memory (`SmallVec`'s own
-    /// `clone` copies element by element); other devices clone their buffer.
     #[inline]
     fn clone(&self) -> Self {
-        let data = match as_cpu::<E, D>(&self.data) {
-            Some(cpu) => from_cpu::<E, D>(SmallVec::from_slice(cpu)),
-            None => self.data.clone(),
-        };
         Tensor {
             shape: self.shape,
-            data,
+            data: self.device.copy(&self.data),
             device: self.device.clone(),
         }
     }
-}
-
-/// The buffer as a CPU buffer, when `D` is the CPU.
-#[inline(always)]
-fn as_cpu<E: Element, D: Device>(data: &D::Buffer<E>) -> Option<&CpuBuffer<E>> {
-    (data as &dyn Any).downcast_ref()
-}
-
-/// A CPU buffer as the buffer of `D`, which is the CPU.
-#[inline(always)]
-fn from_cpu<E: Element, D: Device>(data: CpuBuffer<E>) -> D::Buffer<E> {
-    let mut data = Some(data);
-    (&mut data as &mut dyn Any)
-        .downcast_mut::<Option<D::Buffer<E>>>()
-        .and_then(Option::take)
-        .expect("called only when D is the CPU")
 }
 
 impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
@@ -282,10 +258,7 @@ impl<E: Element, D: Device> Tensor<(), E, D> {
     /// ```
     #[inline]
     pub fn item(&self) -> E {
-        match as_cpu::<E, D>(&self.data) {
-            Some(cpu) => cpu[0],
-            None => self.to_vec()[0],
-        }
+        self.device.read(&self.data, 0)
     }
 }
 

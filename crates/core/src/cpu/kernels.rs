@@ -41,6 +41,17 @@ impl Device for Cpu {
         buf.to_vec()
     }
 
+    /// One block copy: `SmallVec`'s own `clone` copies element by element.
+    #[inline]
+    fn copy<E: Element>(&self, buf: &CpuBuffer<E>) -> CpuBuffer<E> {
+        SmallVec::from_slice(buf)
+    }
+
+    #[inline]
+    fn read<E: Element>(&self, buf: &CpuBuffer<E>, index: usize) -> E {
+        buf[index]
+    }
+
     #[inline]
     fn binary<E: Element>(&self, op: BinaryOp, a: &CpuBuffer<E>, b: &CpuBuffer<E>) -> CpuBuffer<E> {
         debug_assert_eq!(a.len(), b.len());
