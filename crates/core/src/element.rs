@@ -2,7 +2,6 @@
 
 use crate::cpu::{CpuBuffer, gemm};
 use num_dual::{Dual, Dual2, Dual3, DualNum, DualVec, HyperDual, HyperHyperDual};
-use smallvec::SmallVec;
 
 /// A number a tensor can hold: `f32`, `f64`, or any `num-dual` number built on
 /// them, so that a whole network can be run with dual numbers for exact
@@ -47,7 +46,7 @@ pub trait Element: DualNum + Copy + Send + Sync + 'static {
         b: &[Self],
         b_strides: [usize; 2],
     ) -> CpuBuffer<Self> {
-        let mut c = SmallVec::from_elem(Self::zero(), m * n);
+        let mut c = CpuBuffer::from_elem(Self::zero(), m * n);
         Self::gemm(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         c
     }

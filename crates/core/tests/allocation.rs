@@ -47,6 +47,13 @@ fn allocations<T>(f: impl FnOnce() -> T) -> usize {
     ALLOCATIONS.with(Cell::get) - before
 }
 
+/// The number of allocations `f` makes on this thread, and its result.
+fn counted<T>(f: impl FnOnce() -> T) -> (usize, T) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let out = black_box(f());
+    (ALLOCATIONS.with(Cell::get) - before, out)
+}
+
 #[test]
 fn small_static_tensors_do_not_allocate() {
     let n = allocations(|| {
@@ -78,14 +85,22 @@ fn small_f64_and_runtime_dims_do_not_allocate_either() {
 
 #[test]
 fn a_large_tensor_does_allocate() {
-    // The counter is real: 1000 elements do not fit inline.
+    // The counter is real: 1000 elements do not fit inline. A heap buffer is
+    // two allocations, the elements and their reference count.
     let n = allocations(|| {
         let a = Vector::<1000>::ones();
         &a + &a
     });
-    assert_eq!(n, 2);
+    assert_eq!(n, 4);
     let m = allocations(Matrix::<8, 9>::zeros);
-    assert_eq!(m, 1, "72 f32 exceed the 64 kept inline");
+    assert_eq!(m, 2, "72 f32 exceed the 64 kept inline");
+    // A clone shares the elements: no allocation until one side is written.
+    let a = Vector::<1000>::ones();
+    let (n, mut b) = counted(|| a.clone());
+    assert_eq!(n, 0, "cloning a heap buffer shares it");
+    let n = allocations(|| b[0] = 2.0);
+    assert_eq!(n, 2, "writing to a shared buffer copies it");
+    assert_eq!((a[0], b[0]), (1.0, 2.0));
 }
 
 #[test]

@@ -4,7 +4,6 @@ use crate::cpu::CpuBuffer;
 use crate::element::Element;
 use core::ops::{Add, Mul};
 use num_traits::Zero;
-use smallvec::{Array, SmallVec};
 
 /// Products up to this many multiply-adds run as a plain loop: the blocked
 /// kernel's dispatch and packing cost more than they save on tiny matrices.
@@ -113,8 +112,8 @@ pub(crate) fn blocked_new<E: Float + Element>(
     b_strides: [usize; 2],
 ) -> CpuBuffer<E> {
     let len = m * n;
-    if is_small(m, k, n) || len <= <E::Inline as Array>::size() {
-        let mut c = SmallVec::from_elem(E::zero(), len);
+    if is_small(m, k, n) || len <= CpuBuffer::<E>::inline_capacity() {
+        let mut c = CpuBuffer::from_elem(E::zero(), len);
         blocked(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         return c;
     }
@@ -128,7 +127,7 @@ pub(crate) fn blocked_new<E: Float + Element>(
         gemm_into(m, k, n, a, a_strides, b, b_strides, c.as_mut_ptr(), false);
         c.set_len(len);
     }
-    SmallVec::from_vec(c)
+    CpuBuffer::from_vec(c)
 }
 
 /// The element types the `gemm` crate computes with (`f32`, `f64`); it panics

@@ -1,26 +1,18 @@
 //! The CPU backend: buffers are inline for small tensors, heap otherwise.
 
+use crate::cpu::CpuBuffer;
 use crate::device::{BinaryOp, Device, UnaryOp};
 use crate::element::Element;
-use smallvec::{Array, SmallVec};
 
 /// The CPU. Tensors with few elements (64 `f32`, 32 `f64`) are stored inline,
 /// on the stack, and never allocate; larger ones are a heap buffer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Cpu;
 
-/// A CPU buffer.
-pub type CpuBuffer<E> = SmallVec<<E as Element>::Inline>;
-
-/// Collects an exact-size iterator: inline when it fits, otherwise through a
-/// `Vec` (whose `collect` vectorises) handed over without a copy.
+/// Collects an exact-size iterator into a buffer.
 #[inline(always)]
 pub(crate) fn collect<E: Element, I: ExactSizeIterator<Item = E>>(iter: I) -> CpuBuffer<E> {
-    if iter.len() <= <E::Inline as Array>::size() {
-        iter.collect()
-    } else {
-        SmallVec::from_vec(iter.collect())
-    }
+    CpuBuffer::from_exact_iter(iter)
 }
 
 impl Device for Cpu {
@@ -28,12 +20,12 @@ impl Device for Cpu {
 
     #[inline]
     fn full<E: Element>(&self, len: usize, value: E) -> CpuBuffer<E> {
-        SmallVec::from_elem(value, len)
+        CpuBuffer::from_elem(value, len)
     }
 
     #[inline]
     fn upload<E: Element>(&self, host: &[E]) -> CpuBuffer<E> {
-        SmallVec::from_slice(host)
+        CpuBuffer::from_slice(host)
     }
 
     #[inline]
@@ -41,10 +33,10 @@ impl Device for Cpu {
         buf.to_vec()
     }
 
-    /// One block copy: `SmallVec`'s own `clone` copies element by element.
+    /// An inline buffer is copied; a heap block is shared until written.
     #[inline]
     fn copy<E: Element>(&self, buf: &CpuBuffer<E>) -> CpuBuffer<E> {
-        SmallVec::from_slice(buf)
+        buf.clone()
     }
 
     #[inline]
@@ -66,6 +58,11 @@ impl Device for Cpu {
     #[inline]
     fn binary_assign<E: Element>(&self, op: BinaryOp, a: &mut CpuBuffer<E>, b: &CpuBuffer<E>) {
         debug_assert_eq!(a.len(), b.len());
+        if a.is_shared() {
+            // One pass into a fresh buffer, not a copy and then a pass.
+            *a = self.binary(op, a, b);
+            return;
+        }
         match op {
             BinaryOp::Add => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x += y),
             BinaryOp::Sub => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x -= y),
@@ -94,6 +91,10 @@ impl Device for Cpu {
 
     #[inline]
     fn scalar_assign<E: Element>(&self, op: BinaryOp, a: &mut CpuBuffer<E>, s: E) {
+        if a.is_shared() {
+            *a = self.scalar(op, a, s, false);
+            return;
+        }
         a.iter_mut().for_each(|x| *x = op.apply(*x, s));
     }
 
@@ -109,6 +110,10 @@ impl Device for Cpu {
     #[inline]
     fn axpy<E: Element>(&self, y: &mut CpuBuffer<E>, alpha: E, x: &CpuBuffer<E>) {
         debug_assert_eq!(y.len(), x.len());
+        if y.is_shared() {
+            *y = collect(y.iter().zip(x.iter()).map(|(&y, &x)| y + alpha * x));
+            return;
+        }
         y.iter_mut()
             .zip(x.iter())
             .for_each(|(y, &x)| *y += alpha * x);
@@ -136,7 +141,15 @@ impl Device for Cpu {
         v: &CpuBuffer<E>,
     ) {
         debug_assert_eq!(v.len(), rows);
-        if rows > 0 {
+        if rows > 0 && m.is_shared() {
+            // One pass into a fresh buffer (also what `broadcast` does, as its
+            // clone of a heap buffer is shared).
+            let mut out = Vec::with_capacity(m.len());
+            for col in m.chunks_exact(rows) {
+                out.extend(col.iter().zip(v.iter()).map(|(&x, &b)| op.apply(x, b)));
+            }
+            *m = CpuBuffer::from_vec(out);
+        } else if rows > 0 {
             for col in m.chunks_exact_mut(rows) {
                 col.iter_mut()
                     .zip(v.iter())

@@ -1,7 +1,9 @@
 //! The CPU device and its kernels.
 
+mod buffer;
 pub(crate) mod gemm;
 mod kernels;
 
+pub use buffer::CpuBuffer;
+pub use kernels::Cpu;
 pub(crate) use kernels::collect;
-pub use kernels::{Cpu, CpuBuffer};
