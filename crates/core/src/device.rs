@@ -178,6 +178,11 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
 
     /// Sum of all elements.
     fn sum<E: Element>(&self, a: &Self::Buffer<E>) -> E;
+    /// Sum of `op(x)` over all elements. The default applies `op` into a
+    /// new buffer and sums it; a backend fuses the two passes.
+    fn sum_of<E: Element>(&self, op: UnaryOp, a: &Self::Buffer<E>) -> E {
+        self.sum(&self.unary(op, a))
+    }
     /// Largest element (the first one of equals); `None` for an empty buffer.
     fn max<E: Element>(&self, a: &Self::Buffer<E>) -> Option<E>;
     /// Sums of a `rows × cols` matrix along `axis`: 0 gives one sum per column,

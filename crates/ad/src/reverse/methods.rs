@@ -9,6 +9,7 @@
 // aliases per signature would only hide it.
 #![allow(clippy::type_complexity)]
 
+use super::lazy::{Lazy, Mean, Settle, Square, Sum};
 use super::node::{Combine, Node};
 use super::rules::matmul::{
     self as products, DotLhs, DotRhs, MatMulRule, MatMulTLhs, MatMulTRhs, OuterLhs, OuterRhs,
@@ -24,7 +25,7 @@ use super::rules::shape::{
 };
 use super::rules::unary::{
     self, AbsPullback, CosPullback, ExpPullback, LnPullback, MapPullback, SinPullback,
-    SqrtPullback, SquarePullback, TanhPullback, UnaryPullback,
+    SqrtPullback, TanhPullback, UnaryPullback,
 };
 use super::traced::{IntoTraced, Traced};
 use num_dual::Dual;
@@ -33,29 +34,31 @@ use typeflux_core::{
     Const, ConstShape, Cpu, Device, Dim, Element, ReduceAxis, Scalar, Shape, Tensor, UnaryOp,
 };
 
-/// A unary rule's result: the value `V`, and `B` extended by the pullback `P`.
-type Next<V, B, P> = Traced<V, <B as Node>::Then<P>>;
+/// A unary rule's result: the value `V`, and `B` (settled, for an input
+/// `I`) extended by the pullback `P`.
+type Next<I, V, B, P> = Traced<V, <<B as Settle<I>>::Settled as Node>::Then<P>>;
 
-/// A binary rule's result: the value `W`, and the node joining `B` and
-/// `R`'s node under the halves `PL` and `PR`.
-type Joined<W, B, R, PL, PR> = Traced<W, <B as Combine<<R as IntoTraced>::Back>>::Join<PL, PR>>;
+/// A binary rule's result: the value `W`, and the node joining `B` (settled,
+/// for an input `I`) and `R`'s node under the halves `PL` and `PR`.
+type Joined<I, W, B, R, PL, PR> =
+    Traced<W, <<B as Settle<I>>::Settled as Combine<<R as IntoTraced>::Back>>::Join<PL, PR>>;
 
 macro_rules! elementwise_methods {
     ($($(#[$doc:meta])* $f:ident $Pullback:ident;)*) => {$(
         $(#[$doc])*
         #[inline]
-        pub fn $f(self) -> Next<Tensor<S, E, D>, B, $Pullback<S, E, D>> {
+        pub fn $f(self) -> Next<Tensor<S, E, D>, Tensor<S, E, D>, B, $Pullback<S, E, D>> {
             self.apply(unary::$f)
         }
     )*};
 }
 
-impl<S: Shape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
+impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
+    Traced<Tensor<S, E, D>, B>
+{
     elementwise_methods! {
         /// `|x|`, elementwise (gradient 0 at 0).
         abs AbsPullback;
-        /// `x²`, elementwise: the single-use form of `x * x`.
-        square SquarePullback;
         /// `√x`, elementwise.
         sqrt SqrtPullback;
         /// `eˣ`, elementwise.
@@ -91,20 +94,54 @@ impl<S: Shape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
     /// }
     /// ```
     #[inline]
-    pub fn unary(self, op: UnaryOp) -> Next<Tensor<S, E, D>, B, UnaryPullback<S, E, D>> {
+    pub fn unary(
+        self,
+        op: UnaryOp,
+    ) -> Next<Tensor<S, E, D>, Tensor<S, E, D>, B, UnaryPullback<S, E, D>> {
         self.apply(|x| unary::unary(x, op))
     }
 
-    /// The sum of all elements, as a scalar tensor.
+    /// `x²`, elementwise: the single-use form of `x * x`.
+    ///
+    /// The square is deferred (see [`Lazy`]): a following
+    /// [`sum`](Self::sum) or [`mean`](Self::mean) computes `Σ x²` in one
+    /// pass without storing `x²`, and any other use squares first. The
+    /// backward pass is the same either way.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let (x, y): (Vector<2>, Vector<2>) = (Tensor::from_array([2.0, 1.0]), Tensor::from_array([2.0, 0.0]));
+    /// // The seed's gradient((x, y) -> sum((x .- y).^2), x, y).
+    /// let (dx, dy) = gradient(|(x, y)| (x - y).square().sum(), (&x, &y));
+    /// assert_eq!((dx.to_vec(), dy.to_vec()), (vec![0.0, 2.0], vec![-0.0, -2.0]));
+    /// // Used otherwise, the square is applied first.
+    /// let dx = gradient(|x| (x.square() * 3.0).sum(), &x);
+    /// assert_eq!(dx.to_vec(), vec![12.0, 6.0]);
+    /// ```
     #[inline]
-    pub fn sum(self) -> Next<Scalar<E, D>, B, SumPullback<S, D>> {
-        self.apply(reduce::sum)
+    pub fn square(self) -> Traced<Tensor<S, E, D>, Lazy<Square, B::Settled>> {
+        let (x, back) = self.settle().into_raw();
+        Traced::new(x, Lazy::new(back))
     }
 
-    /// The mean of all elements, as a scalar tensor.
+    /// The sum of all elements, as a scalar tensor (of a fresh
+    /// [`square`](Self::square): `Σ x²` in one pass).
     #[inline]
-    pub fn mean(self) -> Next<Scalar<E, D>, B, MeanPullback<S, D>> {
-        self.apply(reduce::mean)
+    pub fn sum(self) -> Next<Tensor<S, E, D>, Scalar<E, D>, B, SumPullback<S, D>> {
+        let (x, back) = self.into_raw();
+        let (s, back) = back.settle_reduce(x, Sum);
+        Traced::new(s, back)
+    }
+
+    /// The mean of all elements, as a scalar tensor (of a fresh
+    /// [`square`](Self::square): `Σ x² / n` in one pass).
+    #[inline]
+    pub fn mean(self) -> Next<Tensor<S, E, D>, Scalar<E, D>, B, MeanPullback<S, D>> {
+        let (x, back) = self.into_raw();
+        let (m, back) = back.settle_reduce(x, Mean);
+        Traced::new(m, back)
     }
 
     /// The largest element, as a scalar tensor; its gradient goes to the
@@ -114,7 +151,7 @@ impl<S: Shape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
     /// On an empty tensor.
     #[inline]
     #[track_caller]
-    pub fn max(self) -> Next<Scalar<E, D>, B, MaxPullback<S, E, D>> {
+    pub fn max(self) -> Next<Tensor<S, E, D>, Scalar<E, D>, B, MaxPullback<S, E, D>> {
         self.apply(reduce::max)
     }
 
@@ -123,7 +160,7 @@ impl<S: Shape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
     #[inline]
     pub fn sum_along<const AXIS: usize>(
         self,
-    ) -> Next<Reduced<S, E, D, AXIS>, B, SumAlongPullback<AXIS, S, D>>
+    ) -> Next<Tensor<S, E, D>, Reduced<S, E, D, AXIS>, B, SumAlongPullback<AXIS, S, D>>
     where
         Tensor<S, E, D>: ReduceAxis<AXIS>,
     {
@@ -134,7 +171,7 @@ impl<S: Shape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
     #[inline]
     pub fn mean_along<const AXIS: usize>(
         self,
-    ) -> Next<Reduced<S, E, D, AXIS>, B, MeanAlongPullback<AXIS, S, D>>
+    ) -> Next<Tensor<S, E, D>, Reduced<S, E, D, AXIS>, B, MeanAlongPullback<AXIS, S, D>>
     where
         Tensor<S, E, D>: ReduceAxis<AXIS>,
     {
@@ -146,7 +183,7 @@ impl<S: Shape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
     #[track_caller]
     pub fn max_along<const AXIS: usize>(
         self,
-    ) -> Next<Reduced<S, E, D, AXIS>, B, MaxAlongPullback<AXIS, S, E, D>>
+    ) -> Next<Tensor<S, E, D>, Reduced<S, E, D, AXIS>, B, MaxAlongPullback<AXIS, S, E, D>>
     where
         Tensor<S, E, D>: ReduceAxis<AXIS>,
     {
@@ -171,10 +208,18 @@ impl<A, B> Traced<A, B> {
     pub fn matmul<R: IntoTraced>(
         self,
         rhs: R,
-    ) -> Joined<A::Output, B, R, <A as MatMulRule<R::Value>>::Lhs, <A as MatMulRule<R::Value>>::Rhs>
+    ) -> Joined<
+        A,
+        A::Output,
+        B,
+        R,
+        <A as MatMulRule<R::Value>>::Lhs,
+        <A as MatMulRule<R::Value>>::Rhs,
+    >
     where
         A: MatMulRule<R::Value>,
-        B: Combine<R::Back>,
+        B: Settle<A, Settled: Node>,
+        B::Settled: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), A::matmul_rule)
     }
@@ -187,9 +232,17 @@ impl<M: Dim, K: Dim, E: Element, D: Device, B> Traced<Tensor<(M, K), E, D>, B> {
     pub fn t_matmul<N: Dim, R: IntoTraced<Value = Tensor<(M, N), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<Tensor<(K, N), E, D>, B, R, TMatMulLhs<M, N, E, D>, TMatMulRhs<M, K, E, D>>
+    ) -> Joined<
+        Tensor<(M, K), E, D>,
+        Tensor<(K, N), E, D>,
+        B,
+        R,
+        TMatMulLhs<M, N, E, D>,
+        TMatMulRhs<M, K, E, D>,
+    >
     where
-        B: Combine<R::Back>,
+        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::t_matmul)
     }
@@ -200,36 +253,46 @@ impl<M: Dim, K: Dim, E: Element, D: Device, B> Traced<Tensor<(M, K), E, D>, B> {
     pub fn matmul_t<N: Dim, R: IntoTraced<Value = Tensor<(N, K), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<Tensor<(M, N), E, D>, B, R, MatMulTLhs<N, K, E, D>, MatMulTRhs<M, K, E, D>>
+    ) -> Joined<
+        Tensor<(M, K), E, D>,
+        Tensor<(M, N), E, D>,
+        B,
+        R,
+        MatMulTLhs<N, K, E, D>,
+        MatMulTRhs<M, K, E, D>,
+    >
     where
-        B: Combine<R::Back>,
+        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::matmul_t)
     }
 
     /// The transpose.
     #[inline]
-    pub fn transpose(self) -> Next<Tensor<(K, M), E, D>, B, TransposePullback>
+    pub fn transpose(self) -> Next<Tensor<(M, K), E, D>, Tensor<(K, M), E, D>, B, TransposePullback>
     where
-        B: Node,
+        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
     {
         self.apply(shape::transpose)
     }
 
     /// Short for [`transpose`](Self::transpose).
     #[inline]
-    pub fn t(self) -> Next<Tensor<(K, M), E, D>, B, TransposePullback>
+    pub fn t(self) -> Next<Tensor<(M, K), E, D>, Tensor<(K, M), E, D>, B, TransposePullback>
     where
-        B: Node,
+        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
     {
         self.transpose()
     }
 
     /// The same matrix with its column count as a runtime dim (a batch).
     #[inline]
-    pub fn into_batch(self) -> Next<Tensor<(M, usize), E, D>, B, IntoBatchPullback<K>>
+    pub fn into_batch(
+        self,
+    ) -> Next<Tensor<(M, K), E, D>, Tensor<(M, usize), E, D>, B, IntoBatchPullback<K>>
     where
-        B: Node,
+        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
     {
         self.apply(shape::into_batch)
     }
@@ -241,9 +304,10 @@ impl<M: Dim, E: Element, D: Device, B> Traced<Tensor<(M,), E, D>, B> {
     pub fn outer<N: Dim, R: IntoTraced<Value = Tensor<(N,), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<Tensor<(M, N), E, D>, B, R, OuterLhs<N, E, D>, OuterRhs<M, E, D>>
+    ) -> Joined<Tensor<(M,), E, D>, Tensor<(M, N), E, D>, B, R, OuterLhs<N, E, D>, OuterRhs<M, E, D>>
     where
-        B: Combine<R::Back>,
+        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::outer)
     }
@@ -254,9 +318,17 @@ impl<M: Dim, E: Element, D: Device, B> Traced<Tensor<(M,), E, D>, B> {
     pub fn vecmat<N: Dim, R: IntoTraced<Value = Tensor<(M, N), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<Tensor<(N,), E, D>, B, R, VecMatLhs<M, N, E, D>, VecMatRhs<M, E, D>>
+    ) -> Joined<
+        Tensor<(M,), E, D>,
+        Tensor<(N,), E, D>,
+        B,
+        R,
+        VecMatLhs<M, N, E, D>,
+        VecMatRhs<M, E, D>,
+    >
     where
-        B: Combine<R::Back>,
+        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::vecmat)
     }
@@ -267,27 +339,34 @@ impl<M: Dim, E: Element, D: Device, B> Traced<Tensor<(M,), E, D>, B> {
     pub fn dot<R: IntoTraced<Value = Tensor<(M,), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<Tensor<(), E, D>, B, R, DotLhs<M, E, D>, DotRhs<M, E, D>>
+    ) -> Joined<Tensor<(M,), E, D>, Tensor<(), E, D>, B, R, DotLhs<M, E, D>, DotRhs<M, E, D>>
     where
-        B: Combine<R::Back>,
+        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::dot)
     }
 
     /// The vector as a batch of one column.
     #[inline]
-    pub fn into_batch(self) -> Next<Tensor<(M, usize), E, D>, B, VectorIntoBatchPullback>
+    pub fn into_batch(
+        self,
+    ) -> Next<Tensor<(M,), E, D>, Tensor<(M, usize), E, D>, B, VectorIntoBatchPullback>
     where
-        B: Node,
+        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
     {
         self.apply(shape::vector_into_batch)
     }
 }
 
-impl<S: ConstShape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
+impl<S: ConstShape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
+    Traced<Tensor<S, E, D>, B>
+{
     /// The same elements under another static shape with the same count.
     #[inline]
-    pub fn reshape<S2: ConstShape>(self) -> Next<Tensor<S2, E, D>, B, ReshapePullback<S>>
+    pub fn reshape<S2: ConstShape>(
+        self,
+    ) -> Next<Tensor<S, E, D>, Tensor<S2, E, D>, B, ReshapePullback<S>>
     where
         S: ReshapeTo<S2>,
     {
@@ -296,7 +375,9 @@ impl<S: ConstShape, E: Element, D: Device, B: Node> Traced<Tensor<S, E, D>, B> {
 
     /// All elements as one vector of `N`, column by column.
     #[inline]
-    pub fn flatten<const N: usize>(self) -> Next<Tensor<(Const<N>,), E, D>, B, ReshapePullback<S>>
+    pub fn flatten<const N: usize>(
+        self,
+    ) -> Next<Tensor<S, E, D>, Tensor<(Const<N>,), E, D>, B, ReshapePullback<S>>
     where
         S: ReshapeTo<(Const<N>,)>,
         (Const<N>,): ConstShape,
@@ -313,10 +394,18 @@ impl<const A: usize, C: Dim, E: Element, D: Device, B> Traced<Tensor<(Const<A>, 
     pub fn concat<const P: usize, const N: usize, R>(
         self,
         other: R,
-    ) -> Joined<Tensor<(Const<N>, C), E, D>, B, R, ConcatLhs<A>, ConcatRhs<A, P>>
+    ) -> Joined<
+        Tensor<(Const<A>, C), E, D>,
+        Tensor<(Const<N>, C), E, D>,
+        B,
+        R,
+        ConcatLhs<A>,
+        ConcatRhs<A, P>,
+    >
     where
         R: IntoTraced<Value = Tensor<(Const<P>, C), E, D>>,
-        B: Combine<R::Back>,
+        B: Settle<Tensor<(Const<A>, C), E, D>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
         Const<A>: AddsUpTo<Const<P>, Const<N>>,
     {
         self.apply2(other.into_traced(), shape::concat)
@@ -330,10 +419,18 @@ impl<const A: usize, E: Element, D: Device, B> Traced<Tensor<(Const<A>,), E, D>,
     pub fn concat<const P: usize, const N: usize, R>(
         self,
         other: R,
-    ) -> Joined<Tensor<(Const<N>,), E, D>, B, R, ConcatLhs<A>, ConcatRhs<A, P>>
+    ) -> Joined<
+        Tensor<(Const<A>,), E, D>,
+        Tensor<(Const<N>,), E, D>,
+        B,
+        R,
+        ConcatLhs<A>,
+        ConcatRhs<A, P>,
+    >
     where
         R: IntoTraced<Value = Tensor<(Const<P>,), E, D>>,
-        B: Combine<R::Back>,
+        B: Settle<Tensor<(Const<A>,), E, D>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
         Const<A>: AddsUpTo<Const<P>, Const<N>>,
     {
         self.apply2(other.into_traced(), shape::concat_vectors)
@@ -360,15 +457,18 @@ impl<S: Shape, E: Element, B> Traced<Tensor<S, E, Cpu>, B> {
         self,
         rhs: R,
         f: impl Fn(Dual<E>, Dual<E>) -> Dual<E>,
-    ) -> Joined<Tensor<S, E, Cpu>, B, R, MapPullback<S, E>, MapPullback<S, E>>
+    ) -> Joined<Tensor<S, E, Cpu>, Tensor<S, E, Cpu>, B, R, MapPullback<S, E>, MapPullback<S, E>>
     where
-        B: Combine<R::Back>,
+        B: Settle<Tensor<S, E, Cpu>, Settled: Node>,
+        B::Settled: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), |a, b| unary::zip_map(a, b, f))
     }
 }
 
-impl<S: Shape, E: Element, B: Node> Traced<Tensor<S, E, Cpu>, B> {
+impl<S: Shape, E: Element, B: Settle<Tensor<S, E, Cpu>, Settled: Node>>
+    Traced<Tensor<S, E, Cpu>, B>
+{
     /// `f` applied to every element (CPU), `f` written for dual numbers so
     /// that its derivative comes with its value.
     ///
@@ -385,7 +485,7 @@ impl<S: Shape, E: Element, B: Node> Traced<Tensor<S, E, Cpu>, B> {
     pub fn map(
         self,
         f: impl Fn(Dual<E>) -> Dual<E>,
-    ) -> Next<Tensor<S, E, Cpu>, B, MapPullback<S, E>> {
+    ) -> Next<Tensor<S, E, Cpu>, Tensor<S, E, Cpu>, B, MapPullback<S, E>> {
         self.apply(|x| unary::map(x, f))
     }
 }

@@ -160,6 +160,7 @@
 mod fill;
 mod gradient;
 mod input;
+mod lazy;
 mod methods;
 mod node;
 mod ops;
@@ -172,6 +173,7 @@ mod traced;
 pub use fill::{Cotangent, Fill};
 pub use gradient::{gradient, pullback, value_and_gradient};
 pub use input::{Fields, Input, Model, fields, model};
+pub use lazy::{Lazy, Mean, Reducer, Settle, Square, Sum};
 pub use node::{Backward, Combine, Constant, Either, Join, Leaf, Node, Then, Tracked, Tracks};
 pub use params::{GradList, Grads, ParamKeys, ParamList, Params, params};
 pub use pullback::{Both, Identity, Pullback};

@@ -10,6 +10,7 @@
 //! and the compiler sees (and inlines) the whole pass.
 
 use super::fill::Cotangent;
+use super::lazy::Settle;
 use super::pullback::{Both, Pullback};
 use super::slots::{Accumulate, Locate};
 use core::fmt;
@@ -67,9 +68,9 @@ pub trait Tracked {}
 /// assert_eq!(dw, Tensor::from_array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]));
 /// assert_eq!(db, Vector::ones());
 /// ```
-pub trait Tracks<V, G>: Tracked + Backward<V, G> {}
+pub trait Tracks<V, G>: Settle<V, Settled: Tracked + Backward<V, G>> {}
 
-impl<V, G, B: Tracked + Backward<V, G>> Tracks<V, G> for B {}
+impl<V, G, B: Settle<V, Settled: Tracked + Backward<V, G>>> Tracks<V, G> for B {}
 
 /// The node of a value that does not depend on any input: its backward pass
 /// does nothing, and the operations that combine it with a tracked value keep

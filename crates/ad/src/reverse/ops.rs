@@ -5,6 +5,7 @@
 //! toward the traced operand. Writing `&t` clones the tensor into the
 //! operation; writing `t` moves it.
 
+use super::lazy::Settle;
 use super::node::{Combine, Constant, Node};
 use super::pullback::Identity;
 use super::rules::arith::{
@@ -20,8 +21,12 @@ use typeflux_core::{Device, Element, Shape, Tensor};
 macro_rules! arith_ops {
     ($($Op:ident $op:ident: $rule:ident $Lhs:ident $Rhs:ident, $scalar:ident $Scalar:ty;)*) => {$(
         /// Both operands traced; `rhs` is broadcast to the shape of `self`.
-        impl<A: Broadcast<V>, BA: Combine<BB>, V: Clone, BB> $Op<Traced<V, BB>> for Traced<A, BA> {
-            type Output = Traced<A, BA::Join<$Lhs<A, V>, $Rhs<A, V>>>;
+        impl<A: Broadcast<V>, BA: Settle<A>, V: Clone, BB: Settle<V>> $Op<Traced<V, BB>> for Traced<A, BA>
+        where
+            BA::Settled: Combine<BB::Settled>,
+        {
+            type Output =
+                Traced<A, <BA::Settled as Combine<BB::Settled>>::Join<$Lhs<A, V>, $Rhs<A, V>>>;
 
             #[inline]
             #[track_caller]
@@ -31,14 +36,18 @@ macro_rules! arith_ops {
         }
 
         /// A traced value and a constant tensor, broadcast to its shape.
-        impl<S: Shape, S2: Shape, E: Element, D: Device, BA: Combine<Constant>>
+        impl<S: Shape, S2: Shape, E: Element, D: Device, BA: Settle<Tensor<S, E, D>>>
             $Op<Tensor<S2, E, D>> for Traced<Tensor<S, E, D>, BA>
         where
             Tensor<S, E, D>: Broadcast<Tensor<S2, E, D>>,
+            BA::Settled: Combine<Constant>,
         {
             type Output = Traced<
                 Tensor<S, E, D>,
-                BA::Join<$Lhs<Tensor<S, E, D>, Tensor<S2, E, D>>, $Rhs<Tensor<S, E, D>, Tensor<S2, E, D>>>,
+                <BA::Settled as Combine<Constant>>::Join<
+                    $Lhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
+                    $Rhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
+                >,
             >;
 
             #[inline]
@@ -49,14 +58,18 @@ macro_rules! arith_ops {
         }
 
         /// A traced value and a constant tensor (cloned), broadcast to its shape.
-        impl<S: Shape, S2: Shape, E: Element, D: Device, BA: Combine<Constant>>
+        impl<S: Shape, S2: Shape, E: Element, D: Device, BA: Settle<Tensor<S, E, D>>>
             $Op<&Tensor<S2, E, D>> for Traced<Tensor<S, E, D>, BA>
         where
             Tensor<S, E, D>: Broadcast<Tensor<S2, E, D>>,
+            BA::Settled: Combine<Constant>,
         {
             type Output = Traced<
                 Tensor<S, E, D>,
-                BA::Join<$Lhs<Tensor<S, E, D>, Tensor<S2, E, D>>, $Rhs<Tensor<S, E, D>, Tensor<S2, E, D>>>,
+                <BA::Settled as Combine<Constant>>::Join<
+                    $Lhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
+                    $Rhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
+                >,
             >;
 
             #[inline]
@@ -71,11 +84,12 @@ macro_rules! arith_ops {
             for Tensor<S, E, D>
         where
             Tensor<S, E, D>: Broadcast<Tensor<S2, E, D>>,
-            Constant: Combine<BB>,
+            BB: Settle<Tensor<S2, E, D>>,
+            Constant: Combine<BB::Settled>,
         {
             type Output = Traced<
                 Tensor<S, E, D>,
-                <Constant as Combine<BB>>::Join<
+                <Constant as Combine<BB::Settled>>::Join<
                     $Lhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
                     $Rhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
                 >,
@@ -93,11 +107,12 @@ macro_rules! arith_ops {
             for &Tensor<S, E, D>
         where
             Tensor<S, E, D>: Broadcast<Tensor<S2, E, D>>,
-            Constant: Combine<BB>,
+            BB: Settle<Tensor<S2, E, D>>,
+            Constant: Combine<BB::Settled>,
         {
             type Output = Traced<
                 Tensor<S, E, D>,
-                <Constant as Combine<BB>>::Join<
+                <Constant as Combine<BB::Settled>>::Join<
                     $Lhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
                     $Rhs<Tensor<S, E, D>, Tensor<S2, E, D>>,
                 >,
@@ -111,8 +126,10 @@ macro_rules! arith_ops {
         }
 
         /// A traced value and a constant scalar.
-        impl<S: Shape, E: Element, D: Device, B: Node> $Op<E> for Traced<Tensor<S, E, D>, B> {
-            type Output = Traced<Tensor<S, E, D>, B::Then<$Scalar>>;
+        impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>> $Op<E>
+            for Traced<Tensor<S, E, D>, B>
+        {
+            type Output = Traced<Tensor<S, E, D>, <B::Settled as Node>::Then<$Scalar>>;
 
             #[inline]
             fn $op(self, s: E) -> Self::Output {
@@ -133,8 +150,8 @@ arith_ops! {
 /// element cannot be the left operand of an operator in Rust).
 macro_rules! scalar_left_ops {
     ($($f:ty),*) => {$(
-        impl<S: Shape, D: Device, B: Node> Add<Traced<Tensor<S, $f, D>, B>> for $f {
-            type Output = Traced<Tensor<S, $f, D>, B::Then<Identity>>;
+        impl<S: Shape, D: Device, B: Settle<Tensor<S, $f, D>, Settled: Node>> Add<Traced<Tensor<S, $f, D>, B>> for $f {
+            type Output = Traced<Tensor<S, $f, D>, <B::Settled as Node>::Then<Identity>>;
 
             #[inline]
             fn add(self, x: Traced<Tensor<S, $f, D>, B>) -> Self::Output {
@@ -142,8 +159,8 @@ macro_rules! scalar_left_ops {
             }
         }
 
-        impl<S: Shape, D: Device, B: Node> Sub<Traced<Tensor<S, $f, D>, B>> for $f {
-            type Output = Traced<Tensor<S, $f, D>, B::Then<NegPullback>>;
+        impl<S: Shape, D: Device, B: Settle<Tensor<S, $f, D>, Settled: Node>> Sub<Traced<Tensor<S, $f, D>, B>> for $f {
+            type Output = Traced<Tensor<S, $f, D>, <B::Settled as Node>::Then<NegPullback>>;
 
             #[inline]
             fn sub(self, x: Traced<Tensor<S, $f, D>, B>) -> Self::Output {
@@ -151,8 +168,8 @@ macro_rules! scalar_left_ops {
             }
         }
 
-        impl<S: Shape, D: Device, B: Node> Mul<Traced<Tensor<S, $f, D>, B>> for $f {
-            type Output = Traced<Tensor<S, $f, D>, B::Then<ScalePullback<$f>>>;
+        impl<S: Shape, D: Device, B: Settle<Tensor<S, $f, D>, Settled: Node>> Mul<Traced<Tensor<S, $f, D>, B>> for $f {
+            type Output = Traced<Tensor<S, $f, D>, <B::Settled as Node>::Then<ScalePullback<$f>>>;
 
             #[inline]
             fn mul(self, x: Traced<Tensor<S, $f, D>, B>) -> Self::Output {
@@ -160,8 +177,8 @@ macro_rules! scalar_left_ops {
             }
         }
 
-        impl<S: Shape, D: Device, B: Node> Div<Traced<Tensor<S, $f, D>, B>> for $f {
-            type Output = Traced<Tensor<S, $f, D>, B::Then<ScalarDivPullback<S, $f, D>>>;
+        impl<S: Shape, D: Device, B: Settle<Tensor<S, $f, D>, Settled: Node>> Div<Traced<Tensor<S, $f, D>, B>> for $f {
+            type Output = Traced<Tensor<S, $f, D>, <B::Settled as Node>::Then<ScalarDivPullback<S, $f, D>>>;
 
             #[inline]
             fn div(self, x: Traced<Tensor<S, $f, D>, B>) -> Self::Output {
@@ -173,8 +190,10 @@ macro_rules! scalar_left_ops {
 
 scalar_left_ops!(f32, f64);
 
-impl<S: Shape, E: Element, D: Device, B: Node> Neg for Traced<Tensor<S, E, D>, B> {
-    type Output = Traced<Tensor<S, E, D>, B::Then<NegPullback>>;
+impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>> Neg
+    for Traced<Tensor<S, E, D>, B>
+{
+    type Output = Traced<Tensor<S, E, D>, <B::Settled as Node>::Then<NegPullback>>;
 
     #[inline]
     fn neg(self) -> Self::Output {

@@ -1,5 +1,6 @@
 //! Traced values: a value together with its backward pass.
 
+use super::lazy::Settle;
 use super::node::{Combine, Constant, Either, Node};
 use super::pullback::Both;
 use typeflux_core::{Device, Element, Shape, Tensor};
@@ -47,28 +48,46 @@ impl<V, B> Traced<V, B> {
         Traced { value, back }
     }
 
-    /// The value.
+    /// The value with its deferred operation applied, if it has one (see
+    /// [`Lazy`](super::Lazy)); methods do this themselves, so it is needed
+    /// only to reach the value or the backward pass of a fresh
+    /// [`square`](Self::square).
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let x: Vector<2> = Tensor::from_array([1.0, 2.0]);
+    /// let g = gradient(|x| {
+    ///     let y = x.square().settle();
+    ///     assert_eq!(y.value().to_vec(), vec![1.0, 4.0]);
+    ///     y.sum()
+    /// }, &x);
+    /// assert_eq!(g.to_vec(), vec![2.0, 4.0]);
+    /// ```
     #[inline(always)]
-    pub fn value(&self) -> &V {
-        &self.value
+    pub fn settle(self) -> Traced<V, B::Settled>
+    where
+        B: Settle<V>,
+    {
+        let (value, back) = self.back.settle(self.value);
+        Traced::new(value, back)
     }
 
-    /// The value, dropping the backward pass.
+    /// The stored value and node as they are, deferred operation or not:
+    /// for the methods that settle it themselves.
     #[inline(always)]
-    pub fn into_value(self) -> V {
-        self.value
-    }
-
-    /// The value and the backward pass.
-    #[inline(always)]
-    pub fn into_parts(self) -> (V, B) {
+    pub(crate) fn into_raw(self) -> (V, B) {
         (self.value, self.back)
     }
 
     /// The same value as a constant: gradients stop here.
     #[inline(always)]
-    pub fn detach(self) -> Traced<V, Constant> {
-        Traced::constant(self.value)
+    pub fn detach(self) -> Traced<V, Constant>
+    where
+        B: Settle<V>,
+    {
+        Traced::constant(self.settle().value)
     }
 
     /// The value as computed on the first of two paths chosen at run time;
@@ -90,15 +109,23 @@ impl<V, B> Traced<V, B> {
     /// }
     /// ```
     #[inline(always)]
-    pub fn left<R>(self) -> Traced<V, Either<B, R>> {
-        Traced::new(self.value, Either::Left(self.back))
+    pub fn left<R>(self) -> Traced<V, Either<B::Settled, R>>
+    where
+        B: Settle<V>,
+    {
+        let (value, back) = self.back.settle(self.value);
+        Traced::new(value, Either::Left(back))
     }
 
     /// The value as computed on the second of two paths chosen at run time
     /// (see [`left`](Self::left)).
     #[inline(always)]
-    pub fn right<L>(self) -> Traced<V, Either<L, B>> {
-        Traced::new(self.value, Either::Right(self.back))
+    pub fn right<L>(self) -> Traced<V, Either<L, B::Settled>>
+    where
+        B: Settle<V>,
+    {
+        let (value, back) = self.back.settle(self.value);
+        Traced::new(value, Either::Right(back))
     }
 
     /// Applies a unary rule (a function returning a value and its pullback),
@@ -121,12 +148,16 @@ impl<V, B> Traced<V, B> {
     /// assert_eq!(g.to_vec(), vec![1.0, 0.25]);
     /// ```
     #[inline(always)]
-    pub fn apply<W, P>(self, rule: impl FnOnce(V) -> (W, P)) -> Traced<W, B::Then<P>>
+    pub fn apply<W, P>(
+        self,
+        rule: impl FnOnce(V) -> (W, P),
+    ) -> Traced<W, <B::Settled as Node>::Then<P>>
     where
-        B: Node,
+        B: Settle<V, Settled: Node>,
     {
-        let (value, pullback) = rule(self.value);
-        Traced::new(value, self.back.then(pullback))
+        let (value, back) = self.back.settle(self.value);
+        let (value, pullback) = rule(value);
+        Traced::new(value, back.then(pullback))
     }
 
     /// Applies a binary rule to `self` and `rhs`: a function returning a
@@ -137,12 +168,36 @@ impl<V, B> Traced<V, B> {
         self,
         rhs: Traced<V2, B2>,
         rule: impl FnOnce(V, V2) -> (W, Both<PL, PR>),
-    ) -> Traced<W, B::Join<PL, PR>>
+    ) -> Traced<W, <B::Settled as Combine<B2::Settled>>::Join<PL, PR>>
     where
-        B: Combine<B2>,
+        B: Settle<V>,
+        B2: Settle<V2>,
+        B::Settled: Combine<B2::Settled>,
     {
-        let (value, pullback) = rule(self.value, rhs.value);
-        Traced::new(value, self.back.join(rhs.back, pullback))
+        let (lhs, back) = self.back.settle(self.value);
+        let (rhs, rhs_back) = rhs.back.settle(rhs.value);
+        let (value, pullback) = rule(lhs, rhs);
+        Traced::new(value, back.join(rhs_back, pullback))
+    }
+}
+
+impl<V, B: Node> Traced<V, B> {
+    /// The value.
+    #[inline(always)]
+    pub fn value(&self) -> &V {
+        &self.value
+    }
+
+    /// The value, dropping the backward pass.
+    #[inline(always)]
+    pub fn into_value(self) -> V {
+        self.value
+    }
+
+    /// The value and the backward pass.
+    #[inline(always)]
+    pub fn into_parts(self) -> (V, B) {
+        (self.value, self.back)
     }
 }
 
@@ -170,20 +225,20 @@ impl<V> Traced<V, Constant> {
 pub trait IntoTraced {
     /// The value.
     type Value;
-    /// Its node.
-    type Back;
+    /// Its node, settled.
+    type Back: Node;
 
     /// The operand as a traced value.
     fn into_traced(self) -> Traced<Self::Value, Self::Back>;
 }
 
-impl<V, B> IntoTraced for Traced<V, B> {
+impl<V, B: Settle<V, Settled: Node>> IntoTraced for Traced<V, B> {
     type Value = V;
-    type Back = B;
+    type Back = B::Settled;
 
     #[inline(always)]
-    fn into_traced(self) -> Self {
-        self
+    fn into_traced(self) -> Traced<V, B::Settled> {
+        self.settle()
     }
 }
 

@@ -15,6 +15,27 @@ pub(crate) fn collect<E: Element, I: ExactSizeIterator<Item = E>>(iter: I) -> Cp
     CpuBuffer::from_exact_iter(iter)
 }
 
+/// `Σ f(x)`, with 32 partial sums: the compiler keeps them in several
+/// vector registers, so additions overlap instead of each waiting on the
+/// one before (with 8, one register of `f32`, a long sum ran at a third of
+/// the memory bandwidth).
+#[inline(always)]
+fn sum_map<E: Element>(a: &[E], f: impl Fn(E) -> E) -> E {
+    let mut acc = [E::zero(); 32];
+    let chunks = a.chunks_exact(32);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (s, &x) in acc.iter_mut().zip(chunk) {
+            *s += f(x);
+        }
+    }
+    let mut total = rest.iter().fold(E::zero(), |s, &x| s + f(x));
+    for s in acc {
+        total += s;
+    }
+    total
+}
+
 impl Device for Cpu {
     type Buffer<E: Element> = CpuBuffer<E>;
 
@@ -184,20 +205,16 @@ impl Device for Cpu {
 
     #[inline]
     fn sum<E: Element>(&self, a: &CpuBuffer<E>) -> E {
-        // Eight partial sums let the compiler keep several vector lanes busy.
-        let mut acc = [E::zero(); 8];
-        let chunks = a.chunks_exact(8);
-        let rest = chunks.remainder();
-        for chunk in chunks {
-            for (s, &x) in acc.iter_mut().zip(chunk) {
-                *s += x;
-            }
+        sum_map(a, |x| x)
+    }
+
+    #[inline]
+    fn sum_of<E: Element>(&self, op: UnaryOp, a: &CpuBuffer<E>) -> E {
+        match op {
+            UnaryOp::Square => sum_map(a, |x| x * x),
+            UnaryOp::Abs => sum_map(a, |x| x.abs()),
+            _ => sum_map(a, |x| op.apply(x)),
         }
-        let mut total = rest.iter().fold(E::zero(), |s, &x| s + x);
-        for s in acc {
-            total += s;
-        }
-        total
     }
 
     #[inline]

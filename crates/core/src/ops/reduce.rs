@@ -1,6 +1,6 @@
 //! Sums, means and maxima over everything or along an axis.
 
-use crate::device::Device;
+use crate::device::{Device, UnaryOp};
 use crate::dims::Dim;
 use crate::element::Element;
 use crate::shape::Shape;
@@ -16,6 +16,20 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     #[inline]
     pub fn sum(&self) -> E {
         self.device.sum(&self.data)
+    }
+
+    /// Sum of `op(x)` over all elements, in one pass that stores no
+    /// intermediate tensor: `x.sum_of(UnaryOp::Square)` is `Σ x²`.
+    ///
+    /// ```
+    /// use typeflux_core::{UnaryOp, prelude::*};
+    /// let x = Tensor::from_array([1.0, -2.0, 3.0]);
+    /// assert_eq!(x.sum_of(UnaryOp::Square), 14.0);
+    /// assert_eq!(x.sum_of(UnaryOp::Abs), 6.0);
+    /// ```
+    #[inline]
+    pub fn sum_of(&self, op: UnaryOp) -> E {
+        self.device.sum_of(op, &self.data)
     }
 
     /// Mean of all elements (NaN for an empty tensor).

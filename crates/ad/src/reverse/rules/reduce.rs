@@ -12,7 +12,7 @@ use crate::reverse::fill::Fill;
 use crate::reverse::node::Backward;
 use crate::reverse::pullback::Pullback;
 use crate::reverse::rules::shape::Broadcast;
-use typeflux_core::{BinaryOp, Device, Dim, Element, ReduceAxis, Shape, Tensor};
+use typeflux_core::{BinaryOp, Device, Dim, Element, ReduceAxis, Shape, Tensor, UnaryOp};
 
 /// `dy` (one element) repeated to `shape` on `device`.
 fn spread<S: Shape, E: Element, D: Device>(
@@ -77,6 +77,43 @@ pub fn mean<S: Shape, E: Element, D: Device>(
     x: Tensor<S, E, D>,
 ) -> (Tensor<(), E, D>, MeanPullback<S, D>) {
     let m = Tensor::full_on((), x.mean(), x.device());
+    let (shape, device) = (x.shape(), x.device().clone());
+    (m, MeanPullback { shape, device })
+}
+
+/// `s = Σ x²` in one pass that stores no `x²`, with the pullback of the
+/// sum: the rules [`unary::square`] and [`sum`] fused, for a caller that
+/// keeps `x` for the square's pullback (as a deferred square does).
+///
+/// ```
+/// use typeflux_ad::reverse::{Pullback, rules::{reduce, unary::SquarePullback}};
+/// use typeflux_core::prelude::*;
+///
+/// let x: Vector<2> = Tensor::from_array([3.0, -4.0]);
+/// let (s, sum) = reduce::sum_of_squares(&x);
+/// assert_eq!(s.item(), 25.0);
+/// let dx = SquarePullback::keeping(x).pullback(sum.pullback(Tensor::scalar(1.0)));
+/// assert_eq!(dx.to_vec(), vec![6.0, -8.0]);
+/// ```
+///
+/// [`unary::square`]: super::unary::square
+#[inline]
+pub fn sum_of_squares<S: Shape, E: Element, D: Device>(
+    x: &Tensor<S, E, D>,
+) -> (Tensor<(), E, D>, SumPullback<S, D>) {
+    let s = Tensor::full_on((), x.sum_of(UnaryOp::Square), x.device());
+    let (shape, device) = (x.shape(), x.device().clone());
+    (s, SumPullback { shape, device })
+}
+
+/// `m = Σ x² / n` in one pass, with the pullback of the mean (see
+/// [`sum_of_squares`]).
+#[inline]
+pub fn mean_of_squares<S: Shape, E: Element, D: Device>(
+    x: &Tensor<S, E, D>,
+) -> (Tensor<(), E, D>, MeanPullback<S, D>) {
+    let n = E::from_usize(x.len()).expect("element count fits the element type");
+    let m = Tensor::full_on((), x.sum_of(UnaryOp::Square) / n, x.device());
     let (shape, device) = (x.shape(), x.device().clone());
     (m, MeanPullback { shape, device })
 }

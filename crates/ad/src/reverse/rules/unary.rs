@@ -167,6 +167,17 @@ macro_rules! elementwise {
     }};
 }
 
+impl<S: Shape, E: Element, D: Device> SquarePullback<S, E, D> {
+    /// The pullback of `x²` at `x`, for rules that compute the square
+    /// fused with something else (see [`reduce::sum_of_squares`]).
+    ///
+    /// [`reduce::sum_of_squares`]: super::reduce::sum_of_squares
+    #[inline(always)]
+    pub fn keeping(x: Tensor<S, E, D>) -> Self {
+        SquarePullback { x }
+    }
+}
+
 elementwise! {
     /// `y = |x|`: `x̄ = ȳ ⊙ sign x`, with 0 at 0. The sign is taken on the
     /// host (the device has no comparison kernel).
