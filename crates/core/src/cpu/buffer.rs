@@ -4,8 +4,8 @@
 use crate::element::Element;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
-use shared::Shared;
 use smallvec::{Array, SmallVec};
+use std::sync::Arc;
 
 /// The elements of a CPU tensor, column-major.
 ///
@@ -35,48 +35,7 @@ enum Repr<E: Element> {
     /// At most `E::Inline`'s length of elements, never spilled to the heap.
     Inline(SmallVec<E::Inline>),
     /// A heap block that clones share.
-    Heap(Shared<E>),
-}
-
-mod shared {
-    //! The reference-counted heap block, kept apart so that its one `Arc`
-    //! is the only way to reach the elements.
-    use std::sync::Arc;
-
-    /// A `Vec` behind a reference count.
-    pub(super) struct Shared<E>(Arc<Vec<E>>);
-
-    impl<E: Clone> Shared<E> {
-        #[inline]
-        pub(super) fn new(v: Vec<E>) -> Self {
-            Shared(Arc::new(v))
-        }
-
-        #[inline(always)]
-        pub(super) fn as_slice(&self) -> &[E] {
-            &self.0
-        }
-
-        /// The elements, mutably: copied first if another buffer shares them.
-        #[inline]
-        pub(super) fn make_mut(&mut self) -> &mut [E] {
-            Arc::make_mut(&mut self.0).as_mut_slice()
-        }
-
-        #[inline(always)]
-        pub(super) fn is_shared(&self) -> bool {
-            Arc::strong_count(&self.0) > 1
-        }
-
-        #[inline]
-        pub(super) fn share(&self) -> Self {
-            Shared(Arc::clone(&self.0))
-        }
-
-        pub(super) fn into_vec(self) -> Vec<E> {
-            Arc::unwrap_or_clone(self.0)
-        }
-    }
+    Heap(Arc<Vec<E>>),
 }
 
 impl<E: Element> CpuBuffer<E> {
@@ -92,7 +51,7 @@ impl<E: Element> CpuBuffer<E> {
         if len <= Self::inline_capacity() {
             CpuBuffer(Repr::Inline(SmallVec::from_elem(value, len)))
         } else {
-            CpuBuffer(Repr::Heap(Shared::new(vec![value; len])))
+            CpuBuffer(Repr::Heap(Arc::new(vec![value; len])))
         }
     }
 
@@ -102,7 +61,7 @@ impl<E: Element> CpuBuffer<E> {
         if data.len() <= Self::inline_capacity() {
             CpuBuffer(Repr::Inline(SmallVec::from_slice(data)))
         } else {
-            CpuBuffer(Repr::Heap(Shared::new(data.to_vec())))
+            CpuBuffer(Repr::Heap(Arc::new(data.to_vec())))
         }
     }
 
@@ -113,7 +72,7 @@ impl<E: Element> CpuBuffer<E> {
         if data.len() <= Self::inline_capacity() {
             CpuBuffer(Repr::Inline(SmallVec::from_slice(&data)))
         } else {
-            CpuBuffer(Repr::Heap(Shared::new(data)))
+            CpuBuffer(Repr::Heap(Arc::new(data)))
         }
     }
 
@@ -124,7 +83,7 @@ impl<E: Element> CpuBuffer<E> {
         if iter.len() <= Self::inline_capacity() {
             CpuBuffer(Repr::Inline(iter.collect()))
         } else {
-            CpuBuffer(Repr::Heap(Shared::new(iter.collect())))
+            CpuBuffer(Repr::Heap(Arc::new(iter.collect())))
         }
     }
 
@@ -134,16 +93,7 @@ impl<E: Element> CpuBuffer<E> {
     pub fn is_shared(&self) -> bool {
         match &self.0 {
             Repr::Inline(_) => false,
-            Repr::Heap(h) => h.is_shared(),
-        }
-    }
-
-    /// The elements as a `Vec` (without a copy when this buffer is the only
-    /// owner of a heap block).
-    pub fn into_vec(self) -> Vec<E> {
-        match self.0 {
-            Repr::Inline(s) => s.to_vec(),
-            Repr::Heap(h) => h.into_vec(),
+            Repr::Heap(h) => Arc::strong_count(h) > 1,
         }
     }
 }
@@ -155,7 +105,7 @@ impl<E: Element> Deref for CpuBuffer<E> {
     fn deref(&self) -> &[E] {
         match &self.0 {
             Repr::Inline(s) => s,
-            Repr::Heap(h) => h.as_slice(),
+            Repr::Heap(h) => h,
         }
     }
 }
@@ -166,7 +116,7 @@ impl<E: Element> DerefMut for CpuBuffer<E> {
     fn deref_mut(&mut self) -> &mut [E] {
         match &mut self.0 {
             Repr::Inline(s) => s,
-            Repr::Heap(h) => h.make_mut(),
+            Repr::Heap(h) => Arc::make_mut(h).as_mut_slice(),
         }
     }
 }
@@ -177,7 +127,7 @@ impl<E: Element> Clone for CpuBuffer<E> {
     fn clone(&self) -> Self {
         match &self.0 {
             Repr::Inline(s) => CpuBuffer(Repr::Inline(SmallVec::from_slice(s))),
-            Repr::Heap(h) => CpuBuffer(Repr::Heap(h.share())),
+            Repr::Heap(h) => CpuBuffer(Repr::Heap(Arc::clone(h))),
         }
     }
 }
@@ -192,7 +142,7 @@ impl<E: Element> FromIterator<E> for CpuBuffer<E> {
     fn from_iter<I: IntoIterator<Item = E>>(iter: I) -> Self {
         let v: SmallVec<E::Inline> = iter.into_iter().collect();
         if v.spilled() {
-            CpuBuffer(Repr::Heap(Shared::new(v.into_vec())))
+            CpuBuffer(Repr::Heap(Arc::new(v.into_vec())))
         } else {
             CpuBuffer(Repr::Inline(v))
         }
@@ -213,7 +163,7 @@ mod tests {
         copy[64] = 2.0;
         assert!(!big.is_shared() && !copy.is_shared());
         assert_eq!((big[64], copy[64]), (1.0, 2.0));
-        assert_eq!(copy.into_vec().len(), 65);
+        assert_eq!(copy.len(), 65);
     }
 
     #[test]
