@@ -423,3 +423,45 @@ mod dual_numbers {
         assert_eq!(f.eps1eps2, 4.0 * 1.5 * 2.0);
     }
 }
+
+/// Tensors large enough for the kernels to split their passes over threads
+/// (and of a length that is no multiple of the pieces) give what a loop over
+/// the elements gives.
+mod large {
+    use super::*;
+
+    const N: usize = 300_007;
+
+    fn values(seed: usize) -> Vector<N> {
+        Vector::from_fn((Const,), |[i, _]| {
+            ((i * 7919 + seed) % 1013) as f32 / 64.0 - 8.0
+        })
+    }
+
+    #[test]
+    fn elementwise_kernels_match_loops() {
+        let (a, b) = (values(1), values(2));
+        let pairs = |t: &Vector<N>, f: &dyn Fn(f32, f32) -> f32| {
+            t.iter()
+                .zip(a.iter().zip(b.iter()))
+                .all(|(t, (&x, &y))| *t == f(x, y))
+        };
+        assert!(pairs(&(&a + &b), &|x, y| x + y));
+        assert!(pairs(&(&a / &b), &|x, y| x / y));
+        assert!(pairs(&(&a * 3.0), &|x, _| x * 3.0));
+        assert!(pairs(&a.unary(UnaryOp::Exp), &|x, _| x.exp()));
+        assert!(pairs(&-&a, &|x, _| -x));
+        // In place, on a buffer of its own and on a shared one.
+        let mut c = a.clone();
+        c -= &b;
+        assert!(pairs(&c, &|x, y| x - y));
+        c.axpy(0.5, &b);
+        assert!(pairs(&c, &|x, y| (x - y) + 0.5 * y));
+        let mut d = a.clone();
+        d.axpy(2.0, &b);
+        assert!(pairs(&d, &|x, y| x + 2.0 * y));
+        assert!(pairs(&a, &|x, _| x), "the shared original is untouched");
+        let e = a.clone() * 2.0;
+        assert!(pairs(&e, &|x, _| 2.0 * x));
+    }
+}

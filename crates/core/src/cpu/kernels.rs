@@ -1,6 +1,6 @@
 //! The CPU backend: buffers are inline for small tensors, heap otherwise.
 
-use crate::cpu::CpuBuffer;
+use crate::cpu::{CpuBuffer, parallel};
 use crate::device::{BinaryOp, Device, UnaryOp};
 use crate::element::Element;
 
@@ -69,10 +69,10 @@ impl Device for Cpu {
     fn binary<E: Element>(&self, op: BinaryOp, a: &CpuBuffer<E>, b: &CpuBuffer<E>) -> CpuBuffer<E> {
         debug_assert_eq!(a.len(), b.len());
         match op {
-            BinaryOp::Add => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x + y)),
-            BinaryOp::Sub => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x - y)),
-            BinaryOp::Mul => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x * y)),
-            BinaryOp::Div => collect(a.iter().zip(b.iter()).map(|(&x, &y)| x / y)),
+            BinaryOp::Add => parallel::zip(a, b, |x, y| x + y),
+            BinaryOp::Sub => parallel::zip(a, b, |x, y| x - y),
+            BinaryOp::Mul => parallel::zip(a, b, |x, y| x * y),
+            BinaryOp::Div => parallel::zip(a, b, |x, y| x / y),
         }
     }
 
@@ -85,10 +85,10 @@ impl Device for Cpu {
             return;
         }
         match op {
-            BinaryOp::Add => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x += y),
-            BinaryOp::Sub => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x -= y),
-            BinaryOp::Mul => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x *= y),
-            BinaryOp::Div => a.iter_mut().zip(b.iter()).for_each(|(x, &y)| *x /= y),
+            BinaryOp::Add => parallel::update_zip(a, b, |x, y| *x += y),
+            BinaryOp::Sub => parallel::update_zip(a, b, |x, y| *x -= y),
+            BinaryOp::Mul => parallel::update_zip(a, b, |x, y| *x *= y),
+            BinaryOp::Div => parallel::update_zip(a, b, |x, y| *x /= y),
         }
     }
 
@@ -101,12 +101,12 @@ impl Device for Cpu {
         scalar_first: bool,
     ) -> CpuBuffer<E> {
         match (op, scalar_first) {
-            (BinaryOp::Add, _) => collect(a.iter().map(|&x| x + s)),
-            (BinaryOp::Mul, _) => collect(a.iter().map(|&x| x * s)),
-            (BinaryOp::Sub, false) => collect(a.iter().map(|&x| x - s)),
-            (BinaryOp::Sub, true) => collect(a.iter().map(|&x| s - x)),
-            (BinaryOp::Div, false) => collect(a.iter().map(|&x| x / s)),
-            (BinaryOp::Div, true) => collect(a.iter().map(|&x| s / x)),
+            (BinaryOp::Add, _) => parallel::map(a, |x| x + s),
+            (BinaryOp::Mul, _) => parallel::map(a, |x| x * s),
+            (BinaryOp::Sub, false) => parallel::map(a, |x| x - s),
+            (BinaryOp::Sub, true) => parallel::map(a, |x| s - x),
+            (BinaryOp::Div, false) => parallel::map(a, |x| x / s),
+            (BinaryOp::Div, true) => parallel::map(a, |x| s / x),
         }
     }
 
@@ -116,15 +116,20 @@ impl Device for Cpu {
             *a = self.scalar(op, a, s, false);
             return;
         }
-        a.iter_mut().for_each(|x| *x = op.apply(*x, s));
+        match op {
+            BinaryOp::Add => parallel::update(a, |x| *x += s),
+            BinaryOp::Sub => parallel::update(a, |x| *x -= s),
+            BinaryOp::Mul => parallel::update(a, |x| *x *= s),
+            BinaryOp::Div => parallel::update(a, |x| *x /= s),
+        }
     }
 
     #[inline]
     fn unary<E: Element>(&self, op: UnaryOp, a: &CpuBuffer<E>) -> CpuBuffer<E> {
         match op {
-            UnaryOp::Neg => collect(a.iter().map(|&x| -x)),
-            UnaryOp::Square => collect(a.iter().map(|&x| x * x)),
-            _ => collect(a.iter().map(|&x| op.apply(x))),
+            UnaryOp::Neg => parallel::map(a, |x| -x),
+            UnaryOp::Square => parallel::map(a, |x| x * x),
+            _ => parallel::map(a, |x| op.apply(x)),
         }
     }
 
@@ -132,12 +137,10 @@ impl Device for Cpu {
     fn axpy<E: Element>(&self, y: &mut CpuBuffer<E>, alpha: E, x: &CpuBuffer<E>) {
         debug_assert_eq!(y.len(), x.len());
         if y.is_shared() {
-            *y = collect(y.iter().zip(x.iter()).map(|(&y, &x)| y + alpha * x));
+            *y = parallel::zip(y, x, |y, x| y + alpha * x);
             return;
         }
-        y.iter_mut()
-            .zip(x.iter())
-            .for_each(|(y, &x)| *y += alpha * x);
+        parallel::update_zip(y, x, |y, x| *y += alpha * x);
     }
 
     #[inline]

@@ -3,6 +3,7 @@
 mod buffer;
 pub(crate) mod gemm;
 mod kernels;
+mod parallel;
 
 pub use buffer::CpuBuffer;
 pub use kernels::Cpu;

@@ -1,0 +1,128 @@
+//! Elementwise passes over large buffers, split over the rayon pool (the one
+//! the blocked products use, so `RAYON_NUM_THREADS` sets both).
+//!
+//! Below [`MIN_PARALLEL`] elements a pass runs on the calling thread: a
+//! rayon join costs a few microseconds, what a pass over some 50 000
+//! elements takes. Above it the buffer is cut into chunks of [`CHUNK`]
+//! elements, each handled by a vectorised loop.
+
+use crate::cpu::CpuBuffer;
+use crate::element::Element;
+use rayon::prelude::*;
+
+/// Elements from which a pass is split (1 MB of `f32`).
+pub(crate) const MIN_PARALLEL: usize = 1 << 18;
+/// Elements per piece of work (64 kB of `f32`).
+const CHUNK: usize = 1 << 14;
+
+/// `f(x)` for every element of `a`, as a new buffer.
+#[inline]
+pub(crate) fn map<E: Element>(a: &[E], f: impl Fn(E) -> E + Sync) -> CpuBuffer<E> {
+    if a.len() < MIN_PARALLEL {
+        return CpuBuffer::from_exact_iter(a.iter().map(|&x| f(x)));
+    }
+    let mut out = Vec::with_capacity(a.len());
+    out.spare_capacity_mut()[..a.len()]
+        .par_chunks_mut(CHUNK)
+        .zip(a.par_chunks(CHUNK))
+        .for_each(|(out, a)| {
+            for (o, &x) in out.iter_mut().zip(a) {
+                o.write(f(x));
+            }
+        });
+    // SAFETY: the chunks cover the first `a.len()` slots of the spare
+    // capacity, and every slot of every chunk was written above.
+    unsafe { out.set_len(a.len()) };
+    CpuBuffer::from_vec(out)
+}
+
+/// `f(x, y)` for every pair of elements of `a` and `b` (of equal length), as
+/// a new buffer.
+#[inline]
+pub(crate) fn zip<E: Element>(a: &[E], b: &[E], f: impl Fn(E, E) -> E + Sync) -> CpuBuffer<E> {
+    debug_assert_eq!(a.len(), b.len());
+    if a.len() < MIN_PARALLEL {
+        return CpuBuffer::from_exact_iter(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
+    }
+    let mut out = Vec::with_capacity(a.len());
+    out.spare_capacity_mut()[..a.len()]
+        .par_chunks_mut(CHUNK)
+        .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+        .for_each(|(out, (a, b))| {
+            for (o, (&x, &y)) in out.iter_mut().zip(a.iter().zip(b)) {
+                o.write(f(x, y));
+            }
+        });
+    // SAFETY: as in `map`; `b` has `a`'s length, so the zip covers them all.
+    unsafe { out.set_len(a.len()) };
+    CpuBuffer::from_vec(out)
+}
+
+/// `f(&mut x)` for every element of `a`, in place.
+#[inline]
+pub(crate) fn update<E: Element>(a: &mut [E], f: impl Fn(&mut E) + Sync) {
+    if a.len() < MIN_PARALLEL {
+        a.iter_mut().for_each(f);
+    } else {
+        a.par_chunks_mut(CHUNK)
+            .for_each(|a| a.iter_mut().for_each(&f));
+    }
+}
+
+/// `f(&mut x, y)` for every pair of elements of `a` and `b` (of equal
+/// length), in place in `a`.
+#[inline]
+pub(crate) fn update_zip<E: Element>(a: &mut [E], b: &[E], f: impl Fn(&mut E, E) + Sync) {
+    debug_assert_eq!(a.len(), b.len());
+    if a.len() < MIN_PARALLEL {
+        a.iter_mut().zip(b).for_each(|(x, &y)| f(x, y));
+    } else {
+        a.par_chunks_mut(CHUNK)
+            .zip(b.par_chunks(CHUNK))
+            .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(x, &y)| f(x, y)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A length that is split, and not a multiple of a chunk.
+    const LEN: usize = MIN_PARALLEL + 3 * CHUNK + 17;
+
+    fn values(seed: u32) -> Vec<f32> {
+        (0..LEN as u32)
+            .map(|i| ((i * 7919 + seed) % 1013) as f32 - 506.0)
+            .collect()
+    }
+
+    #[test]
+    fn split_passes_match_plain_loops() {
+        let (a, b) = (values(1), values(2));
+        let m = map(&a, |x| 2.0 * x - 1.0);
+        assert!(m.iter().zip(&a).all(|(m, x)| *m == 2.0 * x - 1.0));
+        let z = zip(&a, &b, |x, y| x * y + 3.0);
+        assert!(
+            z.iter()
+                .zip(a.iter().zip(&b))
+                .all(|(z, (x, y))| *z == x * y + 3.0)
+        );
+        let mut u = a.clone();
+        update(&mut u, |x| *x = -*x);
+        assert!(u.iter().zip(&a).all(|(u, x)| *u == -x));
+        update_zip(&mut u, &b, |x, y| *x += 0.5 * y);
+        assert!(
+            u.iter()
+                .zip(a.iter().zip(&b))
+                .all(|(u, (x, y))| *u == -x + 0.5 * y)
+        );
+        assert_eq!((m.len(), z.len()), (LEN, LEN));
+    }
+
+    #[test]
+    fn short_passes_stay_inline() {
+        let a = [1.0f32, 2.0, 3.0];
+        assert_eq!(&map(&a, |x| x + 1.0)[..], &[2.0, 3.0, 4.0]);
+        assert_eq!(&zip(&a, &a, |x, y| x * y)[..], &[1.0, 4.0, 9.0]);
+    }
+}
