@@ -73,7 +73,7 @@ macro_rules! float_element {
                 gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
             }
 
-            #[inline]
+            #[inline(always)]
             fn gemm_new(
                 m: usize,
                 k: usize,

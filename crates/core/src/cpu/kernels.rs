@@ -182,7 +182,7 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn matmul<E: Element>(
         &self,
         m: usize,
