@@ -117,14 +117,22 @@ impl Hand {
     }
 }
 
-type SeedModel = Chain<(Dense<10, 5, Sigmoid>, Dense<5, 2>, Softmax)>;
+type SeedModel<D = Cpu> = Chain<(
+    Dense<10, 5, Sigmoid, f32, D>,
+    Dense<5, 2, Identity, f32, D>,
+    Softmax,
+)>;
 
 /// The sum of squared errors.
 const SSE: typeflux::nn::loss::Mse = mse.agg(Aggregate::Sum);
 
 /// Forward and backward through typeflux: the loss and the model's gradient.
 #[inline(always)]
-fn typeflux_gradient(model: &SeedModel, x: &Vector<10>, t: &Vector<2>) -> (f32, SeedModel) {
+fn typeflux_gradient<D: Host>(
+    model: &SeedModel<D>,
+    x: &Vector<10, f32, D>,
+    t: &Vector<2, f32, D>,
+) -> (f32, SeedModel<D>) {
     let (y, back) = model.pullback(x);
     let (loss, dy) = SSE.value_and_gradient(&y, t);
     (loss, back(dy).0)
@@ -169,9 +177,24 @@ fn seed_chain(c: &mut Criterion) {
     let xs: [f32; 10] = x.as_slice().try_into().unwrap();
     let ts: [f32; 2] = t.as_slice().try_into().unwrap();
 
+    let on_stack: SeedModel<Stack> = model.to_device(&Stack);
+    let (xs_stack, ts_stack) = (x.to_device(&Stack), t.to_device(&Stack));
+    let (loss, grad) = typeflux_gradient(&on_stack, &xs_stack, &ts_stack);
+    let (cpu_loss, cpu_grad) = typeflux_gradient(&model, &x, &t);
+    assert_eq!(loss, cpu_loss);
+    assert_eq!(grad.to_device(&Cpu).0.0.weight, cpu_grad.0.0.weight);
+
     let mut group = c.benchmark_group("seed chain forward");
     group.bench_function("typeflux", |b| {
         b.iter(|| SSE.value(&black_box(&model).forward(black_box(&x)), black_box(&t)))
+    });
+    group.bench_function("typeflux on Stack", |b| {
+        b.iter(|| {
+            SSE.value(
+                &black_box(&on_stack).forward(black_box(&xs_stack)),
+                black_box(&ts_stack),
+            )
+        })
     });
     group.bench_function("hand-written arrays", |b| {
         b.iter(|| black_box(&hand).loss(black_box(&xs), black_box(&ts)))
@@ -181,6 +204,15 @@ fn seed_chain(c: &mut Criterion) {
     let mut group = c.benchmark_group("seed chain forward+backward");
     group.bench_function("typeflux", |b| {
         b.iter(|| typeflux_gradient(black_box(&model), black_box(&x), black_box(&t)))
+    });
+    group.bench_function("typeflux on Stack", |b| {
+        b.iter(|| {
+            typeflux_gradient(
+                black_box(&on_stack),
+                black_box(&xs_stack),
+                black_box(&ts_stack),
+            )
+        })
     });
     group.bench_function("hand-written arrays", |b| {
         b.iter(|| black_box(&hand).loss_and_gradient(black_box(&xs), black_box(&ts)))

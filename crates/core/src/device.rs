@@ -7,12 +7,13 @@
 //!
 //! | CPU concept            | device counterpart               |
 //! |------------------------|----------------------------------|
-//! | `Vec<E>` / inline array | [`Device::Buffer<E>`]           |
+//! | `Vec<E>` / inline array | [`Device::Buffer<S, E>`]        |
 //! | `iter().map(f)`        | [`Device::unary`] with a [`UnaryOp`] |
 //! | `zip().map(f)`         | [`Device::binary`] with a [`BinaryOp`] |
 //! | a gemm call            | [`Device::matmul`]               |
 
 use crate::element::Element;
+use crate::shape::Shape;
 use core::fmt::Debug;
 
 /// Elementwise binary operations.
@@ -95,121 +96,145 @@ impl UnaryOp {
 /// A place tensors live, with the kernels that compute on it.
 ///
 /// Buffers are flat and column-major; shapes are checked by the tensor layer
-/// before a kernel is called, so kernels receive consistent sizes.
+/// before a kernel is called, so kernels receive consistent sizes. A buffer's
+/// type may depend on the shape of the tensor it stores (the
+/// [`Stack`](crate::cpu::Stack) device keeps a static shape's elements in an
+/// array of exactly that size), so every kernel names the shapes of its
+/// operands and of its result.
 pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
-    /// Storage for `len` elements.
-    type Buffer<E: Element>: Clone + Debug + Send + Sync;
+    /// Storage for the elements of a tensor of shape `S`.
+    type Buffer<S: Shape, E: Element>: Clone + Debug + Send + Sync;
 
     /// A buffer of `len` copies of `value`.
-    fn full<E: Element>(&self, len: usize, value: E) -> Self::Buffer<E>;
+    fn full<S: Shape, E: Element>(&self, len: usize, value: E) -> Self::Buffer<S, E>;
     /// Copies host memory to the device.
-    fn upload<E: Element>(&self, host: &[E]) -> Self::Buffer<E>;
+    fn upload<S: Shape, E: Element>(&self, host: &[E]) -> Self::Buffer<S, E>;
     /// Copies device memory to the host.
-    fn download<E: Element>(&self, buf: &Self::Buffer<E>) -> Vec<E>;
+    fn download<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>) -> Vec<E>;
     /// A copy of a buffer on the same device (a tensor's `clone`).
-    fn copy<E: Element>(&self, buf: &Self::Buffer<E>) -> Self::Buffer<E>;
+    fn copy<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>) -> Self::Buffer<S, E>;
     /// The element at `index`, copied to the host.
-    fn read<E: Element>(&self, buf: &Self::Buffer<E>, index: usize) -> E;
+    fn read<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>, index: usize) -> E;
+    /// The same elements as the storage of another shape of the same size
+    /// (a reshape): moved where the storage does not depend on the shape.
+    fn reshape<S: Shape, T: Shape, E: Element>(
+        &self,
+        buf: Self::Buffer<S, E>,
+    ) -> Self::Buffer<T, E>;
 
     /// `a op b`, elementwise.
-    fn binary<E: Element>(
+    fn binary<S: Shape, E: Element>(
         &self,
         op: BinaryOp,
-        a: &Self::Buffer<E>,
-        b: &Self::Buffer<E>,
-    ) -> Self::Buffer<E>;
+        a: &Self::Buffer<S, E>,
+        b: &Self::Buffer<S, E>,
+    ) -> Self::Buffer<S, E>;
     /// `a = a op b`, elementwise.
-    fn binary_assign<E: Element>(&self, op: BinaryOp, a: &mut Self::Buffer<E>, b: &Self::Buffer<E>);
-    /// `a op s` for every element (`s op a` when `scalar_first`).
-    fn scalar<E: Element>(
+    fn binary_assign<S: Shape, E: Element>(
         &self,
         op: BinaryOp,
-        a: &Self::Buffer<E>,
+        a: &mut Self::Buffer<S, E>,
+        b: &Self::Buffer<S, E>,
+    );
+    /// `a op s` for every element (`s op a` when `scalar_first`).
+    fn scalar<S: Shape, E: Element>(
+        &self,
+        op: BinaryOp,
+        a: &Self::Buffer<S, E>,
         s: E,
         scalar_first: bool,
-    ) -> Self::Buffer<E>;
+    ) -> Self::Buffer<S, E>;
     /// `a = a op s` for every element.
-    fn scalar_assign<E: Element>(&self, op: BinaryOp, a: &mut Self::Buffer<E>, s: E);
+    fn scalar_assign<S: Shape, E: Element>(&self, op: BinaryOp, a: &mut Self::Buffer<S, E>, s: E);
     /// `op(a)`, elementwise.
-    fn unary<E: Element>(&self, op: UnaryOp, a: &Self::Buffer<E>) -> Self::Buffer<E>;
+    fn unary<S: Shape, E: Element>(
+        &self,
+        op: UnaryOp,
+        a: &Self::Buffer<S, E>,
+    ) -> Self::Buffer<S, E>;
     /// `y += alpha · x`, the update step of every optimiser.
-    fn axpy<E: Element>(&self, y: &mut Self::Buffer<E>, alpha: E, x: &Self::Buffer<E>);
+    fn axpy<S: Shape, E: Element>(
+        &self,
+        y: &mut Self::Buffer<S, E>,
+        alpha: E,
+        x: &Self::Buffer<S, E>,
+    );
 
     /// `m[i, j] op v[i]` for an `rows × (len / rows)` matrix `m`: a vector
     /// broadcast over the batch axis (the `.+ b` of `W*x .+ b`).
-    fn broadcast<E: Element>(
+    fn broadcast<S: Shape, V: Shape, E: Element>(
         &self,
         op: BinaryOp,
-        m: &Self::Buffer<E>,
+        m: &Self::Buffer<S, E>,
         rows: usize,
-        v: &Self::Buffer<E>,
-    ) -> Self::Buffer<E>;
+        v: &Self::Buffer<V, E>,
+    ) -> Self::Buffer<S, E>;
 
     /// `m[i, j] = m[i, j] op v[i]`, in place (see [`Device::broadcast`]).
-    fn broadcast_assign<E: Element>(
+    fn broadcast_assign<S: Shape, V: Shape, E: Element>(
         &self,
         op: BinaryOp,
-        m: &mut Self::Buffer<E>,
+        m: &mut Self::Buffer<S, E>,
         rows: usize,
-        v: &Self::Buffer<E>,
+        v: &Self::Buffer<V, E>,
     );
 
     /// `op(a) · op(b)` where `op(a)` is `m × k` and `op(b)` is `k × n`; a
     /// transposed operand is stored as the transpose of its logical shape.
     #[allow(clippy::too_many_arguments)]
-    fn matmul<E: Element>(
+    fn matmul<A: Shape, B: Shape, C: Shape, E: Element>(
         &self,
         m: usize,
         k: usize,
         n: usize,
-        a: &Self::Buffer<E>,
+        a: &Self::Buffer<A, E>,
         a_transposed: bool,
-        b: &Self::Buffer<E>,
+        b: &Self::Buffer<B, E>,
         b_transposed: bool,
-    ) -> Self::Buffer<E>;
+    ) -> Self::Buffer<C, E>;
 
     /// The `cols × rows` transpose of a `rows × cols` matrix.
-    fn transpose<E: Element>(
+    fn transpose<S: Shape, T: Shape, E: Element>(
         &self,
-        a: &Self::Buffer<E>,
+        a: &Self::Buffer<S, E>,
         rows: usize,
         cols: usize,
-    ) -> Self::Buffer<E>;
+    ) -> Self::Buffer<T, E>;
 
     /// Sum of all elements.
-    fn sum<E: Element>(&self, a: &Self::Buffer<E>) -> E;
+    fn sum<S: Shape, E: Element>(&self, a: &Self::Buffer<S, E>) -> E;
     /// Sum of `op(x)` over all elements. The default applies `op` into a
     /// new buffer and sums it; a backend fuses the two passes.
-    fn sum_of<E: Element>(&self, op: UnaryOp, a: &Self::Buffer<E>) -> E {
-        self.sum(&self.unary(op, a))
+    fn sum_of<S: Shape, E: Element>(&self, op: UnaryOp, a: &Self::Buffer<S, E>) -> E {
+        self.sum::<S, E>(&self.unary::<S, E>(op, a))
     }
     /// Largest element (the first one of equals); `None` for an empty buffer.
-    fn max<E: Element>(&self, a: &Self::Buffer<E>) -> Option<E>;
+    fn max<S: Shape, E: Element>(&self, a: &Self::Buffer<S, E>) -> Option<E>;
     /// Sums of a `rows × cols` matrix along `axis`: 0 gives one sum per column,
     /// 1 one sum per row.
-    fn sum_axis<E: Element>(
+    fn sum_axis<S: Shape, T: Shape, E: Element>(
         &self,
-        a: &Self::Buffer<E>,
+        a: &Self::Buffer<S, E>,
         rows: usize,
         cols: usize,
         axis: usize,
-    ) -> Self::Buffer<E>;
+    ) -> Self::Buffer<T, E>;
     /// Maxima of a `rows × cols` matrix along `axis` (as [`Device::sum_axis`]).
-    fn max_axis<E: Element>(
+    fn max_axis<S: Shape, T: Shape, E: Element>(
         &self,
-        a: &Self::Buffer<E>,
+        a: &Self::Buffer<S, E>,
         rows: usize,
         cols: usize,
         axis: usize,
-    ) -> Self::Buffer<E>;
+    ) -> Self::Buffer<T, E>;
 
     /// Stacks an `a_rows × cols` and a `b_rows × cols` matrix along the rows.
-    fn concat_rows<E: Element>(
+    fn concat_rows<A: Shape, B: Shape, C: Shape, E: Element>(
         &self,
-        a: &Self::Buffer<E>,
+        a: &Self::Buffer<A, E>,
         a_rows: usize,
-        b: &Self::Buffer<E>,
+        b: &Self::Buffer<B, E>,
         b_rows: usize,
         cols: usize,
-    ) -> Self::Buffer<E>;
+    ) -> Self::Buffer<C, E>;
 }

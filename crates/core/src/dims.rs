@@ -1,5 +1,7 @@
 //! Dimensions: sizes known at compile time (`Const<N>`) or at run time (`usize`).
 
+use crate::cpu::{ArrayBuffer, CpuBuffer, HostBuffer};
+use crate::element::Element;
 use core::fmt::Debug;
 
 /// One axis of a shape.
@@ -16,6 +18,17 @@ pub trait Dim: Copy + Debug + Eq + Send + Sync + 'static {
 
     /// The dim of a given size, or `None` when the type fixes another size.
     fn from_size(size: usize) -> Option<Self>;
+
+    /// Storage of a vector `(Self,)` on the [`Stack`](crate::cpu::Stack)
+    /// device: an array for a static size, a heap buffer otherwise.
+    #[doc(hidden)]
+    type StackVector<E: Element>: HostBuffer<E>;
+    /// Storage of a matrix `(Self, D1)` on the `Stack` device.
+    #[doc(hidden)]
+    type StackMatrix<D1: Dim, E: Element>: HostBuffer<E>;
+    /// Storage of a matrix `(Const<R>, Self)` on the `Stack` device.
+    #[doc(hidden)]
+    type StackColumns<const R: usize, E: Element>: HostBuffer<E>;
 }
 
 /// A dimension whose size `N` is part of the type.
@@ -30,6 +43,9 @@ pub struct Const<const N: usize>;
 
 impl<const N: usize> Dim for Const<N> {
     const STATIC: Option<usize> = Some(N);
+    type StackVector<E: Element> = ArrayBuffer<E, N, 1>;
+    type StackMatrix<D1: Dim, E: Element> = D1::StackColumns<N, E>;
+    type StackColumns<const R: usize, E: Element> = ArrayBuffer<E, R, N>;
 
     #[inline(always)]
     fn size(&self) -> usize {
@@ -44,6 +60,9 @@ impl<const N: usize> Dim for Const<N> {
 
 impl Dim for usize {
     const STATIC: Option<usize> = None;
+    type StackVector<E: Element> = CpuBuffer<E>;
+    type StackMatrix<D1: Dim, E: Element> = CpuBuffer<E>;
+    type StackColumns<const R: usize, E: Element> = CpuBuffer<E>;
 
     #[inline(always)]
     fn size(&self) -> usize {

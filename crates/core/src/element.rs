@@ -1,6 +1,6 @@
 //! Element types a tensor can hold.
 
-use crate::cpu::{CpuBuffer, gemm};
+use crate::cpu::{HostBuffer, gemm};
 use num_dual::{Dual, Dual2, Dual3, DualNum, DualVec, HyperDual, HyperHyperDual};
 
 /// A number a tensor can hold: `f32`, `f64`, or any `num-dual` number built on
@@ -37,7 +37,7 @@ pub trait Element: DualNum + Copy + Send + Sync + 'static {
     /// The default zeroes a buffer and accumulates into it; `f32` and `f64`
     /// let the blocked kernel write large outputs without zeroing them first.
     #[inline]
-    fn gemm_new(
+    fn gemm_new<O: HostBuffer<Self>>(
         m: usize,
         k: usize,
         n: usize,
@@ -45,8 +45,8 @@ pub trait Element: DualNum + Copy + Send + Sync + 'static {
         a_strides: [usize; 2],
         b: &[Self],
         b_strides: [usize; 2],
-    ) -> CpuBuffer<Self> {
-        let mut c = CpuBuffer::from_elem(Self::zero(), m * n);
+    ) -> O {
+        let mut c = O::from_elem(Self::zero(), m * n);
         Self::gemm(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         c
     }
@@ -74,7 +74,7 @@ macro_rules! float_element {
             }
 
             #[inline(always)]
-            fn gemm_new(
+            fn gemm_new<O: HostBuffer<$ty>>(
                 m: usize,
                 k: usize,
                 n: usize,
@@ -82,7 +82,7 @@ macro_rules! float_element {
                 a_strides: [usize; 2],
                 b: &[$ty],
                 b_strides: [usize; 2],
-            ) -> CpuBuffer<$ty> {
+            ) -> O {
                 gemm::blocked_new(m, k, n, a, a_strides, b, b_strides)
             }
         }

@@ -81,8 +81,9 @@ pub mod ops;
 mod real;
 pub mod shape;
 pub mod tensor;
+pub mod transfer;
 
-pub use cpu::Cpu;
+pub use cpu::{Cpu, Host, Stack};
 pub use device::{BinaryOp, Device, UnaryOp};
 pub use dims::{Const, ConstDim, Dim, ToTypenum};
 pub use element::Element;
@@ -92,11 +93,12 @@ pub use ops::{MatMul, ReduceAxis, ReshapeTo};
 pub use real::Real;
 pub use shape::{ConstShape, Rank0, Rank1, Rank2, Shape};
 pub use tensor::{Batch, Matrix, Scalar, Tensor, TensorArray, Vector};
+pub use transfer::ToDevice;
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::{
         Batch, Const, ConstShape, Cpu, Device, Dim, Element, MatMul, Matrix, Real, ReduceAxis,
-        Scalar, Shape, ShapeError, Tensor, Vector,
+        Scalar, Shape, ShapeError, Stack, Tensor, ToDevice, Vector,
     };
 }

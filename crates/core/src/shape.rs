@@ -1,6 +1,8 @@
 //! Shapes: tuples of dims, rank 0 to 2.
 
+use crate::cpu::{ArrayBuffer, HostBuffer};
 use crate::dims::{ConstDim, Dim};
+use crate::element::Element;
 use core::fmt;
 
 /// The shape of a tensor: `()` (scalar), `(D0,)` (vector) or `(D0, D1)`
@@ -11,6 +13,10 @@ use core::fmt;
 pub trait Shape: Copy + fmt::Debug + Eq + Send + Sync + 'static {
     /// Number of axes.
     const RANK: usize;
+
+    /// Storage of a tensor of this shape on the [`Stack`](crate::cpu::Stack)
+    /// device: an array of exactly its elements when the shape is static.
+    type StackBuffer<E: Element>: HostBuffer<E>;
 
     /// Sizes of the axes, padded with 1 to length 2.
     fn dims(&self) -> [usize; 2];
@@ -46,6 +52,7 @@ pub type Rank2<D0, D1> = (D0, D1);
 
 impl Shape for () {
     const RANK: usize = 0;
+    type StackBuffer<E: Element> = ArrayBuffer<E, 1, 1>;
     #[inline(always)]
     fn dims(&self) -> [usize; 2] {
         [1, 1]
@@ -58,6 +65,7 @@ impl ConstShape for () {
 
 impl<D0: Dim> Shape for (D0,) {
     const RANK: usize = 1;
+    type StackBuffer<E: Element> = D0::StackVector<E>;
     #[inline(always)]
     fn dims(&self) -> [usize; 2] {
         [self.0.size(), 1]
@@ -70,6 +78,7 @@ impl<D0: ConstDim> ConstShape for (D0,) {
 
 impl<D0: Dim, D1: Dim> Shape for (D0, D1) {
     const RANK: usize = 2;
+    type StackBuffer<E: Element> = D0::StackMatrix<D1, E>;
     #[inline(always)]
     fn dims(&self) -> [usize; 2] {
         [self.0.size(), self.1.size()]

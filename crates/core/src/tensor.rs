@@ -1,6 +1,6 @@
 //! The tensor type and its constructors.
 
-use crate::cpu::{Cpu, CpuBuffer};
+use crate::cpu::{Cpu, Host, HostBuffer};
 use crate::device::Device;
 use crate::dims::{Const, Dim};
 use crate::element::Element;
@@ -23,7 +23,7 @@ use core::ops::{Index, IndexMut};
 /// ```
 pub struct Tensor<S: Shape, E: Element = f32, D: Device = Cpu> {
     pub(crate) shape: S,
-    pub(crate) data: D::Buffer<E>,
+    pub(crate) data: D::Buffer<S, E>,
     pub(crate) device: D,
 }
 
@@ -42,7 +42,7 @@ impl<S: Shape, E: Element, D: Device> Clone for Tensor<S, E, D> {
     fn clone(&self) -> Self {
         Tensor {
             shape: self.shape,
-            data: self.device.copy(&self.data),
+            data: self.device.copy::<S, E>(&self.data),
             device: self.device.clone(),
         }
     }
@@ -51,7 +51,7 @@ impl<S: Shape, E: Element, D: Device> Clone for Tensor<S, E, D> {
 impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     /// Wraps a device buffer; the caller guarantees it holds `shape`'s elements.
     #[inline(always)]
-    pub fn from_parts(shape: S, data: D::Buffer<E>, device: D) -> Self {
+    pub fn from_parts(shape: S, data: D::Buffer<S, E>, device: D) -> Self {
         Tensor {
             shape,
             data,
@@ -61,13 +61,13 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
 
     /// The buffer, for backends and kernels.
     #[inline(always)]
-    pub fn buffer(&self) -> &D::Buffer<E> {
+    pub fn buffer(&self) -> &D::Buffer<S, E> {
         &self.data
     }
 
     /// The buffer, mutably, for backends and kernels.
     #[inline(always)]
-    pub fn buffer_mut(&mut self) -> &mut D::Buffer<E> {
+    pub fn buffer_mut(&mut self) -> &mut D::Buffer<S, E> {
         &mut self.data
     }
 
@@ -100,7 +100,7 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     pub fn full_on(shape: S, value: E, device: &D) -> Self {
         Tensor::from_parts(
             shape,
-            device.full(shape.num_elements(), value),
+            device.full::<S, E>(shape.num_elements(), value),
             device.clone(),
         )
     }
@@ -119,12 +119,25 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
 
     /// The elements in column-major order, copied to the host.
     pub fn to_vec(&self) -> Vec<E> {
-        self.device.download(&self.data)
+        self.device.download::<S, E>(&self.data)
     }
 
     /// The same elements on another device.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// use typeflux_core::cpu::Stack;
+    ///
+    /// let x = Vector::<3>::from_array([1.0, 2.0, 3.0]);
+    /// let s = x.to_device(&Stack); // three f32 held in the value
+    /// assert_eq!(s.to_device(&Cpu), x);
+    /// ```
     pub fn to_device<D2: Device>(&self, device: &D2) -> Tensor<S, E, D2> {
-        Tensor::from_parts(self.shape, device.upload(&self.to_vec()), device.clone())
+        Tensor::from_parts(
+            self.shape,
+            device.upload::<S, E>(&self.to_vec()),
+            device.clone(),
+        )
     }
 
     /// The same elements with a shape of the same type whose runtime dims may
@@ -168,7 +181,7 @@ impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
     /// ```
     pub fn from_slice(shape: S, data: &[E]) -> Result<Self, ShapeError> {
         check_len("from_slice", &shape, data.len())?;
-        Ok(Tensor::from_parts(shape, Cpu.upload(data), Cpu))
+        Ok(Tensor::from_parts(shape, Cpu.upload::<S, E>(data), Cpu))
     }
 
     /// Elements taken from a column-major `Vec` whose length must be the shape's
@@ -176,18 +189,14 @@ impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
     pub fn from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
         check_len("from_vec", &shape, data.len())?;
         // A heap buffer is taken over as it is; a small one moves inline.
-        Ok(Tensor::from_parts(
-            shape,
-            CpuBuffer::<E>::from_vec(data),
-            Cpu,
-        ))
+        Ok(Tensor::from_parts(shape, HostBuffer::from_vec(data), Cpu))
     }
 
     /// A tensor whose element at `[row, column]` is `f([row, column])`
     /// (`[i, 0]` for a vector, `[0, 0]` for a scalar).
     pub fn from_fn(shape: S, mut f: impl FnMut([usize; 2]) -> E) -> Self {
         let [rows, cols] = shape.dims();
-        let data = crate::cpu::collect((0..rows * cols).map(|i| f([i % rows, i / rows])));
+        let data = HostBuffer::from_exact_iter((0..rows * cols).map(|i| f([i % rows, i / rows])));
         Tensor::from_parts(shape, data, Cpu)
     }
 }
@@ -238,7 +247,7 @@ impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
     pub fn try_from_slice(data: &[E]) -> Result<Self, ShapeError> {
         let shape = S::default();
         check_len("try_from_slice", &shape, data.len())?;
-        Ok(Tensor::from_parts(shape, Cpu.upload(data), Cpu))
+        Ok(Tensor::from_parts(shape, Cpu.upload::<S, E>(data), Cpu))
     }
 }
 
@@ -258,7 +267,7 @@ impl<E: Element, D: Device> Tensor<(), E, D> {
     /// ```
     #[inline]
     pub fn item(&self) -> E {
-        self.device.read(&self.data, 0)
+        self.device.read::<(), E>(&self.data, 0)
     }
 }
 
@@ -316,40 +325,41 @@ impl<E: Element, const R: usize, const C: usize> From<[[E; C]; R]>
     }
 }
 
-impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
+/// Element access, on the devices whose elements are in host memory.
+impl<S: Shape, E: Element, D: Host> Tensor<S, E, D> {
     /// The elements in column-major order.
     #[inline(always)]
     pub fn as_slice(&self) -> &[E] {
-        &self.data
+        D::slice::<S, E>(&self.data)
     }
 
     /// The elements in column-major order, mutably.
     #[inline(always)]
     pub fn as_mut_slice(&mut self) -> &mut [E] {
-        &mut self.data
+        D::slice_mut::<S, E>(&mut self.data)
     }
 
     /// Iterates over the elements in column-major order.
     #[inline]
     pub fn iter(&self) -> core::slice::Iter<'_, E> {
-        self.data.iter()
+        self.as_slice().iter()
     }
 
     /// Iterates mutably over the elements in column-major order.
     #[inline]
     pub fn iter_mut(&mut self) -> core::slice::IterMut<'_, E> {
-        self.data.iter_mut()
+        self.as_mut_slice().iter_mut()
     }
 
     /// The element at `[row, column]`, if inside the tensor.
     #[inline]
     pub fn get(&self, [row, col]: [usize; 2]) -> Option<&E> {
         let [rows, cols] = self.shape.dims();
-        (row < rows && col < cols).then(|| &self.data[row + col * rows])
+        (row < rows && col < cols).then(|| &self.as_slice()[row + col * rows])
     }
 }
 
-impl<'a, S: Shape, E: Element> IntoIterator for &'a Tensor<S, E, Cpu> {
+impl<'a, S: Shape, E: Element, D: Host> IntoIterator for &'a Tensor<S, E, D> {
     type Item = &'a E;
     type IntoIter = core::slice::Iter<'a, E>;
     fn into_iter(self) -> Self::IntoIter {
@@ -357,22 +367,22 @@ impl<'a, S: Shape, E: Element> IntoIterator for &'a Tensor<S, E, Cpu> {
     }
 }
 
-impl<D0: Dim, E: Element> Index<usize> for Tensor<(D0,), E, Cpu> {
+impl<D0: Dim, E: Element, D: Host> Index<usize> for Tensor<(D0,), E, D> {
     type Output = E;
     #[inline(always)]
     fn index(&self, i: usize) -> &E {
-        &self.data[i]
+        &self.as_slice()[i]
     }
 }
 
-impl<D0: Dim, E: Element> IndexMut<usize> for Tensor<(D0,), E, Cpu> {
+impl<D0: Dim, E: Element, D: Host> IndexMut<usize> for Tensor<(D0,), E, D> {
     #[inline(always)]
     fn index_mut(&mut self, i: usize) -> &mut E {
-        &mut self.data[i]
+        &mut self.as_mut_slice()[i]
     }
 }
 
-impl<D0: Dim, D1: Dim, E: Element> Index<[usize; 2]> for Tensor<(D0, D1), E, Cpu> {
+impl<D0: Dim, D1: Dim, E: Element, D: Host> Index<[usize; 2]> for Tensor<(D0, D1), E, D> {
     type Output = E;
     #[inline(always)]
     #[track_caller]
@@ -383,11 +393,11 @@ impl<D0: Dim, D1: Dim, E: Element> Index<[usize; 2]> for Tensor<(D0, D1), E, Cpu
             "index [{row}, {col}] out of bounds for shape {}",
             self.shape.describe()
         );
-        &self.data[row + col * rows]
+        &self.as_slice()[row + col * rows]
     }
 }
 
-impl<D0: Dim, D1: Dim, E: Element> IndexMut<[usize; 2]> for Tensor<(D0, D1), E, Cpu> {
+impl<D0: Dim, D1: Dim, E: Element, D: Host> IndexMut<[usize; 2]> for Tensor<(D0, D1), E, D> {
     #[inline(always)]
     #[track_caller]
     fn index_mut(&mut self, [row, col]: [usize; 2]) -> &mut E {
@@ -397,19 +407,19 @@ impl<D0: Dim, D1: Dim, E: Element> IndexMut<[usize; 2]> for Tensor<(D0, D1), E, 
             "index [{row}, {col}] out of bounds for shape {}",
             self.shape.describe()
         );
-        &mut self.data[row + col * rows]
+        &mut self.as_mut_slice()[row + col * rows]
     }
 }
 
-impl<D0: Dim, D1: Dim, E: Element> Tensor<(D0, D1), E, Cpu> {
+impl<D0: Dim, D1: Dim, E: Element, D: Host> Tensor<(D0, D1), E, D> {
     /// Iterates over the columns (one sample of a batch each) as slices.
     pub fn columns(&self) -> core::slice::ChunksExact<'_, E> {
-        self.data.chunks_exact(self.shape.0.size().max(1))
+        self.as_slice().chunks_exact(self.shape.0.size().max(1))
     }
 
     /// Column `j` as a vector.
     #[track_caller]
-    pub fn column(&self, j: usize) -> Tensor<(D0,), E, Cpu> {
+    pub fn column(&self, j: usize) -> Tensor<(D0,), E, D> {
         let rows = self.shape.0.size();
         assert!(
             j < self.shape.1.size(),
@@ -418,8 +428,9 @@ impl<D0: Dim, D1: Dim, E: Element> Tensor<(D0, D1), E, Cpu> {
         );
         Tensor::from_parts(
             (self.shape.0,),
-            Cpu.upload(&self.data[j * rows..(j + 1) * rows]),
-            Cpu,
+            self.device
+                .upload::<(D0,), E>(&self.as_slice()[j * rows..(j + 1) * rows]),
+            self.device,
         )
     }
 }
@@ -429,18 +440,20 @@ impl<D0: Dim, D1: Dim, E: Element, D: Device> Tensor<(D0, D1), E, D> {
     /// has when a data loader produces it.
     pub fn into_batch(self) -> Tensor<(D0, usize), E, D> {
         let (rows, cols) = self.shape;
-        Tensor::from_parts((rows, cols.size()), self.data, self.device)
+        let data = self.device.reshape::<(D0, D1), (D0, usize), E>(self.data);
+        Tensor::from_parts((rows, cols.size()), data, self.device)
     }
 }
 
 impl<D0: Dim, E: Element, D: Device> Tensor<(D0,), E, D> {
     /// The vector as a batch of one column.
     pub fn into_batch(self) -> Tensor<(D0, usize), E, D> {
-        Tensor::from_parts((self.shape.0, 1), self.data, self.device)
+        let data = self.device.reshape::<(D0,), (D0, usize), E>(self.data);
+        Tensor::from_parts((self.shape.0, 1), data, self.device)
     }
 }
 
-impl<S: Shape, E: Element> PartialEq for Tensor<S, E, Cpu> {
+impl<S: Shape, E: Element, D: Host> PartialEq for Tensor<S, E, D> {
     fn eq(&self, other: &Self) -> bool {
         self.shape == other.shape && self.as_slice() == other.as_slice()
     }

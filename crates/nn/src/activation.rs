@@ -11,7 +11,7 @@
 
 use crate::layer::{Differentiable, Layer};
 use typeflux_core::functor::Functor;
-use typeflux_core::{Cpu, Device, Element, Shape, Tensor};
+use typeflux_core::{Cpu, Device, Element, Host, Shape, Tensor, ToDevice};
 
 /// A function applied to a layer's output, with its pullback, for tensors of
 /// elements `E` on device `D`.
@@ -63,9 +63,9 @@ pub trait Elementwise: Copy + Default + Send + Sync + 'static {
     }
 }
 
-impl<A: Elementwise, E: Element> Activation<E, Cpu> for A {
+impl<A: Elementwise, E: Element, D: Host> Activation<E, D> for A {
     #[inline]
-    fn activate<S: Shape>(self, x: &mut Tensor<S, E, Cpu>) {
+    fn activate<S: Shape>(self, x: &mut Tensor<S, E, D>) {
         x.map_inplace(|v| self.apply(v));
     }
 
@@ -74,13 +74,13 @@ impl<A: Elementwise, E: Element> Activation<E, Cpu> for A {
     #[inline]
     fn activate_pullback<S: Shape>(
         self,
-        x: &mut Tensor<S, E, Cpu>,
-    ) -> impl FnOnce(&mut Tensor<S, E, Cpu>) + use<A, E, S> {
+        x: &mut Tensor<S, E, D>,
+    ) -> impl FnOnce(&mut Tensor<S, E, D>) + use<A, E, D, S> {
         let mut slope = x.clone();
         for (v, d) in x.iter_mut().zip(slope.iter_mut()) {
             (*v, *d) = self.value_and_derivative(*v);
         }
-        move |dy: &mut Tensor<S, E, Cpu>| *dy *= &slope
+        move |dy: &mut Tensor<S, E, D>| *dy *= &slope
     }
 }
 
@@ -129,6 +129,16 @@ macro_rules! activations {
         $(#[$doc])*
         #[allow(non_upper_case_globals)]
         pub const $name: $Type = $Type;
+
+        /// Nothing to copy: the activation itself.
+        impl<D2: Device> ToDevice<D2> for $Type {
+            type Output = $Type;
+
+            #[inline(always)]
+            fn to_device(&self, _: &D2) -> $Type {
+                $Type
+            }
+        }
 
         impl<S: Shape, E: Element, D: Device> Layer<Tensor<S, E, D>> for $Type
         where
@@ -380,8 +390,8 @@ impl Elementwise for Tanh {
 /// The columns of a vector (one) or of a features × batch matrix, as
 /// mutable slices; nothing for a tensor without elements.
 #[inline(always)]
-fn columns_mut<S: Shape, E: Element>(
-    x: &mut Tensor<S, E, Cpu>,
+fn columns_mut<S: Shape, E: Element, D: Host>(
+    x: &mut Tensor<S, E, D>,
 ) -> core::slice::ChunksExactMut<'_, E> {
     let rows = x.shape().dims()[0].max(1);
     x.as_mut_slice().chunks_exact_mut(rows)
@@ -398,7 +408,7 @@ fn column_max<E: Element>(col: &[E]) -> E {
 /// Softmax of each column in place, shifted by the column's maximum so that
 /// no `exp` overflows.
 #[inline]
-pub(crate) fn softmax_columns<S: Shape, E: Element>(x: &mut Tensor<S, E, Cpu>) {
+pub(crate) fn softmax_columns<S: Shape, E: Element, D: Host>(x: &mut Tensor<S, E, D>) {
     for col in columns_mut(x) {
         let max = column_max(col);
         let mut sum = E::zero();
@@ -415,7 +425,7 @@ pub(crate) fn softmax_columns<S: Shape, E: Element>(x: &mut Tensor<S, E, Cpu>) {
 
 /// Log-softmax of each column in place: `x - max - ln Σ e^(x - max)`.
 #[inline]
-pub(crate) fn logsoftmax_columns<S: Shape, E: Element>(x: &mut Tensor<S, E, Cpu>) {
+pub(crate) fn logsoftmax_columns<S: Shape, E: Element, D: Host>(x: &mut Tensor<S, E, D>) {
     for col in columns_mut(x) {
         let max = column_max(col);
         let sum = col.iter().fold(E::zero(), |s, &v| s + (v - max).exp());
@@ -426,9 +436,9 @@ pub(crate) fn logsoftmax_columns<S: Shape, E: Element>(x: &mut Tensor<S, E, Cpu>
     }
 }
 
-impl<E: Element> Activation<E, Cpu> for Softmax {
+impl<E: Element, D: Host> Activation<E, D> for Softmax {
     #[inline]
-    fn activate<S: Shape>(self, x: &mut Tensor<S, E, Cpu>) {
+    fn activate<S: Shape>(self, x: &mut Tensor<S, E, D>) {
         softmax_columns(x);
     }
 
@@ -436,11 +446,11 @@ impl<E: Element> Activation<E, Cpu> for Softmax {
     #[inline]
     fn activate_pullback<S: Shape>(
         self,
-        x: &mut Tensor<S, E, Cpu>,
-    ) -> impl FnOnce(&mut Tensor<S, E, Cpu>) + use<E, S> {
+        x: &mut Tensor<S, E, D>,
+    ) -> impl FnOnce(&mut Tensor<S, E, D>) + use<E, D, S> {
         softmax_columns(x);
         let y = x.clone();
-        move |dy: &mut Tensor<S, E, Cpu>| {
+        move |dy: &mut Tensor<S, E, D>| {
             let rows = y.shape().dims()[0].max(1);
             for (d, y) in columns_mut(dy).zip(y.as_slice().chunks_exact(rows)) {
                 let dot = d.iter().zip(y).fold(E::zero(), |s, (&d, &y)| s + d * y);
@@ -452,9 +462,9 @@ impl<E: Element> Activation<E, Cpu> for Softmax {
     }
 }
 
-impl<E: Element> Activation<E, Cpu> for LogSoftmax {
+impl<E: Element, D: Host> Activation<E, D> for LogSoftmax {
     #[inline]
-    fn activate<S: Shape>(self, x: &mut Tensor<S, E, Cpu>) {
+    fn activate<S: Shape>(self, x: &mut Tensor<S, E, D>) {
         logsoftmax_columns(x);
     }
 
@@ -463,11 +473,11 @@ impl<E: Element> Activation<E, Cpu> for LogSoftmax {
     #[inline]
     fn activate_pullback<S: Shape>(
         self,
-        x: &mut Tensor<S, E, Cpu>,
-    ) -> impl FnOnce(&mut Tensor<S, E, Cpu>) + use<E, S> {
+        x: &mut Tensor<S, E, D>,
+    ) -> impl FnOnce(&mut Tensor<S, E, D>) + use<E, D, S> {
         logsoftmax_columns(x);
         let y = x.clone();
-        move |dy: &mut Tensor<S, E, Cpu>| {
+        move |dy: &mut Tensor<S, E, D>| {
             let rows = y.shape().dims()[0].max(1);
             for (d, y) in columns_mut(dy).zip(y.as_slice().chunks_exact(rows)) {
                 let total = d.iter().fold(E::zero(), |s, &d| s + d);

@@ -2,6 +2,7 @@
 
 use crate::layer::{Differentiable, Layer};
 use typeflux_core::functor::{Access, Functor, Mapper, Of, Path, Rebuild, Visitor};
+use typeflux_core::{Device, ToDevice};
 
 /// Layers applied one after another, Flux's `Chain`: `Chain((a, b, c))`
 /// computes `c(b(a(x)))`. A chain holds a tuple of 1 to 16 members, each a
@@ -153,5 +154,15 @@ impl<T: Rebuild<C>, C> Rebuild<C> for Chain<T> {
     #[inline]
     fn rebuild(rest: Self::Rest, children: C) -> Chain<T::Output> {
         Chain(T::rebuild(rest, children))
+    }
+}
+
+/// A chain on another device: each member copied there.
+impl<T: ToDevice<D2>, D2: Device> ToDevice<D2> for Chain<T> {
+    type Output = Chain<T::Output>;
+
+    #[inline]
+    fn to_device(&self, device: &D2) -> Self::Output {
+        Chain(self.0.to_device(device))
     }
 }

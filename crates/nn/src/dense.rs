@@ -6,7 +6,7 @@ use crate::layer::{Differentiable, Layer};
 use rand::Rng;
 use rand::rngs::StdRng;
 use typeflux_core::functor::Functor;
-use typeflux_core::{Const, Cpu, Device, Dim, Element, MatMul, Shape, Tensor};
+use typeflux_core::{Const, Cpu, Device, Dim, Element, MatMul, Shape, Tensor, ToDevice};
 
 /// `y = activation(W·x .+ b)`: `I` input features to `O` output features.
 ///
@@ -468,5 +468,31 @@ where
         impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (Self, ()),
     ) {
         self.pullback_borrowed(x)
+    }
+}
+
+/// The layer with its weight and bias on another device.
+///
+/// ```
+/// use typeflux_core::prelude::*;
+/// use typeflux_nn::prelude::*;
+///
+/// let layer = Dense::<10, 5>::new(sigmoid);
+/// let on_stack: Dense<10, 5, Sigmoid, f32, Stack> = layer.to_device(&Stack);
+/// let x = Vector::<10>::ones();
+/// assert_eq!(on_stack.forward(&x.to_device(&Stack)).to_device(&Cpu), layer.forward(&x));
+/// ```
+impl<const I: usize, const O: usize, A: Copy, E: Element, D: Device, D2: Device> ToDevice<D2>
+    for Dense<I, O, A, E, D>
+{
+    type Output = Dense<I, O, A, E, D2>;
+
+    #[inline]
+    fn to_device(&self, device: &D2) -> Self::Output {
+        Dense {
+            weight: self.weight.to_device(device),
+            bias: self.bias.to_device(device),
+            activation: self.activation,
+        }
     }
 }

@@ -22,8 +22,9 @@
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot take `{X}` as its input",
     label = "this layer does not accept `{X}`",
-    note = "a layer's input must have the feature size the layer was built for; in a `Chain`, \
-            each member's output is the next member's input, so neighbouring sizes must agree"
+    note = "a layer's input must have the feature size, element type and device the layer was \
+            built for (`to_device` moves a tensor or a model); in a `Chain`, each member's output \
+            is the next member's input, so neighbouring sizes must agree"
 )]
 pub trait Layer<X> {
     /// What the layer returns for an input `X`.

@@ -234,4 +234,5 @@ pub mod prelude {
         Aggregate, Loss, binarycrossentropy, crossentropy, huber_loss, logitbinarycrossentropy,
         logitcrossentropy, mae, mse,
     };
+    pub use typeflux_core::{Host, Stack, ToDevice};
 }

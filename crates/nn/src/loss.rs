@@ -28,7 +28,7 @@
 
 use crate::activation::{logsoftmax_columns, softmax_columns, stable_sigmoid, stable_softplus};
 use num_traits::Float;
-use typeflux_core::{Cpu, Element, Shape, Tensor};
+use typeflux_core::{Element, Host, Shape, Tensor};
 
 /// How a loss turns the losses of single elements, or of single samples for
 /// the cross-entropies, into one number: Flux's `agg` keyword.
@@ -49,22 +49,26 @@ pub enum Aggregate {
 /// checked by the compiler.
 pub trait Loss: Copy {
     /// The loss.
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E;
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E;
 
     /// The loss and its gradient with respect to `y_hat`, sharing their work.
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>);
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>);
 
     /// The gradient with respect to `y_hat`.
     #[inline]
-    fn gradient<S: Shape, E: Element>(
+    fn gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> Tensor<S, E, Cpu> {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> Tensor<S, E, D> {
         self.value_and_gradient(y_hat, y).1
     }
 }
@@ -98,10 +102,10 @@ fn y_over_x<E: Element>(y: E, x: E) -> E {
 }
 
 #[track_caller]
-fn check_shapes<S: Shape, E: Element>(
+fn check_shapes<S: Shape, E: Element, D: Host>(
     name: &str,
-    y_hat: &Tensor<S, E, Cpu>,
-    y: &Tensor<S, E, Cpu>,
+    y_hat: &Tensor<S, E, D>,
+    y: &Tensor<S, E, D>,
 ) {
     if y_hat.shape() != y.shape() {
         panic!(
@@ -133,13 +137,13 @@ fn columns<S: Shape>(shape: S) -> usize {
 /// derivative in `ŷ`; the result aggregates over all elements.
 #[inline(always)]
 #[track_caller]
-fn elementwise<S: Shape, E: Element>(
+fn elementwise<S: Shape, E: Element, D: Host>(
     name: &str,
     agg: Aggregate,
-    y_hat: &Tensor<S, E, Cpu>,
-    y: &Tensor<S, E, Cpu>,
+    y_hat: &Tensor<S, E, D>,
+    y: &Tensor<S, E, D>,
     term: impl Fn(E, E) -> (E, E),
-) -> (E, Tensor<S, E, Cpu>) {
+) -> (E, Tensor<S, E, D>) {
     check_shapes(name, y_hat, y);
     let s = scale::<E>(agg, y_hat.len());
     let mut total = E::zero();
@@ -154,11 +158,11 @@ fn elementwise<S: Shape, E: Element>(
 /// The value of an elementwise loss alone.
 #[inline(always)]
 #[track_caller]
-fn elementwise_value<S: Shape, E: Element>(
+fn elementwise_value<S: Shape, E: Element, D: Host>(
     name: &str,
     agg: Aggregate,
-    y_hat: &Tensor<S, E, Cpu>,
-    y: &Tensor<S, E, Cpu>,
+    y_hat: &Tensor<S, E, D>,
+    y: &Tensor<S, E, D>,
     term: impl Fn(E, E) -> E,
 ) -> E {
     check_shapes(name, y_hat, y);
@@ -239,17 +243,21 @@ impl HuberLoss {
 impl Loss for Mse {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E {
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E {
         elementwise_value("mse", self.agg, y_hat, y, |p, t| (p - t) * (p - t))
     }
 
     #[inline]
     #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>) {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>) {
         elementwise("mse", self.agg, y_hat, y, |p, t| {
             let d = p - t;
             (d * d, d + d)
@@ -260,18 +268,22 @@ impl Loss for Mse {
 impl Loss for Mae {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E {
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E {
         elementwise_value("mae", self.agg, y_hat, y, |p, t| (p - t).abs())
     }
 
     /// The derivative of `|d|` at `d = 0` is taken as 0.
     #[inline]
     #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>) {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>) {
         elementwise("mae", self.agg, y_hat, y, |p, t| {
             let d = p - t;
             (d.abs(), sign(d))
@@ -308,17 +320,21 @@ impl HuberLoss {
 impl Loss for HuberLoss {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E {
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E {
         elementwise_value("huber_loss", self.agg, y_hat, y, |p, t| self.term(p - t).0)
     }
 
     #[inline]
     #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>) {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>) {
         elementwise("huber_loss", self.agg, y_hat, y, |p, t| self.term(p - t))
     }
 }
@@ -326,7 +342,11 @@ impl Loss for HuberLoss {
 impl Loss for CrossEntropy {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E {
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E {
         check_shapes("crossentropy", y_hat, y);
         let eps = epsilon::<E>();
         let total = y_hat
@@ -338,11 +358,11 @@ impl Loss for CrossEntropy {
 
     #[inline]
     #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>) {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>) {
         let s = scale::<E>(self.agg, columns(y.shape()));
         let eps = epsilon::<E>();
         let grad = y_hat.zip_map(y, |p, t| -y_over_x(t, p + eps) * s);
@@ -353,7 +373,11 @@ impl Loss for CrossEntropy {
 impl Loss for LogitCrossEntropy {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E {
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E {
         check_shapes("logitcrossentropy", y_hat, y);
         let mut log_p = y_hat.clone();
         logsoftmax_columns(&mut log_p);
@@ -368,11 +392,11 @@ impl Loss for LogitCrossEntropy {
     /// target that sums to 1.
     #[inline]
     #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>) {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>) {
         check_shapes("logitcrossentropy", y_hat, y);
         let s = scale::<E>(self.agg, columns(y.shape()));
         let mut log_p = y_hat.clone();
@@ -414,7 +438,11 @@ impl BinaryCrossEntropy {
 impl Loss for BinaryCrossEntropy {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E {
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E {
         elementwise_value("binarycrossentropy", self.agg, y_hat, y, |p, t| {
             Self::term(p, t).0
         })
@@ -422,11 +450,11 @@ impl Loss for BinaryCrossEntropy {
 
     #[inline]
     #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>) {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>) {
         elementwise("binarycrossentropy", self.agg, y_hat, y, Self::term)
     }
 }
@@ -434,7 +462,11 @@ impl Loss for BinaryCrossEntropy {
 impl Loss for LogitBinaryCrossEntropy {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element>(&self, y_hat: &Tensor<S, E, Cpu>, y: &Tensor<S, E, Cpu>) -> E {
+    fn value<S: Shape, E: Element, D: Host>(
+        &self,
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> E {
         elementwise_value("logitbinarycrossentropy", self.agg, y_hat, y, |p, t| {
             (E::one() - t) * p + stable_softplus(-p)
         })
@@ -442,11 +474,11 @@ impl Loss for LogitBinaryCrossEntropy {
 
     #[inline]
     #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element>(
+    fn value_and_gradient<S: Shape, E: Element, D: Host>(
         &self,
-        y_hat: &Tensor<S, E, Cpu>,
-        y: &Tensor<S, E, Cpu>,
-    ) -> (E, Tensor<S, E, Cpu>) {
+        y_hat: &Tensor<S, E, D>,
+        y: &Tensor<S, E, D>,
+    ) -> (E, Tensor<S, E, D>) {
         elementwise("logitbinarycrossentropy", self.agg, y_hat, y, |p, t| {
             (
                 (E::one() - t) * p + stable_softplus(-p),

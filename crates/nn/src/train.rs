@@ -6,7 +6,7 @@ use crate::optim::{Optimiser, Rule};
 use core::borrow::Borrow;
 use num_traits::Float;
 use typeflux_core::functor::Functor;
-use typeflux_core::{Cpu, Element, Shape, Tensor};
+use typeflux_core::{Element, Host, Shape, Tensor};
 
 /// What [`train_epochs`] reports after each epoch.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -59,19 +59,20 @@ pub struct EpochReport<E> {
 ///
 /// # Panics
 /// When a batch's runtime shape disagrees with the model or with its target.
-pub fn train<M, R, X, Y, S, E, L>(
+pub fn train<M, R, X, Y, S, E, L, D>(
     model: &mut M,
     opt: &mut Optimiser<R, M>,
     data: impl IntoIterator<Item = (X, Y)>,
     loss: L,
 ) -> E
 where
-    M: Differentiable<X, Output = Tensor<S, E, Cpu>> + Functor,
+    M: Differentiable<X, Output = Tensor<S, E, D>> + Functor,
     R: Rule,
-    Y: Borrow<Tensor<S, E, Cpu>>,
+    Y: Borrow<Tensor<S, E, D>>,
     S: Shape,
     E: Element,
     L: Loss,
+    D: Host,
 {
     let mut total = E::zero();
     let mut batches = 0usize;
@@ -112,7 +113,7 @@ where
 /// assert_eq!(history.len(), 200);
 /// assert!(last < history[0] / 100.0);
 /// ```
-pub fn train_epochs<M, R, X, Y, S, E, L, I>(
+pub fn train_epochs<M, R, X, Y, S, E, L, I, D>(
     model: &mut M,
     opt: &mut Optimiser<R, M>,
     epochs: usize,
@@ -121,12 +122,13 @@ pub fn train_epochs<M, R, X, Y, S, E, L, I>(
     mut on_epoch: impl FnMut(EpochReport<E>),
 ) -> E
 where
-    M: Differentiable<X, Output = Tensor<S, E, Cpu>> + Functor,
+    M: Differentiable<X, Output = Tensor<S, E, D>> + Functor,
     R: Rule,
-    Y: Borrow<Tensor<S, E, Cpu>>,
+    Y: Borrow<Tensor<S, E, D>>,
     S: Shape,
     E: Element,
     L: Loss,
+    D: Host,
     I: IntoIterator<Item = (X, Y)> + Clone,
 {
     let mut last = nan();

@@ -1,5 +1,6 @@
-//! The seed's model, forward and backward on one sample, allocates nothing:
-//! its tensors are small enough to live inline.
+//! The seed's model, forward and backward on one sample, allocates nothing,
+//! on the `Cpu` (its tensors are small enough to live inline) and on the
+//! `Stack` (whose tensors are arrays).
 //!
 //! This binary holds a single test so that no other test allocates while it
 //! counts; the counter is also per thread, which keeps the test harness out.
@@ -83,5 +84,20 @@ fn seed_model_forward_and_backward_on_one_sample_do_not_allocate() {
     assert_eq!(y, y_hat);
     assert!(loss.is_finite());
     assert_eq!(grad.0.0.weight, grad_owned.0.0.weight);
+    assert!(dx.iter().all(|d| d.is_finite()));
+
+    // The same on the Stack.
+    let model = model.to_device(&Stack);
+    let (x, target) = (x.to_device(&Stack), target.to_device(&Stack));
+    let start = allocations();
+    let y = model.forward(&x);
+    let (y_hat, back) = model.pullback(&x);
+    let (_, dy) = crossentropy.value_and_gradient(&y_hat, &target);
+    let (grad_stack, ()) = back(dy);
+    let (_, back) = model.pullback(x.clone());
+    let (_, dx) = back(crossentropy.gradient(&y_hat, &target));
+    assert_eq!(allocations() - start, 0, "allocations on the Stack");
+    assert_eq!(y.to_device(&Cpu), y_hat.to_device(&Cpu));
+    assert_eq!(grad_stack.0.0.weight.to_device(&Cpu), grad.0.0.weight);
     assert!(dx.iter().all(|d| d.is_finite()));
 }

@@ -1,6 +1,6 @@
 //! Matrix products on the CPU.
 
-use crate::cpu::CpuBuffer;
+use crate::cpu::HostBuffer;
 use crate::element::Element;
 use core::ops::{Add, Mul};
 use num_traits::Zero;
@@ -102,7 +102,7 @@ pub(crate) fn blocked<E: Float>(
 /// a larger one goes to [`blocked_new_large`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) fn blocked_new<E: Float + Element>(
+pub(crate) fn blocked_new<E: Float + Element, O: HostBuffer<E>>(
     m: usize,
     k: usize,
     n: usize,
@@ -110,9 +110,9 @@ pub(crate) fn blocked_new<E: Float + Element>(
     a_strides: [usize; 2],
     b: &[E],
     b_strides: [usize; 2],
-) -> CpuBuffer<E> {
+) -> O {
     if is_small(m, k, n) {
-        let mut c = CpuBuffer::from_elem(E::zero(), m * n);
+        let mut c = O::from_elem(E::zero(), m * n);
         naive(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         return c;
     }
@@ -125,7 +125,7 @@ pub(crate) fn blocked_new<E: Float + Element>(
 /// result directly.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
-fn blocked_new_large<E: Float + Element>(
+fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
     m: usize,
     k: usize,
     n: usize,
@@ -133,10 +133,10 @@ fn blocked_new_large<E: Float + Element>(
     a_strides: [usize; 2],
     b: &[E],
     b_strides: [usize; 2],
-) -> CpuBuffer<E> {
+) -> O {
     let len = m * n;
-    if len <= CpuBuffer::<E>::inline_capacity() {
-        let mut c = CpuBuffer::from_elem(E::zero(), len);
+    if !O::prefers_vec(len) {
+        let mut c = O::from_elem(E::zero(), len);
         blocked(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         return c;
     }
@@ -150,7 +150,7 @@ fn blocked_new_large<E: Float + Element>(
         gemm_into(m, k, n, a, a_strides, b, b_strides, c.as_mut_ptr(), false);
         c.set_len(len);
     }
-    CpuBuffer::from_vec(c)
+    O::from_vec(c)
 }
 
 /// The element types the `gemm` crate computes with (`f32`, `f64`); it panics

@@ -1,19 +1,16 @@
-//! The CPU backend: buffers are inline for small tensors, heap otherwise.
+//! The CPU kernels, written once over [`HostBuffer`] and shared by the two
+//! CPU devices: [`Cpu`] (buffers inline for small tensors, heap otherwise)
+//! and [`Stack`] (buffers sized by the shape).
 
-use crate::cpu::{CpuBuffer, parallel};
+use crate::cpu::{CpuBuffer, Host, HostBuffer, Stack, parallel};
 use crate::device::{BinaryOp, Device, UnaryOp};
 use crate::element::Element;
+use crate::shape::Shape;
 
 /// The CPU. Tensors with few elements (64 `f32`, 32 `f64`) are stored inline,
 /// on the stack, and never allocate; larger ones are a heap buffer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Cpu;
-
-/// Collects an exact-size iterator into a buffer.
-#[inline(always)]
-pub(crate) fn collect<E: Element, I: ExactSizeIterator<Item = E>>(iter: I) -> CpuBuffer<E> {
-    CpuBuffer::from_exact_iter(iter)
-}
 
 /// `Σ f(x)`, with 32 partial sums: the compiler keeps them in several
 /// vector registers, so additions overlap instead of each waiting on the
@@ -36,37 +33,13 @@ fn sum_map<E: Element>(a: &[E], f: impl Fn(E) -> E) -> E {
     total
 }
 
-impl Device for Cpu {
-    type Buffer<E: Element> = CpuBuffer<E>;
+/// The kernels over host buffers, generic over the buffer types of the
+/// operands and the result.
+mod host {
+    use super::*;
 
-    #[inline]
-    fn full<E: Element>(&self, len: usize, value: E) -> CpuBuffer<E> {
-        CpuBuffer::from_elem(value, len)
-    }
-
-    #[inline]
-    fn upload<E: Element>(&self, host: &[E]) -> CpuBuffer<E> {
-        CpuBuffer::from_slice(host)
-    }
-
-    #[inline]
-    fn download<E: Element>(&self, buf: &CpuBuffer<E>) -> Vec<E> {
-        buf.to_vec()
-    }
-
-    /// An inline buffer is copied; a heap block is shared until written.
-    #[inline]
-    fn copy<E: Element>(&self, buf: &CpuBuffer<E>) -> CpuBuffer<E> {
-        buf.clone()
-    }
-
-    #[inline]
-    fn read<E: Element>(&self, buf: &CpuBuffer<E>, index: usize) -> E {
-        buf[index]
-    }
-
-    #[inline]
-    fn binary<E: Element>(&self, op: BinaryOp, a: &CpuBuffer<E>, b: &CpuBuffer<E>) -> CpuBuffer<E> {
+    #[inline(always)]
+    pub(super) fn binary<E: Element, O: HostBuffer<E>>(op: BinaryOp, a: &[E], b: &[E]) -> O {
         debug_assert_eq!(a.len(), b.len());
         match op {
             BinaryOp::Add => parallel::zip(a, b, |x, y| x + y),
@@ -76,12 +49,12 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn binary_assign<E: Element>(&self, op: BinaryOp, a: &mut CpuBuffer<E>, b: &CpuBuffer<E>) {
+    #[inline(always)]
+    pub(super) fn binary_assign<E: Element, B: HostBuffer<E>>(op: BinaryOp, a: &mut B, b: &[E]) {
         debug_assert_eq!(a.len(), b.len());
         if a.is_shared() {
             // One pass into a fresh buffer, not a copy and then a pass.
-            *a = self.binary(op, a, b);
+            *a = binary(op, a, b);
             return;
         }
         match op {
@@ -92,14 +65,13 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn scalar<E: Element>(
-        &self,
+    #[inline(always)]
+    pub(super) fn scalar<E: Element, O: HostBuffer<E>>(
         op: BinaryOp,
-        a: &CpuBuffer<E>,
+        a: &[E],
         s: E,
         scalar_first: bool,
-    ) -> CpuBuffer<E> {
+    ) -> O {
         match (op, scalar_first) {
             (BinaryOp::Add, _) => parallel::map(a, |x| x + s),
             (BinaryOp::Mul, _) => parallel::map(a, |x| x * s),
@@ -110,10 +82,10 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn scalar_assign<E: Element>(&self, op: BinaryOp, a: &mut CpuBuffer<E>, s: E) {
+    #[inline(always)]
+    pub(super) fn scalar_assign<E: Element, B: HostBuffer<E>>(op: BinaryOp, a: &mut B, s: E) {
         if a.is_shared() {
-            *a = self.scalar(op, a, s, false);
+            *a = scalar(op, a, s, false);
             return;
         }
         match op {
@@ -124,8 +96,8 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn unary<E: Element>(&self, op: UnaryOp, a: &CpuBuffer<E>) -> CpuBuffer<E> {
+    #[inline(always)]
+    pub(super) fn unary<E: Element, O: HostBuffer<E>>(op: UnaryOp, a: &[E]) -> O {
         match op {
             UnaryOp::Neg => parallel::map(a, |x| -x),
             UnaryOp::Square => parallel::map(a, |x| x * x),
@@ -133,8 +105,8 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn axpy<E: Element>(&self, y: &mut CpuBuffer<E>, alpha: E, x: &CpuBuffer<E>) {
+    #[inline(always)]
+    pub(super) fn axpy<E: Element, B: HostBuffer<E>>(y: &mut B, alpha: E, x: &[E]) {
         debug_assert_eq!(y.len(), x.len());
         if y.is_shared() {
             *y = parallel::zip(y, x, |y, x| y + alpha * x);
@@ -143,26 +115,12 @@ impl Device for Cpu {
         parallel::update_zip(y, x, |y, x| *y += alpha * x);
     }
 
-    #[inline]
-    fn broadcast<E: Element>(
-        &self,
+    #[inline(always)]
+    pub(super) fn broadcast_assign<E: Element, B: HostBuffer<E>>(
         op: BinaryOp,
-        m: &CpuBuffer<E>,
+        m: &mut B,
         rows: usize,
-        v: &CpuBuffer<E>,
-    ) -> CpuBuffer<E> {
-        let mut out = m.clone();
-        self.broadcast_assign::<E>(op, &mut out, rows, v);
-        out
-    }
-
-    #[inline]
-    fn broadcast_assign<E: Element>(
-        &self,
-        op: BinaryOp,
-        m: &mut CpuBuffer<E>,
-        rows: usize,
-        v: &CpuBuffer<E>,
+        v: &[E],
     ) {
         debug_assert_eq!(v.len(), rows);
         if rows > 0 && m.is_shared() {
@@ -172,7 +130,7 @@ impl Device for Cpu {
             for col in m.chunks_exact(rows) {
                 out.extend(col.iter().zip(v.iter()).map(|(&x, &b)| op.apply(x, b)));
             }
-            *m = CpuBuffer::from_vec(out);
+            *m = B::from_vec(out);
         } else if rows > 0 {
             for col in m.chunks_exact_mut(rows) {
                 col.iter_mut()
@@ -182,37 +140,32 @@ impl Device for Cpu {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn matmul<E: Element>(
-        &self,
+    pub(super) fn matmul<E: Element, O: HostBuffer<E>>(
         m: usize,
         k: usize,
         n: usize,
-        a: &CpuBuffer<E>,
+        a: &[E],
         a_transposed: bool,
-        b: &CpuBuffer<E>,
+        b: &[E],
         b_transposed: bool,
-    ) -> CpuBuffer<E> {
+    ) -> O {
         let a_strides = if a_transposed { [k, 1] } else { [1, m] };
         let b_strides = if b_transposed { [n, 1] } else { [1, k] };
         E::gemm_new(m, k, n, a, a_strides, b, b_strides)
     }
 
-    #[inline]
-    fn transpose<E: Element>(&self, a: &CpuBuffer<E>, rows: usize, cols: usize) -> CpuBuffer<E> {
-        collect((0..rows * cols).map(|idx| {
+    #[inline(always)]
+    pub(super) fn transpose<E: Element, O: HostBuffer<E>>(a: &[E], rows: usize, cols: usize) -> O {
+        O::from_exact_iter((0..rows * cols).map(|idx| {
             let (r, c) = (idx % cols, idx / cols);
             a[c + r * rows]
         }))
     }
 
-    #[inline]
-    fn sum<E: Element>(&self, a: &CpuBuffer<E>) -> E {
-        sum_map(a, |x| x)
-    }
-
-    #[inline]
-    fn sum_of<E: Element>(&self, op: UnaryOp, a: &CpuBuffer<E>) -> E {
+    #[inline(always)]
+    pub(super) fn sum_of<E: Element>(op: UnaryOp, a: &[E]) -> E {
         match op {
             UnaryOp::Square => sum_map(a, |x| x * x),
             UnaryOp::Abs => sum_map(a, |x| x.abs()),
@@ -220,28 +173,27 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn max<E: Element>(&self, a: &CpuBuffer<E>) -> Option<E> {
+    #[inline(always)]
+    pub(super) fn max<E: Element>(a: &[E]) -> Option<E> {
         let (&first, rest) = a.split_first()?;
         Some(rest.iter().fold(first, |m, &x| if x > m { x } else { m }))
     }
 
-    #[inline]
-    fn sum_axis<E: Element>(
-        &self,
-        a: &CpuBuffer<E>,
+    #[inline(always)]
+    pub(super) fn sum_axis<E: Element, O: HostBuffer<E>>(
+        a: &[E],
         rows: usize,
         cols: usize,
         axis: usize,
-    ) -> CpuBuffer<E> {
+    ) -> O {
         if axis == 0 {
-            collect((0..cols).map(|c| {
+            O::from_exact_iter((0..cols).map(|c| {
                 a[c * rows..(c + 1) * rows]
                     .iter()
                     .fold(E::zero(), |s, &x| s + x)
             }))
         } else {
-            let mut out = self.full(rows, E::zero());
+            let mut out = O::from_elem(E::zero(), rows);
             for c in 0..cols {
                 let col = &a[c * rows..(c + 1) * rows];
                 out.iter_mut().zip(col).for_each(|(s, &x)| *s += x);
@@ -250,22 +202,21 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn max_axis<E: Element>(
-        &self,
-        a: &CpuBuffer<E>,
+    #[inline(always)]
+    pub(super) fn max_axis<E: Element, O: HostBuffer<E>>(
+        a: &[E],
         rows: usize,
         cols: usize,
         axis: usize,
-    ) -> CpuBuffer<E> {
+    ) -> O {
         let bigger = |m: E, x: E| if x > m { x } else { m };
         if axis == 0 {
-            collect((0..cols).map(|c| {
+            O::from_exact_iter((0..cols).map(|c| {
                 let col = &a[c * rows..(c + 1) * rows];
                 col[1..].iter().fold(col[0], |m, &x| bigger(m, x))
             }))
         } else {
-            let mut out: CpuBuffer<E> = a[..rows].iter().copied().collect();
+            let mut out = O::from_slice(&a[..rows]);
             for c in 1..cols {
                 let col = &a[c * rows..(c + 1) * rows];
                 out.iter_mut()
@@ -276,17 +227,16 @@ impl Device for Cpu {
         }
     }
 
-    #[inline]
-    fn concat_rows<E: Element>(
-        &self,
-        a: &CpuBuffer<E>,
+    #[inline(always)]
+    pub(super) fn concat_rows<E: Element, O: HostBuffer<E>>(
+        a: &[E],
         a_rows: usize,
-        b: &CpuBuffer<E>,
+        b: &[E],
         b_rows: usize,
         cols: usize,
-    ) -> CpuBuffer<E> {
+    ) -> O {
         let rows = a_rows + b_rows;
-        collect((0..rows * cols).map(|idx| {
+        O::from_exact_iter((0..rows * cols).map(|idx| {
             let (r, c) = (idx % rows, idx / rows);
             if r < a_rows {
                 a[r + c * a_rows]
@@ -296,3 +246,228 @@ impl Device for Cpu {
         }))
     }
 }
+
+/// Implements [`Device`] and [`Host`] for a CPU device whose buffer for a
+/// tensor of shape `S` and element `E` is the given type.
+macro_rules! host_device {
+    ($device:ty, $buffer:ty, $reshape:ident) => {
+        impl Device for $device {
+            type Buffer<S: Shape, E: Element> = $buffer;
+
+            #[inline(always)]
+            fn full<S: Shape, E: Element>(&self, len: usize, value: E) -> $buffer {
+                HostBuffer::from_elem(value, len)
+            }
+
+            #[inline(always)]
+            fn upload<S: Shape, E: Element>(&self, host: &[E]) -> $buffer {
+                HostBuffer::from_slice(host)
+            }
+
+            #[inline]
+            fn download<S: Shape, E: Element>(&self, buf: &$buffer) -> Vec<E> {
+                buf.to_vec()
+            }
+
+            /// An inline buffer is copied; a heap block is shared until written.
+            #[inline(always)]
+            fn copy<S: Shape, E: Element>(&self, buf: &$buffer) -> $buffer {
+                buf.clone()
+            }
+
+            #[inline(always)]
+            fn read<S: Shape, E: Element>(&self, buf: &$buffer, index: usize) -> E {
+                buf[index]
+            }
+
+            #[inline(always)]
+            fn reshape<S: Shape, T: Shape, E: Element>(&self, buf: $buffer) -> Self::Buffer<T, E> {
+                $reshape::<S, T, E>(buf)
+            }
+
+            #[inline(always)]
+            fn binary<S: Shape, E: Element>(
+                &self,
+                op: BinaryOp,
+                a: &$buffer,
+                b: &$buffer,
+            ) -> $buffer {
+                host::binary(op, a, b)
+            }
+
+            #[inline(always)]
+            fn binary_assign<S: Shape, E: Element>(
+                &self,
+                op: BinaryOp,
+                a: &mut $buffer,
+                b: &$buffer,
+            ) {
+                host::binary_assign(op, a, b)
+            }
+
+            #[inline(always)]
+            fn scalar<S: Shape, E: Element>(
+                &self,
+                op: BinaryOp,
+                a: &$buffer,
+                s: E,
+                scalar_first: bool,
+            ) -> $buffer {
+                host::scalar(op, a, s, scalar_first)
+            }
+
+            #[inline(always)]
+            fn scalar_assign<S: Shape, E: Element>(&self, op: BinaryOp, a: &mut $buffer, s: E) {
+                host::scalar_assign(op, a, s)
+            }
+
+            #[inline(always)]
+            fn unary<S: Shape, E: Element>(&self, op: UnaryOp, a: &$buffer) -> $buffer {
+                host::unary(op, a)
+            }
+
+            #[inline(always)]
+            fn axpy<S: Shape, E: Element>(&self, y: &mut $buffer, alpha: E, x: &$buffer) {
+                host::axpy(y, alpha, x)
+            }
+
+            #[inline(always)]
+            fn broadcast<S: Shape, V: Shape, E: Element>(
+                &self,
+                op: BinaryOp,
+                m: &$buffer,
+                rows: usize,
+                v: &Self::Buffer<V, E>,
+            ) -> $buffer {
+                let mut out = m.clone();
+                host::broadcast_assign(op, &mut out, rows, v);
+                out
+            }
+
+            #[inline(always)]
+            fn broadcast_assign<S: Shape, V: Shape, E: Element>(
+                &self,
+                op: BinaryOp,
+                m: &mut $buffer,
+                rows: usize,
+                v: &Self::Buffer<V, E>,
+            ) {
+                host::broadcast_assign(op, m, rows, v)
+            }
+
+            #[inline(always)]
+            fn matmul<A: Shape, B: Shape, C: Shape, E: Element>(
+                &self,
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &Self::Buffer<A, E>,
+                a_transposed: bool,
+                b: &Self::Buffer<B, E>,
+                b_transposed: bool,
+            ) -> Self::Buffer<C, E> {
+                host::matmul(m, k, n, a, a_transposed, b, b_transposed)
+            }
+
+            #[inline]
+            fn transpose<S: Shape, T: Shape, E: Element>(
+                &self,
+                a: &$buffer,
+                rows: usize,
+                cols: usize,
+            ) -> Self::Buffer<T, E> {
+                host::transpose(a, rows, cols)
+            }
+
+            #[inline(always)]
+            fn sum<S: Shape, E: Element>(&self, a: &$buffer) -> E {
+                sum_map(a, |x| x)
+            }
+
+            #[inline(always)]
+            fn sum_of<S: Shape, E: Element>(&self, op: UnaryOp, a: &$buffer) -> E {
+                host::sum_of(op, a)
+            }
+
+            #[inline(always)]
+            fn max<S: Shape, E: Element>(&self, a: &$buffer) -> Option<E> {
+                host::max(a)
+            }
+
+            #[inline]
+            fn sum_axis<S: Shape, T: Shape, E: Element>(
+                &self,
+                a: &$buffer,
+                rows: usize,
+                cols: usize,
+                axis: usize,
+            ) -> Self::Buffer<T, E> {
+                host::sum_axis(a, rows, cols, axis)
+            }
+
+            #[inline]
+            fn max_axis<S: Shape, T: Shape, E: Element>(
+                &self,
+                a: &$buffer,
+                rows: usize,
+                cols: usize,
+                axis: usize,
+            ) -> Self::Buffer<T, E> {
+                host::max_axis(a, rows, cols, axis)
+            }
+
+            #[inline]
+            fn concat_rows<A: Shape, B: Shape, C: Shape, E: Element>(
+                &self,
+                a: &Self::Buffer<A, E>,
+                a_rows: usize,
+                b: &Self::Buffer<B, E>,
+                b_rows: usize,
+                cols: usize,
+            ) -> Self::Buffer<C, E> {
+                host::concat_rows(a, a_rows, b, b_rows, cols)
+            }
+        }
+
+        impl Host for $device {
+            #[inline(always)]
+            fn slice<S: Shape, E: Element>(buf: &$buffer) -> &[E] {
+                buf
+            }
+
+            #[inline(always)]
+            fn slice_mut<S: Shape, E: Element>(buf: &mut $buffer) -> &mut [E] {
+                buf
+            }
+
+            #[inline(always)]
+            fn collect<S: Shape, E: Element, I: ExactSizeIterator<Item = E>>(iter: I) -> $buffer {
+                HostBuffer::from_exact_iter(iter)
+            }
+
+            #[inline(always)]
+            fn from_vec<S: Shape, E: Element>(data: Vec<E>) -> $buffer {
+                HostBuffer::from_vec(data)
+            }
+        }
+    };
+}
+
+/// The `Cpu`'s storage does not depend on the shape: a reshape moves it.
+/// (Generic over the shapes only to match `copy_buffer` in `host_device!`.)
+#[allow(clippy::extra_unused_type_parameters)]
+#[inline(always)]
+fn move_buffer<S: Shape, T: Shape, E: Element>(buf: CpuBuffer<E>) -> CpuBuffer<E> {
+    buf
+}
+
+/// The `Stack`'s storage is sized by the shape: a reshape copies the
+/// elements into the other shape's storage (a static reshape keeps the
+/// count, so the lengths agree).
+#[inline(always)]
+fn copy_buffer<S: Shape, T: Shape, E: Element>(buf: S::StackBuffer<E>) -> T::StackBuffer<E> {
+    HostBuffer::from_slice(&buf)
+}
+
+host_device!(Cpu, CpuBuffer<E>, move_buffer);
+host_device!(Stack, <S as Shape>::StackBuffer<E>, copy_buffer);

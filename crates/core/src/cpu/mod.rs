@@ -1,10 +1,11 @@
-//! The CPU device and its kernels.
+//! The CPU devices and their kernels.
 
 mod buffer;
 pub(crate) mod gemm;
+mod host;
 mod kernels;
 mod parallel;
 
 pub use buffer::CpuBuffer;
+pub use host::{ArrayBuffer, Host, HostBuffer, Stack};
 pub use kernels::Cpu;
-pub(crate) use kernels::collect;

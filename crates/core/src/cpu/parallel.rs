@@ -10,7 +10,7 @@
 //! Otherwise the buffer is cut into chunks of [`CHUNK`] elements, each
 //! handled by a vectorised loop.
 
-use crate::cpu::CpuBuffer;
+use crate::cpu::HostBuffer;
 use crate::element::Element;
 use rayon::prelude::*;
 
@@ -27,9 +27,9 @@ fn split(len: usize) -> bool {
 
 /// `f(x)` for every element of `a`, as a new buffer.
 #[inline]
-pub(crate) fn map<E: Element>(a: &[E], f: impl Fn(E) -> E + Sync) -> CpuBuffer<E> {
+pub(crate) fn map<E: Element, O: HostBuffer<E>>(a: &[E], f: impl Fn(E) -> E + Sync) -> O {
     if !split(a.len()) {
-        return CpuBuffer::from_exact_iter(a.iter().map(|&x| f(x)));
+        return O::from_exact_iter(a.iter().map(|&x| f(x)));
     }
     let mut out = Vec::with_capacity(a.len());
     out.spare_capacity_mut()[..a.len()]
@@ -43,16 +43,20 @@ pub(crate) fn map<E: Element>(a: &[E], f: impl Fn(E) -> E + Sync) -> CpuBuffer<E
     // SAFETY: the chunks cover the first `a.len()` slots of the spare
     // capacity, and every slot of every chunk was written above.
     unsafe { out.set_len(a.len()) };
-    CpuBuffer::from_vec(out)
+    O::from_vec(out)
 }
 
 /// `f(x, y)` for every pair of elements of `a` and `b` (of equal length), as
 /// a new buffer.
 #[inline]
-pub(crate) fn zip<E: Element>(a: &[E], b: &[E], f: impl Fn(E, E) -> E + Sync) -> CpuBuffer<E> {
+pub(crate) fn zip<E: Element, O: HostBuffer<E>>(
+    a: &[E],
+    b: &[E],
+    f: impl Fn(E, E) -> E + Sync,
+) -> O {
     debug_assert_eq!(a.len(), b.len());
     if !split(a.len()) {
-        return CpuBuffer::from_exact_iter(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
+        return O::from_exact_iter(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
     }
     let mut out = Vec::with_capacity(a.len());
     out.spare_capacity_mut()[..a.len()]
@@ -65,7 +69,7 @@ pub(crate) fn zip<E: Element>(a: &[E], b: &[E], f: impl Fn(E, E) -> E + Sync) ->
         });
     // SAFETY: as in `map`; `b` has `a`'s length, so the zip covers them all.
     unsafe { out.set_len(a.len()) };
-    CpuBuffer::from_vec(out)
+    O::from_vec(out)
 }
 
 /// `f(&mut x)` for every element of `a`, in place.
@@ -96,6 +100,7 @@ pub(crate) fn update_zip<E: Element>(a: &mut [E], b: &[E], f: impl Fn(&mut E, E)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::CpuBuffer;
 
     /// A length that is split, and not a multiple of a chunk.
     const LEN: usize = MIN_PARALLEL + 3 * CHUNK + 17;
@@ -126,9 +131,9 @@ mod tests {
 
     fn check_passes() {
         let (a, b) = (values(1), values(2));
-        let m = map(&a, |x| 2.0 * x - 1.0);
+        let m: CpuBuffer<f32> = map(&a, |x| 2.0 * x - 1.0);
         assert!(m.iter().zip(&a).all(|(m, x)| *m == 2.0 * x - 1.0));
-        let z = zip(&a, &b, |x, y| x * y + 3.0);
+        let z: CpuBuffer<f32> = zip(&a, &b, |x, y| x * y + 3.0);
         assert!(
             z.iter()
                 .zip(a.iter().zip(&b))
@@ -149,7 +154,11 @@ mod tests {
     #[test]
     fn short_passes_stay_inline() {
         let a = [1.0f32, 2.0, 3.0];
-        assert_eq!(&map(&a, |x| x + 1.0)[..], &[2.0, 3.0, 4.0]);
-        assert_eq!(&zip(&a, &a, |x, y| x * y)[..], &[1.0, 4.0, 9.0]);
+        let m: CpuBuffer<f32> = map(&a, |x| x + 1.0);
+        let z: CpuBuffer<f32> = zip(&a, &a, |x, y| x * y);
+        assert_eq!(
+            (&m[..], &z[..]),
+            (&[2.0, 3.0, 4.0][..], &[1.0, 4.0, 9.0][..])
+        );
     }
 }

@@ -48,7 +48,7 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> MatMul<Tensor<(K, N), E, D>>
 {
     type Output = Tensor<(M, N), E, D>;
 
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     fn matmul(&self, rhs: &Tensor<(K, N), E, D>) -> Self::Output {
         let (m, k) = self.shape;
@@ -70,7 +70,7 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> MatMul<Tensor<(K, N), E, D>>
 impl<M: Dim, K: Dim, E: Element, D: Device> MatMul<Tensor<(K,), E, D>> for Tensor<(M, K), E, D> {
     type Output = Tensor<(M,), E, D>;
 
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     fn matmul(&self, rhs: &Tensor<(K,), E, D>) -> Self::Output {
         let (m, k) = self.shape;
@@ -85,7 +85,7 @@ impl<M: Dim, K: Dim, E: Element, D: Device> MatMul<Tensor<(K,), E, D>> for Tenso
 impl<M: Dim, K: Dim, E: Element, D: Device> Tensor<(M, K), E, D> {
     /// `selfᵀ · rhs` without forming the transpose: the weight gradient's
     /// partner in a backward pass (`Wᵀ · δ`).
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn t_matmul<N: Dim>(&self, rhs: &Tensor<(M, N), E, D>) -> Tensor<(K, N), E, D> {
         let (m, k) = self.shape;
@@ -105,7 +105,7 @@ impl<M: Dim, K: Dim, E: Element, D: Device> Tensor<(M, K), E, D> {
 
     /// `self · rhsᵀ` without forming the transpose: a weight gradient
     /// (`δ · xᵀ`) in a backward pass.
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn matmul_t<N: Dim>(&self, rhs: &Tensor<(N, K), E, D>) -> Tensor<(M, N), E, D> {
         let (m, k) = self.shape;
@@ -126,7 +126,7 @@ impl<M: Dim, K: Dim, E: Element, D: Device> Tensor<(M, K), E, D> {
 
 impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
     /// The outer product `self · rhsᵀ`: an `M × N` matrix.
-    #[inline]
+    #[inline(always)]
     pub fn outer<N: Dim>(&self, rhs: &Tensor<(N,), E, D>) -> Tensor<(M, N), E, D> {
         let (m, n) = (self.shape.0, rhs.shape.0);
         let data = self
@@ -137,7 +137,7 @@ impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
 
     /// `selfᵀ · rhs` for a matrix `rhs`: a row vector times a matrix, returned as
     /// a vector.
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn vecmat<N: Dim>(&self, rhs: &Tensor<(M, N), E, D>) -> Tensor<(N,), E, D> {
         let (m2, n) = rhs.shape;
@@ -149,7 +149,7 @@ impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
     }
 
     /// The dot product.
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn dot(&self, rhs: &Self) -> E {
         crate::shape::assert_same("dot", &self.shape, &rhs.shape);

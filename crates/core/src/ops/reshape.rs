@@ -80,7 +80,8 @@ impl<S: ConstShape, E: Element, D: Device> Tensor<S, E, D> {
     where
         S: ReshapeTo<S2>,
     {
-        Tensor::from_parts(S2::default(), self.data, self.device)
+        let data = self.device.reshape::<S, S2, E>(self.data);
+        Tensor::from_parts(S2::default(), data, self.device)
     }
 
     /// All elements as one vector, column by column; `N` must be the element

@@ -394,7 +394,10 @@ impl<R: Dim, C: Dim, E: Element, D: Device> Pullback<Tensor<(R, usize), E, D>>
             "into_batch pullback: the cotangent has {cols} columns, the value had {}",
             self.0.size()
         );
-        Tensor::from_parts((rows, self.0), dy.buffer().clone(), dy.device().clone())
+        let data = dy
+            .device()
+            .reshape::<(R, usize), (R, C), E>(dy.buffer().clone());
+        Tensor::from_parts((rows, self.0), data, dy.device().clone())
     }
 }
 
@@ -408,6 +411,9 @@ impl<R: Dim, E: Element, D: Device> Pullback<Tensor<(R, usize), E, D>> for Vecto
             cols, 1,
             "into_batch pullback: the cotangent has {cols} columns, the vector had 1"
         );
-        Tensor::from_parts((rows,), dy.buffer().clone(), dy.device().clone())
+        let data = dy
+            .device()
+            .reshape::<(R, usize), (R,), E>(dy.buffer().clone());
+        Tensor::from_parts((rows,), data, dy.device().clone())
     }
 }

@@ -295,8 +295,8 @@ pub fn map<S: Shape, E: Element>(
             (d.re, d.eps)
         })
         .unzip();
-    let y = Tensor::from_parts(x.shape(), Cpu.upload(&values), Cpu);
-    let dydx = Tensor::from_parts(x.shape(), Cpu.upload(&slopes), Cpu);
+    let y = Tensor::from_parts(x.shape(), Cpu.upload::<S, E>(&values), Cpu);
+    let dydx = Tensor::from_parts(x.shape(), Cpu.upload::<S, E>(&slopes), Cpu);
     (y, MapPullback { dydx })
 }
 

@@ -1,0 +1,76 @@
+//! Copying tensors, and whole models, to another device: Flux's `gpu`/`cpu`
+//! with the device as a type.
+
+use crate::device::Device;
+use crate::element::Element;
+use crate::shape::Shape;
+use crate::tensor::Tensor;
+
+/// A value that can be copied to the device `D2`: a tensor, an `Option` or a
+/// tuple of such values, and every layer and chain of `typeflux-nn`. The
+/// copy has the same structure, with every tensor's device type changed.
+///
+/// ```
+/// use typeflux_core::prelude::*;
+/// use typeflux_core::{Stack, ToDevice};
+///
+/// let params = (Matrix::<2, 3>::ones(), Some(Vector::<2>::zeros()));
+/// let on_stack: (Matrix<2, 3, f32, Stack>, Option<Vector<2, f32, Stack>>) =
+///     params.to_device(&Stack);
+/// assert_eq!(on_stack.0.to_device(&Cpu), params.0);
+/// ```
+pub trait ToDevice<D2: Device> {
+    /// The same value on `D2`.
+    type Output;
+
+    /// A copy on `device`.
+    fn to_device(&self, device: &D2) -> Self::Output;
+}
+
+impl<S: Shape, E: Element, D: Device, D2: Device> ToDevice<D2> for Tensor<S, E, D> {
+    type Output = Tensor<S, E, D2>;
+
+    #[inline]
+    fn to_device(&self, device: &D2) -> Tensor<S, E, D2> {
+        Tensor::to_device(self, device)
+    }
+}
+
+impl<T: ToDevice<D2>, D2: Device> ToDevice<D2> for Option<T> {
+    type Output = Option<T::Output>;
+
+    #[inline]
+    fn to_device(&self, device: &D2) -> Self::Output {
+        self.as_ref().map(|t| t.to_device(device))
+    }
+}
+
+macro_rules! tuples {
+    ($($T:ident $i:tt),*) => {
+        impl<D2: Device, $($T: ToDevice<D2>),*> ToDevice<D2> for ($($T,)*) {
+            type Output = ($($T::Output,)*);
+
+            #[inline]
+            fn to_device(&self, device: &D2) -> Self::Output {
+                ($(self.$i.to_device(device),)*)
+            }
+        }
+    };
+}
+
+tuples!(A 0);
+tuples!(A 0, B 1);
+tuples!(A 0, B 1, C 2);
+tuples!(A 0, B 1, C 2, F 3);
+tuples!(A 0, B 1, C 2, F 3, G 4);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12, P 13);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12, P 13, Q 14);
+tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12, P 13, Q 14, R 15);
