@@ -67,7 +67,17 @@
 //! ```
 //! The device is the tensor's third type parameter, [`Cpu`] by default. Small
 //! tensors (up to 64 `f32`) live inline, on the stack, and never allocate; large
-//! products run on a blocked gemm over all cores.
+//! products run on a blocked gemm over all cores. On the [`Stack`] device a
+//! tensor of static shape is an array of exactly its elements, for small
+//! models where moving 64-element buffers would cost more than the arithmetic:
+//! ```
+//! use typeflux_core::prelude::*;
+//!
+//! let w = Matrix::<2, 3>::ones().to_device(&Stack);
+//! let y = w.matmul(&Vector::<3>::ones().to_device(&Stack));
+//! assert_eq!(core::mem::size_of_val(&y), 2 * 4);
+//! assert_eq!(y.to_vec(), vec![3.0, 3.0]);
+//! ```
 #![warn(missing_docs)]
 
 pub mod cpu;

@@ -11,5 +11,6 @@
 //! its tensors with `typeflux_core::functor`.
 //!
 //! Until then the crate is empty, builds everywhere and adds nothing to a
-//! program; CPU tensors (`typeflux_core::Cpu`) are the only device.
+//! program; the CPU devices (`typeflux_core::Cpu` and `typeflux_core::Stack`) are
+//! the only ones.
 #![warn(missing_docs)]

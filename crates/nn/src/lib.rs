@@ -195,6 +195,31 @@
 //! let y = layer.forward(x);
 //! assert!((y[0].eps - (1.0 - 0.5f64.tanh().powi(2))).abs() < 1e-15); // ∂y/∂x₀
 //! ```
+//!
+//! # Devices
+//! Layers are generic over the device too, the last type parameter. Small
+//! models run fastest on the [`Stack`](typeflux_core::Stack) device, whose
+//! static tensors are arrays of exactly their elements: the seed's chain on
+//! one sample costs about what hand-written fixed-size arrays cost, with no
+//! heap allocation. [`ToDevice`](typeflux_core::ToDevice) copies a model
+//! (or a tensor) there; the device is part of the type, so the input moves
+//! too. Keep large layers on the `Cpu`: a `Dense<1024, 1024>` on the
+//! `Stack` is a 4 MB value.
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_nn::prelude::*;
+//!
+//! let model = Chain((Dense::<10, 5>::new(sigmoid), Dense::<5, 2>::new(identity), softmax));
+//! let small = model.to_device(&Stack);
+//! let (x, t) = (Vector::<10>::ones(), Vector::<2>::from_array([1.0, 0.0]));
+//! let (xs, ts) = (x.to_device(&Stack), t.to_device(&Stack));
+//!
+//! let (y, back) = small.pullback(&xs);
+//! let (loss, dy) = mse.value_and_gradient(&y, &ts);
+//! let (grad, ()) = back(dy);
+//! assert_eq!(loss, mse.value(&model.forward(&x), &t));  // the same kernels, the same numbers
+//! assert_eq!(core::mem::size_of_val(&grad.0.1.weight), 10 * 4);
+//! ```
 #![warn(missing_docs)]
 // A pullback returns its output with a closure, `(Y, impl FnOnce(..) -> ..)`,
 // which no type alias can name on stable Rust.
