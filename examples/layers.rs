@@ -23,12 +23,13 @@ fn linear<const I: usize, const O: usize, R: Rng>(
 
 /// The seed's `struct Affine W; b end`, with `Flux.@functor Affine` as a
 /// derive: an optimiser, a weight file or a device move can now see inside.
-/// The bias is optional, as in the seed's last refinement.
+/// The bias is optional, as in the seed's last refinement. The device is a
+/// type parameter, so that `to_device` (the seed's `|> gpu`) can change it.
 #[derive(Functor, Clone, Debug)]
 #[allow(non_snake_case)]
-struct Affine<const I: usize, const O: usize> {
-    W: Matrix<O, I>,
-    b: Option<Vector<O>>,
+struct Affine<const I: usize, const O: usize, D: Device = Cpu> {
+    W: Matrix<O, I, f32, D>,
+    b: Option<Vector<O, f32, D>>,
 }
 
 impl<const I: usize, const O: usize> Affine<I, O> {
@@ -43,10 +44,10 @@ impl<const I: usize, const O: usize> Affine<I, O> {
 }
 
 /// `(m::Affine)(x) = m.W * x .+ m.b`: calling the struct is `forward`.
-impl<const I: usize, const O: usize> Layer<&Vector<I>> for Affine<I, O> {
-    type Output = Vector<O>;
+impl<const I: usize, const O: usize, D: Device> Layer<&Vector<I, f32, D>> for Affine<I, O, D> {
+    type Output = Vector<O, f32, D>;
 
-    fn forward(&self, x: &Vector<I>) -> Vector<O> {
+    fn forward(&self, x: &Vector<I, f32, D>) -> Vector<O, f32, D> {
         let y = self.W.matmul(x);
         match &self.b {
             Some(b) => y + b,
@@ -174,6 +175,11 @@ fn main() {
         "a([1, 2, 3]) = {}",
         a.forward(&Vector::from_array([1.0, 2.0, 3.0]))
     );
+    // `|> gpu`: typeflux has no GPU device yet; the same move goes to the
+    // Stack device, and the input must move too (the device is in the type).
+    let on_stack: Affine<3, 1, Stack> = a.to_device(&Stack);
+    let x = Vector::from_array([1.0, 2.0, 3.0]).to_device(&Stack);
+    println!("a |> Stack: a([1, 2, 3]) = {}", on_stack.forward(&x));
     let d = Dense::<3, 1>::new(identity).bias(false).init(ones);
     println!("the same as Dense: parameters {:?}", parameters(&d));
     println!("parameters of the seed's Chain: {:?}", parameters(&model2));

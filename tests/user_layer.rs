@@ -1,5 +1,6 @@
-//! A user's own layer, the seed's `Affine`, gets gradients, optimiser updates
-//! and weight files from `#[derive(Functor)]` alone: no trait is written by hand.
+//! A user's own layer, the seed's `Affine`, gets gradients, optimiser updates,
+//! weight files and device moves from `#[derive(Functor)]` alone: no trait is
+//! written by hand.
 
 use typeflux::ad::reverse::model;
 use typeflux::nn::io;
@@ -84,4 +85,36 @@ fn weights_round_trip_through_safetensors_with_field_names() {
     let err = io::from_bytes(&mut b, &other).expect_err("b is missing");
     assert_eq!(err.to_string(), "tensor `b`: missing from the file");
     assert_eq!(a, b);
+}
+
+#[test]
+fn the_derived_struct_moves_to_another_device_and_back() {
+    let (x, y) = data();
+    let a = affine();
+    // Each field's type changes with the device: the derive's `ToDevice`.
+    let on_stack: Affine<Matrix<2, 3, f64, Stack>, Vector<2, f64, Stack>> = a.to_device(&Stack);
+    assert_eq!(core::mem::size_of_val(&on_stack), 8 * 8);
+    let (xs, ys) = (x.to_device(&Stack), y.to_device(&Stack));
+    let g_stack = gradient(
+        |m| (&ys - (m.w.matmul(&xs) + m.b)).square().sum(),
+        model(&on_stack),
+    );
+    let g: Affine = gradient(|m| (&y - (m.w.matmul(&x) + m.b)).square().sum(), model(&a));
+    assert_eq!(g_stack.to_device(&Cpu), g);
+    assert_eq!(on_stack.to_device(&Cpu), a);
+
+    // A layer whose device is a parameter: the other fields are cloned.
+    #[derive(Clone, Debug, Functor)]
+    struct Scale<const N: usize, D: Device = Cpu> {
+        factor: Vector<N, f64, D>,
+        #[functor(skip)]
+        label: String,
+    }
+    let s = Scale::<2> {
+        factor: Vector::from_array([2.0, 3.0]),
+        label: "scale".into(),
+    };
+    let moved: Scale<2, Stack> = s.to_device(&Stack);
+    assert_eq!(moved.label, "scale");
+    assert_eq!((&moved.factor * &ys).to_vec(), vec![1.0, -3.0]);
 }

@@ -12,6 +12,8 @@ pub struct StructOptions {
     pub children: Option<Vec<FieldName>>,
     /// `#[functor(crate = path)]`: where to find the `functor` module.
     pub krate: Option<syn::Path>,
+    /// `#[functor(device = D)]`: the type parameter that is the device.
+    pub device: Option<Ident>,
 }
 
 /// A field named in a list of children: `a` for a named field, `0` for a
@@ -40,6 +42,7 @@ impl FieldName {
 /// One item inside `#[functor(...)]` on a struct.
 enum StructItem {
     Crate(syn::Path),
+    Device(Ident),
     Child(FieldName),
     Skip(Span),
 }
@@ -57,10 +60,14 @@ impl Parse for StructItem {
         let ident: Ident = input.parse().map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected a field name, a field index or `crate = path`, \
-                 as in `#[functor(weight, bias)]`",
+                "expected a field name, a field index, `crate = path` or \
+                 `device = D`, as in `#[functor(weight, bias)]`",
             )
         })?;
+        if ident == "device" && input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            return Ok(StructItem::Device(input.parse()?));
+        }
         if ident == "skip" {
             return Ok(StructItem::Skip(ident.span()));
         }
@@ -80,6 +87,14 @@ pub fn struct_options(attrs: &[Attribute]) -> syn::Result<StructOptions> {
                         return Err(syn::Error::new_spanned(
                             attr,
                             "`crate = ...` is given twice",
+                        ));
+                    }
+                }
+                StructItem::Device(ident) => {
+                    if options.device.replace(ident).is_some() {
+                        return Err(syn::Error::new_spanned(
+                            attr,
+                            "`device = ...` is given twice",
                         ));
                     }
                 }

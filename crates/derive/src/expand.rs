@@ -45,12 +45,14 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         })
         .collect();
     let children = child_indices(input, options.children.as_deref())?;
+    let device = device_param(&input.generics, options.device)?;
     let functor = functor_module(options.krate)?;
     Ok(Impls {
         input,
         fields: &fields,
         children: &children,
         functor: &functor,
+        device: device.as_ref(),
     }
     .expand())
 }
@@ -128,21 +130,62 @@ fn field_index(input: &DeriveInput, fields: &Fields, name: &FieldName) -> syn::R
     })
 }
 
+/// The struct's device type parameter: the one `#[functor(device = D)]`
+/// names, or else the one type parameter bounded by `Device` or `Host`.
+fn device_param(generics: &Generics, explicit: Option<Ident>) -> syn::Result<Option<Ident>> {
+    if let Some(ident) = explicit {
+        return if generics.type_params().any(|p| p.ident == ident) {
+            Ok(Some(ident))
+        } else {
+            Err(syn::Error::new(
+                ident.span(),
+                format!("`device = {ident}` names no type parameter of this struct"),
+            ))
+        };
+    }
+    let bounded: Vec<&Ident> = generics
+        .type_params()
+        .filter(|p| {
+            p.bounds.iter().any(|bound| match bound {
+                syn::TypeParamBound::Trait(t) => t
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Device" || s.ident == "Host"),
+                _ => false,
+            })
+        })
+        .map(|p| &p.ident)
+        .collect();
+    match bounded.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some((*one).clone())),
+        [_, second, ..] => Err(syn::Error::new(
+            second.span(),
+            "several type parameters are devices; name the one a device move \
+             changes with #[functor(device = D)]",
+        )),
+    }
+}
+
 /// Everything the generated impls are built from.
 struct Impls<'a> {
     input: &'a DeriveInput,
     fields: &'a [Field<'a>],
     children: &'a [usize],
     functor: &'a TokenStream,
+    device: Option<&'a Ident>,
 }
 
 impl Impls<'_> {
     fn expand(&self) -> TokenStream {
         let functor_impl = self.functor_impl();
         let rebuild_impl = self.rebuild_impl();
+        let to_device_impl = self.to_device_impl();
         quote! {
             #functor_impl
             #rebuild_impl
+            #to_device_impl
         }
     }
 
@@ -375,6 +418,105 @@ impl Impls<'_> {
         }
     }
 
+    /// `ToDevice<D2>`: a copy of the struct on the device `D2`. The device
+    /// parameter becomes `D2`, each changeable parameter (see
+    /// [`Self::changeable_params`]) the type its field moves to, every field
+    /// whose type mentions either is moved, and every other field is cloned.
+    /// Nothing is generated for a struct with neither: its type could not
+    /// change with the device.
+    fn to_device_impl(&self) -> TokenStream {
+        let functor = self.functor;
+        let changeable = self.changeable_params();
+        if changeable.is_empty() && self.device.is_none() {
+            return TokenStream::new();
+        }
+        let name = &self.input.ident;
+        let generics = &self.input.generics;
+        let target = Ident::new("__FunctorDevice", Span::call_site());
+        let device = self.device;
+        let moved = |ty: &Type| {
+            bare_param(ty).is_some_and(|p| changeable.contains(p))
+                || device.is_some_and(|d| mentions(ty, d))
+        };
+
+        let mut impl_generics = generics.clone();
+        let mut bounds = vec![quote!(#functor::__Device)];
+        if let Some(d) = device {
+            let param = generics
+                .type_params()
+                .find(|p| p.ident == *d)
+                .expect("device_param checked the name");
+            bounds.extend(param.bounds.iter().map(|b| substitute(b, d, &target)));
+        }
+        impl_generics
+            .params
+            .push(parse_quote!(#target: #(#bounds)+*));
+        let where_clause = impl_generics.make_where_clause();
+        if let (Some(d), Some(own)) = (device, &generics.where_clause) {
+            for predicate in own.predicates.iter().filter(|p| mentions(p, d)) {
+                let predicate = substitute(predicate, d, &target);
+                where_clause.predicates.push(parse_quote!(#predicate));
+            }
+        }
+        for field in self.fields {
+            let ty = field.ty;
+            let predicate = if bare_param(ty).is_some_and(|p| changeable.contains(p)) {
+                quote!(#ty: #functor::__ToDevice<#target>)
+            } else if let Some(d) = device.filter(|d| mentions(ty, d)) {
+                let output = substitute(ty, d, &target);
+                quote!(#ty: #functor::__ToDevice<#target, Output = #output>)
+            } else {
+                quote!(#ty: ::core::clone::Clone)
+            };
+            where_clause.predicates.push(parse_quote!(#predicate));
+        }
+        let (impl_generics, _, where_clause) = impl_generics.split_for_impl();
+        let (_, ty_generics, _) = generics.split_for_impl();
+
+        let output_args = generics.params.iter().map(|param| match param {
+            GenericParam::Lifetime(l) => {
+                let lifetime = &l.lifetime;
+                quote!(#lifetime)
+            }
+            GenericParam::Type(t) => {
+                let ident = &t.ident;
+                if changeable.contains(ident) {
+                    quote!(<#ident as #functor::__ToDevice<#target>>::Output)
+                } else if device == Some(ident) {
+                    quote!(#target)
+                } else {
+                    quote!(#ident)
+                }
+            }
+            GenericParam::Const(c) => {
+                let ident = &c.ident;
+                quote!(#ident)
+            }
+        });
+        let values = self.fields.iter().map(|f| {
+            let member = &f.member;
+            if moved(f.ty) {
+                quote!(#member: #functor::__ToDevice::to_device(&self.#member, __device))
+            } else {
+                quote!(#member: ::core::clone::Clone::clone(&self.#member))
+            }
+        });
+
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #functor::__ToDevice<#target>
+                for #name #ty_generics #where_clause
+            {
+                type Output = #name<#(#output_args),*>;
+
+                #[inline]
+                fn to_device(&self, __device: &#target) -> Self::Output {
+                    #name { #(#values),* }
+                }
+            }
+        }
+    }
+
     /// The type parameters whose children may change type on rebuild: each
     /// is the whole declared type of at least one child, and appears nowhere
     /// else (no bound, no where clause, no field that is not a child, no child
@@ -434,4 +576,26 @@ fn mentions(tokens: &impl quote::ToTokens, param: &Ident) -> bool {
         })
     }
     scan(tokens.to_token_stream(), param)
+}
+
+/// `tokens` with every occurrence of the identifier `from` replaced by `to`.
+fn substitute(tokens: &impl quote::ToTokens, from: &Ident, to: &Ident) -> TokenStream {
+    fn replace(stream: TokenStream, from: &Ident, to: &Ident) -> TokenStream {
+        stream
+            .into_iter()
+            .map(|tree| match tree {
+                TokenTree::Ident(ident) if ident == *from => TokenTree::Ident(to.clone()),
+                TokenTree::Group(group) => {
+                    let mut new = proc_macro2::Group::new(
+                        group.delimiter(),
+                        replace(group.stream(), from, to),
+                    );
+                    new.set_span(group.span());
+                    TokenTree::Group(new)
+                }
+                other => other,
+            })
+            .collect()
+    }
+    replace(tokens.to_token_stream(), from, to)
 }

@@ -15,12 +15,21 @@
 //!   to use, for code that reaches typeflux through a re-export. Without it the
 //!   derive reads the deriving crate's `Cargo.toml` and finds `typeflux-core`
 //!   or `typeflux` there, under whatever name it was given.
+//! - `#[functor(device = D)]` on the struct: the type parameter that is the
+//!   struct's device. Without it, the one type parameter bounded by `Device`
+//!   (or `Host`) is taken, if there is one.
 //!
 //! # What is generated
 //! `Functor` (children, walks by reference and by value) and `Rebuild`. A
 //! child whose declared type is a bare type parameter that appears nowhere
 //! else (no bound, no other field, no where clause) can be rebuilt with a
 //! value of another type; every other child is rebuilt with its own type.
+//!
+//! `ToDevice` (Flux's `gpu`/`cpu`), when the struct has a device parameter
+//! or such changeable children: the copy on a device `D2` has `D2` for the
+//! device parameter and, for each changeable child, the type its value
+//! moves to. Every field whose type mentions either is moved with
+//! `ToDevice`; every other field (a name, a hyperparameter) is cloned.
 
 mod attrs;
 mod expand;

@@ -6,7 +6,7 @@ use crate::layer::{Differentiable, Layer};
 use rand::Rng;
 use rand::rngs::StdRng;
 use typeflux_core::functor::Functor;
-use typeflux_core::{Const, Cpu, Device, Dim, Element, MatMul, Shape, Tensor, ToDevice};
+use typeflux_core::{Const, Cpu, Device, Dim, Element, MatMul, Shape, Tensor};
 
 /// `y = activation(W·x .+ b)`: `I` input features to `O` output features.
 ///
@@ -33,6 +33,18 @@ use typeflux_core::{Const, Cpu, Device, Dim, Element, MatMul, Shape, Tensor, ToD
 /// The gradient of a `Dense` is a `Dense` (see [`Differentiable`]): its
 /// `weight` and `bias` hold the gradients of the loss with respect to the
 /// weight and bias.
+///
+/// The device is the last type parameter; `to_device` (from the derive's
+/// [`ToDevice`](typeflux_core::ToDevice)) copies the layer to another:
+/// ```
+/// use typeflux_core::prelude::*;
+/// use typeflux_nn::prelude::*;
+///
+/// let layer = Dense::<10, 5>::new(sigmoid);
+/// let on_stack: Dense<10, 5, Sigmoid, f32, Stack> = layer.to_device(&Stack);
+/// let x = Vector::<10>::ones();
+/// assert_eq!(on_stack.forward(&x.to_device(&Stack)).to_device(&Cpu), layer.forward(&x));
+/// ```
 #[derive(Clone, Debug, Functor)]
 pub struct Dense<const I: usize, const O: usize, A = Identity, E: Element = f32, D: Device = Cpu> {
     /// The `O × I` weight matrix.
@@ -468,31 +480,5 @@ where
         impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (Self, ()),
     ) {
         self.pullback_borrowed(x)
-    }
-}
-
-/// The layer with its weight and bias on another device.
-///
-/// ```
-/// use typeflux_core::prelude::*;
-/// use typeflux_nn::prelude::*;
-///
-/// let layer = Dense::<10, 5>::new(sigmoid);
-/// let on_stack: Dense<10, 5, Sigmoid, f32, Stack> = layer.to_device(&Stack);
-/// let x = Vector::<10>::ones();
-/// assert_eq!(on_stack.forward(&x.to_device(&Stack)).to_device(&Cpu), layer.forward(&x));
-/// ```
-impl<const I: usize, const O: usize, A: Copy, E: Element, D: Device, D2: Device> ToDevice<D2>
-    for Dense<I, O, A, E, D>
-{
-    type Output = Dense<I, O, A, E, D2>;
-
-    #[inline]
-    fn to_device(&self, device: &D2) -> Self::Output {
-        Dense {
-            weight: self.weight.to_device(device),
-            bias: self.bias.to_device(device),
-            activation: self.activation,
-        }
     }
 }

@@ -179,6 +179,9 @@ pub use access::{Access, Mut, Of, Ref};
 pub use leaf::Leaf;
 pub use path::Path;
 pub use typeflux_derive::Functor;
+// For the derive's `ToDevice` impl, which names paths through this module.
+#[doc(hidden)]
+pub use crate::{device::Device as __Device, transfer::ToDevice as __ToDevice};
 pub use visitor::{Mapper, Visitor};
 
 /// A value whose parts can be walked and rebuilt: Functors.jl's `functor`.
