@@ -4,7 +4,7 @@
 //! has `fan_in = in` and `fan_out = out`; a vector of `n` has `fan_in = 1`,
 //! `fan_out = n`.
 
-use crate::cpu::Cpu;
+use crate::cpu::Host;
 use crate::element::Element;
 use crate::shape::{ConstShape, Shape};
 use crate::tensor::Tensor;
@@ -25,7 +25,7 @@ pub fn fans<S: Shape>(shape: &S) -> (usize, usize) {
     }
 }
 
-impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
+impl<S: Shape, E: Element, D: Host> Tensor<S, E, D> {
     /// Uniform samples in `[0, 1)`.
     pub fn rand_with<R: Rng + ?Sized>(shape: S, rng: &mut R) -> Self {
         Self::from_fn(shape, |_| from_f64(rng.random::<f64>()))
@@ -54,7 +54,7 @@ impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
     }
 }
 
-impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
+impl<S: ConstShape, E: Element, D: Host> Tensor<S, E, D> {
     /// Uniform samples in `[0, 1)`.
     ///
     /// ```

@@ -1,6 +1,6 @@
 //! The tensor type and its constructors.
 
-use crate::cpu::{Cpu, Host, HostBuffer};
+use crate::cpu::{Cpu, Host};
 use crate::device::Device;
 use crate::dims::{Const, Dim};
 use crate::element::Element;
@@ -148,13 +148,15 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     }
 }
 
-/// Constructors build CPU tensors; [`Tensor::to_device`] moves them, and
-/// [`Tensor::full_on`] builds on any device.
-impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
+/// Constructors build tensors on the devices in host memory, the `Cpu`
+/// unless the type says otherwise (`Vector::<3, f32, Stack>::zeros()`);
+/// [`Tensor::to_device`] moves them, and [`Tensor::full_on`] builds on any
+/// device.
+impl<S: Shape, E: Element, D: Host> Tensor<S, E, D> {
     /// A tensor of `shape` filled with `value`.
     #[inline]
     pub fn full_with(shape: S, value: E) -> Self {
-        Self::full_on(shape, value, &Cpu)
+        Self::full_on(shape, value, &D::default())
     }
 
     /// Zeros of `shape` (for shapes with a runtime dim).
@@ -181,7 +183,12 @@ impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
     /// ```
     pub fn from_slice(shape: S, data: &[E]) -> Result<Self, ShapeError> {
         check_len("from_slice", &shape, data.len())?;
-        Ok(Tensor::from_parts(shape, Cpu.upload::<S, E>(data), Cpu))
+        let device = D::default();
+        Ok(Tensor::from_parts(
+            shape,
+            device.upload::<S, E>(data),
+            device,
+        ))
     }
 
     /// Elements taken from a column-major `Vec` whose length must be the shape's
@@ -189,15 +196,19 @@ impl<S: Shape, E: Element> Tensor<S, E, Cpu> {
     pub fn from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
         check_len("from_vec", &shape, data.len())?;
         // A heap buffer is taken over as it is; a small one moves inline.
-        Ok(Tensor::from_parts(shape, HostBuffer::from_vec(data), Cpu))
+        Ok(Tensor::from_parts(
+            shape,
+            D::from_vec::<S, E>(data),
+            D::default(),
+        ))
     }
 
     /// A tensor whose element at `[row, column]` is `f([row, column])`
     /// (`[i, 0]` for a vector, `[0, 0]` for a scalar).
     pub fn from_fn(shape: S, mut f: impl FnMut([usize; 2]) -> E) -> Self {
         let [rows, cols] = shape.dims();
-        let data = HostBuffer::from_exact_iter((0..rows * cols).map(|i| f([i % rows, i / rows])));
-        Tensor::from_parts(shape, data, Cpu)
+        let data = D::collect::<S, E, _>((0..rows * cols).map(|i| f([i % rows, i / rows])));
+        Tensor::from_parts(shape, data, D::default())
     }
 }
 
@@ -217,7 +228,7 @@ fn check_len<S: Shape>(op: &'static str, shape: &S, len: usize) -> Result<(), Sh
     }
 }
 
-impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
+impl<S: ConstShape, E: Element, D: Host> Tensor<S, E, D> {
     /// A tensor filled with `value`.
     #[inline]
     pub fn full(value: E) -> Self {
@@ -247,7 +258,12 @@ impl<S: ConstShape, E: Element> Tensor<S, E, Cpu> {
     pub fn try_from_slice(data: &[E]) -> Result<Self, ShapeError> {
         let shape = S::default();
         check_len("try_from_slice", &shape, data.len())?;
-        Ok(Tensor::from_parts(shape, Cpu.upload::<S, E>(data), Cpu))
+        let device = D::default();
+        Ok(Tensor::from_parts(
+            shape,
+            device.upload::<S, E>(data),
+            device,
+        ))
     }
 }
 

@@ -142,6 +142,36 @@ fn element_access_and_conversions() {
 }
 
 #[test]
+fn constructors_build_on_the_stack_when_the_type_says_so() {
+    assert_eq!(Vector::<3, f32, Stack>::zeros().to_vec(), vec![0.0; 3]);
+    assert_eq!(Matrix::<2, 2, f64, Stack>::full(1.5).to_vec(), vec![1.5; 4]);
+    let from_fn =
+        Matrix::<2, 3, f32, Stack>::from_fn(Default::default(), |[r, c]| (r * 10 + c) as f32);
+    same(
+        &from_fn,
+        &Matrix::from_fn(Default::default(), |[r, c]| (r * 10 + c) as f32),
+    );
+    let seeded = |seed| StdRng::seed_from_u64(seed);
+    same(
+        &Matrix::<4, 3, f32, Stack>::randn(&mut seeded(3)),
+        &Matrix::randn(&mut seeded(3)),
+    );
+    same(
+        &Matrix::<4, 3, f32, Stack>::glorot_uniform(&mut seeded(4)),
+        &Matrix::glorot_uniform(&mut seeded(4)),
+    );
+    let err = Vector::<3, f32, Stack>::try_from_slice(&[1.0; 2]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "try_from_slice: expected 3 elements for shape 3, found 2 elements"
+    );
+    // A batch on the Stack keeps its run-time size.
+    let batch = Batch::<2, f32, Stack>::ones_with((Const, 5));
+    assert_eq!((batch.shape(), batch.sum()), ((Const, 5), 10.0));
+    assert!(Batch::<2, f32, Stack>::from_vec((Const, 2), vec![0.0; 3]).is_err());
+}
+
+#[test]
 fn array_buffers_check_their_length() {
     let b = ArrayBuffer::<f32, 2, 2>::from_exact_iter((0..4).map(|i| i as f32));
     assert_eq!(&b[..], &[0.0, 1.0, 2.0, 3.0]);

@@ -200,6 +200,9 @@ impl<E: Element, const R: usize, const C: usize> HostBuffer<E> for ArrayBuffer<E
 /// tensors belong on the `Cpu`: a `Matrix<1024, 1024>` on this device is a
 /// 4 MB value on the stack.
 ///
+/// Constructors build here when the type names the device
+/// (`Vector::<3, f32, Stack>::zeros()`), and [`to_device`](crate::Tensor::to_device)
+/// moves a tensor (or, with [`ToDevice`](crate::ToDevice), a model).
 /// The kernels are the `Cpu`'s, so results agree to the bit:
 /// ```
 /// use typeflux_core::prelude::*;
