@@ -6,7 +6,7 @@ use crate::layer::{Differentiable, Layer};
 use rand::Rng;
 use rand::rngs::StdRng;
 use typeflux_core::functor::Functor;
-use typeflux_core::{Const, Cpu, Device, Dim, Element, MatMul, Shape, Tensor};
+use typeflux_core::{Const, Cpu, Device, Dim, Element, Host, MatMul, Shape, Tensor};
 
 /// `y = activation(W·x .+ b)`: `I` input features to `O` output features.
 ///
@@ -56,7 +56,7 @@ pub struct Dense<const I: usize, const O: usize, A = Identity, E: Element = f32,
     pub activation: A,
 }
 
-impl<const I: usize, const O: usize, E: Element> Dense<I, O, Identity, E, Cpu> {
+impl<const I: usize, const O: usize, E: Element, D: Host> Dense<I, O, Identity, E, D> {
     /// Flux's `Dense(I => O, activation)`: weights drawn with
     /// [`glorot_uniform`] from this thread's default generator (see
     /// [`init`](crate::init)), and a bias of zeros.
@@ -71,7 +71,7 @@ impl<const I: usize, const O: usize, E: Element> Dense<I, O, Identity, E, Cpu> {
     ///
     /// Elements other than `f32` are picked by the type the result is given:
     /// `let layer: Dense<10, 5, Sigmoid, f64> = Dense::new(sigmoid);`.
-    pub fn new<A: Activation<E>>(activation: A) -> Dense<I, O, A, E, Cpu> {
+    pub fn new<A: Activation<E, D>>(activation: A) -> Dense<I, O, A, E, D> {
         Dense {
             weight: with_default_rng(glorot_uniform),
             bias: Some(Tensor::zeros()),
@@ -80,13 +80,16 @@ impl<const I: usize, const O: usize, E: Element> Dense<I, O, Identity, E, Cpu> {
     }
 }
 
-impl<const I: usize, const O: usize, A, E: Element> Dense<I, O, A, E, Cpu> {
+impl<const I: usize, const O: usize, A, E: Element, D: Host> Dense<I, O, A, E, D> {
     /// The same layer with its weight drawn by `init` from this thread's
     /// default generator: Flux's `init = ...` keyword. Any function of a
     /// generator that returns an `O × I` matrix will do, such as
     /// [`ones`](crate::init::ones) or [`randn`](crate::init::randn).
     #[must_use]
-    pub fn init(self, init: impl FnOnce(&mut StdRng) -> Tensor<(Const<O>, Const<I>), E>) -> Self {
+    pub fn init(
+        self,
+        init: impl FnOnce(&mut StdRng) -> Tensor<(Const<O>, Const<I>), E, D>,
+    ) -> Self {
         Dense {
             weight: with_default_rng(init),
             ..self
@@ -109,7 +112,7 @@ impl<const I: usize, const O: usize, A, E: Element> Dense<I, O, A, E, Cpu> {
     pub fn init_with<R: Rng + ?Sized>(
         self,
         rng: &mut R,
-        init: impl FnOnce(&mut R) -> Tensor<(Const<O>, Const<I>), E>,
+        init: impl FnOnce(&mut R) -> Tensor<(Const<O>, Const<I>), E, D>,
     ) -> Self {
         Dense {
             weight: init(rng),
@@ -129,7 +132,7 @@ impl<const I: usize, const O: usize, A, E: Element> Dense<I, O, A, E, Cpu> {
     /// assert_eq!(b.bias.unwrap().to_vec(), vec![1.0, 2.0]);
     /// ```
     #[must_use]
-    pub fn bias(self, bias: impl IntoBias<O, E>) -> Self {
+    pub fn bias(self, bias: impl IntoBias<O, E, D>) -> Self {
         Dense {
             bias: bias.into_bias(),
             ..self
@@ -139,28 +142,30 @@ impl<const I: usize, const O: usize, A, E: Element> Dense<I, O, A, E, Cpu> {
 
 /// What [`Dense::bias`] accepts, as Flux's `create_bias`: `true` (zeros),
 /// `false` (no bias), a vector of `O` values, or an `Option` of one.
-pub trait IntoBias<const O: usize, E: Element> {
+pub trait IntoBias<const O: usize, E: Element, D: Device = Cpu> {
     /// The bias to store.
-    fn into_bias(self) -> Option<Tensor<(Const<O>,), E>>;
+    fn into_bias(self) -> Option<Tensor<(Const<O>,), E, D>>;
 }
 
-impl<const O: usize, E: Element> IntoBias<O, E> for bool {
+impl<const O: usize, E: Element, D: Host> IntoBias<O, E, D> for bool {
     #[inline]
-    fn into_bias(self) -> Option<Tensor<(Const<O>,), E>> {
+    fn into_bias(self) -> Option<Tensor<(Const<O>,), E, D>> {
         self.then(Tensor::zeros)
     }
 }
 
-impl<const O: usize, E: Element> IntoBias<O, E> for Tensor<(Const<O>,), E> {
+impl<const O: usize, E: Element, D: Device> IntoBias<O, E, D> for Tensor<(Const<O>,), E, D> {
     #[inline]
-    fn into_bias(self) -> Option<Tensor<(Const<O>,), E>> {
+    fn into_bias(self) -> Option<Tensor<(Const<O>,), E, D>> {
         Some(self)
     }
 }
 
-impl<const O: usize, E: Element> IntoBias<O, E> for Option<Tensor<(Const<O>,), E>> {
+impl<const O: usize, E: Element, D: Device> IntoBias<O, E, D>
+    for Option<Tensor<(Const<O>,), E, D>>
+{
     #[inline]
-    fn into_bias(self) -> Option<Tensor<(Const<O>,), E>> {
+    fn into_bias(self) -> Option<Tensor<(Const<O>,), E, D>> {
         self
     }
 }

@@ -27,7 +27,7 @@
 use core::cell::RefCell;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use typeflux_core::{ConstShape, Element, Tensor};
+use typeflux_core::{ConstShape, Element, Host, Tensor};
 
 /// The seed the default generator of each thread starts from.
 pub const DEFAULT_SEED: u64 = 0x7970_6566_6c75_7800;
@@ -58,31 +58,35 @@ pub fn with_default_rng<T>(f: impl FnOnce(&mut StdRng) -> T) -> T {
 
 /// Glorot (Xavier) uniform samples, `U(-s, s)` with
 /// `s = √(6 / (fan_in + fan_out))`: Flux's default for weights.
-pub fn glorot_uniform<S: ConstShape, E: Element, R: Rng + ?Sized>(rng: &mut R) -> Tensor<S, E> {
+pub fn glorot_uniform<S: ConstShape, E: Element, R: Rng + ?Sized, D: Host>(
+    rng: &mut R,
+) -> Tensor<S, E, D> {
     Tensor::glorot_uniform(rng)
 }
 
 /// Glorot (Xavier) normal samples, `N(0, 2 / (fan_in + fan_out))`.
-pub fn glorot_normal<S: ConstShape, E: Element, R: Rng + ?Sized>(rng: &mut R) -> Tensor<S, E> {
+pub fn glorot_normal<S: ConstShape, E: Element, R: Rng + ?Sized, D: Host>(
+    rng: &mut R,
+) -> Tensor<S, E, D> {
     Tensor::glorot_normal(rng)
 }
 
 /// Standard normal samples, Flux's `randn32`.
-pub fn randn<S: ConstShape, E: Element, R: Rng + ?Sized>(rng: &mut R) -> Tensor<S, E> {
+pub fn randn<S: ConstShape, E: Element, R: Rng + ?Sized, D: Host>(rng: &mut R) -> Tensor<S, E, D> {
     Tensor::randn(rng)
 }
 
 /// Uniform samples in `[0, 1)`, Flux's `rand32`.
-pub fn rand<S: ConstShape, E: Element, R: Rng + ?Sized>(rng: &mut R) -> Tensor<S, E> {
+pub fn rand<S: ConstShape, E: Element, R: Rng + ?Sized, D: Host>(rng: &mut R) -> Tensor<S, E, D> {
     Tensor::rand(rng)
 }
 
 /// Ones; the generator is not used.
-pub fn ones<S: ConstShape, E: Element, R: Rng + ?Sized>(_: &mut R) -> Tensor<S, E> {
+pub fn ones<S: ConstShape, E: Element, R: Rng + ?Sized, D: Host>(_: &mut R) -> Tensor<S, E, D> {
     Tensor::ones()
 }
 
 /// Zeros; the generator is not used.
-pub fn zeros<S: ConstShape, E: Element, R: Rng + ?Sized>(_: &mut R) -> Tensor<S, E> {
+pub fn zeros<S: ConstShape, E: Element, R: Rng + ?Sized, D: Host>(_: &mut R) -> Tensor<S, E, D> {
     Tensor::zeros()
 }

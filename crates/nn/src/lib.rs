@@ -202,8 +202,9 @@
 //! static tensors are arrays of exactly their elements: the seed's chain on
 //! one sample costs about what hand-written fixed-size arrays cost, with no
 //! heap allocation. [`ToDevice`](typeflux_core::ToDevice) copies a model
-//! (or a tensor) there; the device is part of the type, so the input moves
-//! too. Keep large layers on the `Cpu`: a `Dense<1024, 1024>` on the
+//! (or a tensor) there, or a layer is built there directly
+//! (`let d: Dense<10, 5, Sigmoid, f32, Stack> = Dense::new(sigmoid);`); the
+//! device is part of the type, so the input moves too. Keep large layers on the `Cpu`: a `Dense<1024, 1024>` on the
 //! `Stack` is a 4 MB value.
 //! ```
 //! use typeflux_core::prelude::*;

@@ -266,3 +266,20 @@ fn optimisers_and_weight_files_on_the_stack() {
     assert!(io::from_bytes(&mut other, &bytes[..bytes.len() - 3]).is_err());
     assert_eq!(params_of(&other), before);
 }
+
+#[test]
+fn layers_build_on_the_stack_directly() {
+    typeflux_nn::init::seed(21);
+    let on_cpu = Dense::<10, 5>::new(sigmoid);
+    typeflux_nn::init::seed(21);
+    let on_stack: Dense<10, 5, Sigmoid, f32, Stack> = Dense::new(sigmoid);
+    assert_eq!(on_stack.weight.to_device(&Cpu), on_cpu.weight);
+    assert_eq!(on_stack.bias.as_ref().unwrap().to_vec(), vec![0.0; 5]);
+
+    let bias = Vector::<2>::from_array([1.0, -1.0]).to_device(&Stack);
+    let layer: Dense<3, 2, Identity, f32, Stack> = Dense::new(identity).init(ones).bias(bias);
+    let x = Vector::<3>::from_array([1.0, 2.0, 3.0]).to_device(&Stack);
+    assert_eq!(layer.forward(&x).to_vec(), vec![7.0, 5.0]);
+    let no_bias: Dense<3, 2, Identity, f32, Stack> = Dense::new(identity).bias(false);
+    assert!(no_bias.bias.is_none());
+}
