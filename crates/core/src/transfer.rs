@@ -6,8 +6,10 @@ use crate::element::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
-/// A value that can be copied to the device `D2`: a tensor, an `Option` or a
-/// tuple of such values, and every layer and chain of `typeflux-nn`. The
+/// A value that can be copied to the device `D2`: a tensor, an `Option`, a
+/// `Vec`, an array, a `Box` or a tuple of such values, every layer and chain
+/// of `typeflux-nn`, and a struct deriving `Functor` with a device
+/// parameter. The
 /// copy has the same structure, with every tensor's device type changed.
 ///
 /// ```
@@ -42,6 +44,33 @@ impl<T: ToDevice<D2>, D2: Device> ToDevice<D2> for Option<T> {
     #[inline]
     fn to_device(&self, device: &D2) -> Self::Output {
         self.as_ref().map(|t| t.to_device(device))
+    }
+}
+
+impl<T: ToDevice<D2>, D2: Device> ToDevice<D2> for Vec<T> {
+    type Output = Vec<T::Output>;
+
+    #[inline]
+    fn to_device(&self, device: &D2) -> Self::Output {
+        self.iter().map(|t| t.to_device(device)).collect()
+    }
+}
+
+impl<T: ToDevice<D2>, D2: Device, const N: usize> ToDevice<D2> for [T; N] {
+    type Output = [T::Output; N];
+
+    #[inline]
+    fn to_device(&self, device: &D2) -> Self::Output {
+        core::array::from_fn(|i| self[i].to_device(device))
+    }
+}
+
+impl<T: ToDevice<D2> + ?Sized, D2: Device> ToDevice<D2> for Box<T> {
+    type Output = Box<T::Output>;
+
+    #[inline]
+    fn to_device(&self, device: &D2) -> Self::Output {
+        Box::new((**self).to_device(device))
     }
 }
 

@@ -172,6 +172,20 @@ fn constructors_build_on_the_stack_when_the_type_says_so() {
 }
 
 #[test]
+fn containers_move_with_their_tensors() {
+    let layers = vec![Vector::<2>::ones(), Vector::<2>::zeros()];
+    let moved: Vec<Vector<2, f32, Stack>> = layers.to_device(&Stack);
+    assert_eq!(moved[0].to_vec(), vec![1.0, 1.0]);
+    let array: [Vector<2, f32, Stack>; 2] =
+        [Vector::<2>::ones(), Vector::<2>::zeros()].to_device(&Stack);
+    assert_eq!(array[1].to_vec(), vec![0.0, 0.0]);
+    let boxed: Box<Vector<2, f32, Stack>> = Box::new(Vector::<2>::ones()).to_device(&Stack);
+    type Nested = (Option<Vector<2, f32, Stack>>, Vec<Scalar<f32, Stack>>);
+    let nested: Nested = (Some(Vector::<2>::ones()), vec![Scalar::scalar(3.0)]).to_device(&Stack);
+    assert_eq!((boxed.sum(), nested.1[0].item()), (2.0, 3.0));
+}
+
+#[test]
 fn array_buffers_check_their_length() {
     let b = ArrayBuffer::<f32, 2, 2>::from_exact_iter((0..4).map(|i| i as f32));
     assert_eq!(&b[..], &[0.0, 1.0, 2.0, 3.0]);
