@@ -2,8 +2,9 @@
 //!
 //! - The seed's `Chain(Dense(10 => 5, σ), Dense(5 => 2), softmax)` on one
 //!   `Vector<10>`, with the sum of squared errors against a target: forward
-//!   alone, and forward and backward to every parameter, against the same
-//!   computation written by hand on fixed-size arrays.
+//!   alone, and forward and backward to every parameter, on the `Cpu` and on
+//!   the `Stack` device (the model moved there with `to_device`), against the
+//!   same computation written by hand on fixed-size arrays.
 //! - A training step (forward, `logitcrossentropy`, gradient, gradient
 //!   descent; no gradient for the input batch) of `784 => 128 relu => 10` at
 //!   batch 64 on one core, and of `1024 => 1024 relu => 1024 relu => 10` at
