@@ -76,10 +76,16 @@ impl<A: Elementwise, E: Element, D: Host> Activation<E, D> for A {
         self,
         x: &mut Tensor<S, E, D>,
     ) -> impl FnOnce(&mut Tensor<S, E, D>) + use<A, E, D, S> {
-        let mut slope = x.clone();
-        for (v, d) in x.iter_mut().zip(slope.iter_mut()) {
-            (*v, *d) = self.value_and_derivative(*v);
-        }
+        // One pass that writes the values over `x` and collects the slopes
+        // into a new buffer (a clone of a large `x` would share its block,
+        // and the first write would copy it only to overwrite it).
+        let shape = x.shape();
+        let slopes = D::collect::<S, E, _>(x.iter_mut().map(|v| {
+            let (value, slope) = self.value_and_derivative(*v);
+            *v = value;
+            slope
+        }));
+        let slope = Tensor::from_parts(shape, slopes, D::default());
         move |dy: &mut Tensor<S, E, D>| *dy *= &slope
     }
 }
