@@ -434,9 +434,17 @@ impl Impls<'_> {
         let generics = &self.input.generics;
         let target = Ident::new("__FunctorDevice", Span::call_site());
         let device = self.device;
-        let moved = |ty: &Type| {
-            bare_param(ty).is_some_and(|p| changeable.contains(p))
-                || device.is_some_and(|d| mentions(ty, d))
+        // The `ToDevice` bound of a field that moves with the device; `None`
+        // for a field that is cloned.
+        let move_bound = |ty: &Type| {
+            if bare_param(ty).is_some_and(|p| changeable.contains(p)) {
+                Some(quote!(#ty: #functor::__ToDevice<#target>))
+            } else {
+                device.filter(|d| mentions(ty, d)).map(|d| {
+                    let output = substitute(ty, d, &target);
+                    quote!(#ty: #functor::__ToDevice<#target, Output = #output>)
+                })
+            }
         };
 
         let mut impl_generics = generics.clone();
@@ -460,14 +468,7 @@ impl Impls<'_> {
         }
         for field in self.fields {
             let ty = field.ty;
-            let predicate = if bare_param(ty).is_some_and(|p| changeable.contains(p)) {
-                quote!(#ty: #functor::__ToDevice<#target>)
-            } else if let Some(d) = device.filter(|d| mentions(ty, d)) {
-                let output = substitute(ty, d, &target);
-                quote!(#ty: #functor::__ToDevice<#target, Output = #output>)
-            } else {
-                quote!(#ty: ::core::clone::Clone)
-            };
+            let predicate = move_bound(ty).unwrap_or_else(|| quote!(#ty: ::core::clone::Clone));
             where_clause.predicates.push(parse_quote!(#predicate));
         }
         let (impl_generics, _, where_clause) = impl_generics.split_for_impl();
@@ -495,7 +496,7 @@ impl Impls<'_> {
         });
         let values = self.fields.iter().map(|f| {
             let member = &f.member;
-            if moved(f.ty) {
+            if move_bound(f.ty).is_some() {
                 quote!(#member: #functor::__ToDevice::to_device(&self.#member, __device))
             } else {
                 quote!(#member: ::core::clone::Clone::clone(&self.#member))
