@@ -85,7 +85,7 @@ impl<A: Elementwise, E: Element, D: Host> Activation<E, D> for A {
             *v = value;
             slope
         }));
-        let slope = Tensor::from_parts(shape, slopes, D::default());
+        let slope = Tensor::from_parts(shape, slopes, *x.device());
         move |dy: &mut Tensor<S, E, D>| *dy *= &slope
     }
 }
