@@ -443,3 +443,26 @@ proptest! {
         }
     }
 }
+
+/// A transposed left operand large enough that the `f32` product copies it
+/// into column-major order over several threads (on a processor with
+/// AVX-512) before gemm runs; ragged sizes, on pools of one and two threads.
+#[test]
+fn large_transposed_lhs_is_copied_correctly() {
+    let (m, k, n) = (300, 261, 70);
+    let fill = |rows: usize, cols: usize, seed: u64| Data {
+        rows,
+        cols,
+        values: (0..(rows * cols) as u64)
+            .map(|x| ((x * 2_654_435_761 + seed) % 2001) as f64 / 1000.0 - 1.0)
+            .collect(),
+    };
+    let (at, b) = (fill(k, m, 7), fill(k, n, 11));
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| check_t_matmul::<f32>(&at, &b)).unwrap();
+    }
+}

@@ -1,6 +1,6 @@
 //! Matrix products on the CPU.
 
-use crate::cpu::HostBuffer;
+use crate::cpu::{HostBuffer, transpose};
 use crate::element::Element;
 use core::ops::{Add, Mul};
 use num_traits::Zero;
@@ -158,9 +158,48 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
 pub(crate) trait Float:
     Copy + Zero + num_traits::One + Add<Output = Self> + Mul<Output = Self> + 'static
 {
+    /// The left operand copied into column-major order, where the product
+    /// reads it row-major (`a_strides` `[row stride, 1]`) and the copy pays
+    /// for itself; `None` to hand it to gemm as it is.
+    #[inline]
+    fn column_major_lhs(
+        _m: usize,
+        _k: usize,
+        _n: usize,
+        _a: &[Self],
+        _a_strides: [usize; 2],
+    ) -> Option<Vec<Self>> {
+        None
+    }
 }
 
-impl Float for f32 {}
+/// The smallest `m`, `k` and `n` of a product whose row-major left operand
+/// is copied first. Measured with the `matmul` bench's transposed group
+/// (docs/PERFORMANCE.md): the copy won at every size tried from 256 × 256 ·
+/// 256 × 64 up; below these sizes the product is too short for the copy's
+/// pass over `a` to be repaid.
+const COPY_LHS_FROM: [usize; 3] = [64, 64, 32];
+
+impl Float for f32 {
+    #[inline]
+    fn column_major_lhs(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        [row_stride, column_stride]: [usize; 2],
+    ) -> Option<Vec<f32>> {
+        let [min_m, min_k, min_n] = COPY_LHS_FROM;
+        let pays = column_stride == 1
+            && row_stride >= k
+            && m >= min_m
+            && k >= min_k
+            && n >= min_n
+            && transpose::available();
+        pays.then(|| transpose::rows_to_columns(m, k, a, row_stride))
+    }
+}
+
 impl Float for f64 {}
 
 /// `c (m×n) = a · b`, or `c += a · b` when `read_dst`, through `gemm`.
@@ -182,6 +221,11 @@ unsafe fn gemm_into<E: Float>(
     c: *mut E,
     read_dst: bool,
 ) {
+    let copied = E::column_major_lhs(m, k, n, a, a_strides);
+    let (a, a_strides) = match &copied {
+        Some(columns) => (&columns[..], [1, m]),
+        None => (a, a_strides),
+    };
     if m > 0 && n > 0 && k > 0 {
         assert!(a.len() > (m - 1) * a_strides[0] + (k - 1) * a_strides[1]);
         assert!(b.len() > (k - 1) * b_strides[0] + (n - 1) * b_strides[1]);
@@ -219,5 +263,25 @@ unsafe fn gemm_into<E: Float>(
             false,
             parallelism,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_major_f32_lhs_is_copied_only_where_it_pays() {
+        let a = vec![1.0f32; 128 * 128];
+        let copied = |m, k, n, strides| f32::column_major_lhs(m, k, n, &a, strides).is_some();
+        assert_eq!(copied(128, 128, 64, [128, 1]), transpose::available());
+        assert!(!copied(128, 128, 64, [1, 128]), "already column-major");
+        assert!(!copied(128, 128, 16, [128, 1]), "too few columns");
+        assert!(
+            !copied(128, 32, 64, [32, 1]),
+            "too short an inner dimension"
+        );
+        let wide = vec![1.0f64; 128 * 128];
+        assert!(f64::column_major_lhs(128, 128, 64, &wide, [128, 1]).is_none());
     }
 }

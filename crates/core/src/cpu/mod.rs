@@ -5,6 +5,7 @@ pub(crate) mod gemm;
 mod host;
 mod kernels;
 mod parallel;
+mod transpose;
 
 pub use buffer::CpuBuffer;
 pub use host::{ArrayBuffer, Host, HostBuffer, Stack};
