@@ -175,10 +175,10 @@ pub(crate) trait Float:
 
 /// The smallest `m`, `k` and `n` of a product whose row-major left operand
 /// is copied first. Measured with the `matmul` bench's transposed group
-/// (docs/PERFORMANCE.md): the copy won at every size tried from 256 × 256 ·
-/// 256 × 64 up; below these sizes the product is too short for the copy's
-/// pass over `a` to be repaid.
-const COPY_LHS_FROM: [usize; 3] = [64, 64, 32];
+/// (docs/PERFORMANCE.md, "Transposed left operands"): the copy won in every
+/// run at 512 × 512 × 128 and 1024 × 1024 × 256, and won or broke even at
+/// 256 × 256 × 64; below that the copy costs about what it saves.
+const COPY_LHS_FROM: [usize; 3] = [256, 256, 64];
 
 impl Float for f32 {
     #[inline]
@@ -272,16 +272,17 @@ mod tests {
 
     #[test]
     fn a_row_major_f32_lhs_is_copied_only_where_it_pays() {
-        let a = vec![1.0f32; 128 * 128];
+        let a = vec![1.0f32; 256 * 256];
         let copied = |m, k, n, strides| f32::column_major_lhs(m, k, n, &a, strides).is_some();
-        assert_eq!(copied(128, 128, 64, [128, 1]), transpose::available());
-        assert!(!copied(128, 128, 64, [1, 128]), "already column-major");
-        assert!(!copied(128, 128, 16, [128, 1]), "too few columns");
+        assert_eq!(copied(256, 256, 64, [256, 1]), transpose::available());
+        assert!(!copied(256, 256, 64, [1, 256]), "already column-major");
+        assert!(!copied(256, 256, 63, [256, 1]), "too few columns");
         assert!(
-            !copied(128, 32, 64, [32, 1]),
+            !copied(256, 255, 64, [255, 1]),
             "too short an inner dimension"
         );
-        let wide = vec![1.0f64; 128 * 128];
-        assert!(f64::column_major_lhs(128, 128, 64, &wide, [128, 1]).is_none());
+        assert!(!copied(255, 256, 64, [256, 1]), "too few rows");
+        let wide = vec![1.0f64; 256 * 256];
+        assert!(f64::column_major_lhs(256, 256, 64, &wide, [256, 1]).is_none());
     }
 }

@@ -2,12 +2,13 @@
 //! whose left operand is read transposed.
 //!
 //! The `gemm` crate multiplies a column-major left operand without packing
-//! it, but packs a row-major one element by element: `Wᵀ·dz` with a
-//! 1024 × 1024 `W` and a batch of 256 took 3.0–3.3 ms on two cores where
-//! `W·x` of the same size took 1.9–2.0 ms. Copying `Wᵀ` out first, with
-//! AVX-512 16 × 16 block transposes split over the pool, costs 0.3–0.5 ms,
-//! so the product as a whole runs about a third faster (docs/PERFORMANCE.md,
-//! "Transposed left operands").
+//! it, but packs a row-major one element by element. A layer's input
+//! gradient `Wᵀ·dz` is such a product: with a 1024 × 1024 `W` and a batch of
+//! 256 it ran 1.6–2.0 times as long as the same product on a column-major
+//! copy of `Wᵀ`. Making that copy first, with AVX-512 16 × 16 block
+//! transposes split over the pool, `t_matmul` takes 0.62–0.89 of the time
+//! gemm takes on the row-major operand (docs/PERFORMANCE.md, "Transposed
+//! left operands").
 
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
