@@ -20,6 +20,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nalgebra::DMatrix;
 use std::hint::black_box;
+use typeflux_benches::raw_gemm;
 use typeflux_core::prelude::*;
 
 const SIZES: [usize; 4] = [16, 64, 256, 1024];
@@ -37,37 +38,6 @@ fn values(len: usize, seed: u32) -> Vec<f32> {
         .collect()
 }
 
-/// `c = a · b`, column-major `n × n`, through `gemm` with the parallelism a
-/// caller who knows the crate would choose.
-fn gemm_direct(n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
-    assert!(a.len() == n * n && b.len() == n * n && c.len() == n * n);
-    // SAFETY: all three slices hold n·n elements, column-major with column
-    // stride n, and `c` is borrowed mutably so it aliases neither input.
-    unsafe {
-        gemm::gemm(
-            n,
-            n,
-            n,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-            false,
-            a.as_ptr(),
-            n as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::Rayon(0),
-        );
-    }
-}
-
 fn matmul(c: &mut Criterion) {
     let mut group = c.benchmark_group("matmul_f32");
     for n in SIZES {
@@ -82,7 +52,16 @@ fn matmul(c: &mut Criterion) {
 
         let mut out = vec![0.0f32; n * n];
         group.bench_function(BenchmarkId::new("gemm", n), |bench| {
-            bench.iter(|| gemm_direct(n, black_box(&a), black_box(&b), black_box(&mut out)))
+            bench.iter(|| {
+                raw_gemm(
+                    black_box(&mut out),
+                    (n, n, n),
+                    black_box(&a),
+                    false,
+                    black_box(&b),
+                    false,
+                )
+            })
         });
 
         let (na, nb) = (
@@ -94,40 +73,6 @@ fn matmul(c: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-/// Column-major `c (m × n) = op(a) · b` through `gemm`, where `op(a)` is `a`
-/// itself (stored `m × k`) or, when `a_t`, the transpose of `a` (stored
-/// `k × m`).
-fn gemm_lhs(m: usize, k: usize, n: usize, a: &[f32], a_t: bool, b: &[f32], c: &mut [f32]) {
-    assert!(a.len() == m * k && b.len() == k * n && c.len() == m * n);
-    let (a_cs, a_rs) = if a_t { (1, k) } else { (m, 1) };
-    // SAFETY: the strides address an `m × k` operand inside `a`, a
-    // column-major `k × n` one inside `b` and an `m × n` result inside `c`
-    // (lengths asserted above); `c` is borrowed mutably, so aliases neither.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            m as isize,
-            1,
-            false,
-            a.as_ptr(),
-            a_cs as isize,
-            a_rs as isize,
-            b.as_ptr(),
-            k as isize,
-            1,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::Rayon(0),
-        );
-    }
 }
 
 /// `(m, k, n)` of the transposed products: the 1024-wide training step's
@@ -151,14 +96,34 @@ fn matmul_tn(c: &mut Criterion) {
 
         let mut out = vec![0.0f32; m * n];
         group.bench_function(BenchmarkId::new("gemm, row-major lhs", &name), |bench| {
-            bench.iter(|| gemm_lhs(m, k, n, black_box(&at), true, black_box(&b), &mut out))
+            bench.iter(|| {
+                raw_gemm(
+                    &mut out,
+                    (m, k, n),
+                    black_box(&at),
+                    true,
+                    black_box(&b),
+                    false,
+                )
+            })
         });
         group.bench_function(
             BenchmarkId::new("gemm, column-major copy", &name),
-            |bench| bench.iter(|| gemm_lhs(m, k, n, black_box(&a), false, black_box(&b), &mut out)),
+            |bench| {
+                bench.iter(|| {
+                    raw_gemm(
+                        &mut out,
+                        (m, k, n),
+                        black_box(&a),
+                        false,
+                        black_box(&b),
+                        false,
+                    )
+                })
+            },
         );
         let want = tat.t_matmul(&tb);
-        gemm_lhs(m, k, n, &a, false, &b, &mut out);
+        raw_gemm(&mut out, (m, k, n), &a, false, &b, false);
         assert!(
             want.as_slice()
                 .iter()

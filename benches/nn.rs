@@ -16,7 +16,6 @@
 //! ```
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gemm::Parallelism;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::hint::black_box;
@@ -24,6 +23,7 @@ use typeflux::functor::Functor;
 use typeflux::nn::optim::{Descent, Optimiser, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
+use typeflux_benches::raw_gemm;
 
 /// The seed's model written by hand: `W1` is 5 × 10 (row `i` holds the
 /// weights into hidden unit `i`), `W2` is 2 × 5.
@@ -238,47 +238,6 @@ where
     let (grad, ()) = back(dscores);
     opt.update(model, &grad);
     loss
-}
-
-/// A column-major `m × n` product `c = a · b` straight through `gemm`, with
-/// `a` and `b` read transposed where asked, on the cores of the current pool.
-fn raw_gemm(
-    c: &mut [f32],
-    (m, k, n): (usize, usize, usize),
-    a: &[f32],
-    a_t: bool,
-    b: &[f32],
-    b_t: bool,
-) {
-    assert!(c.len() >= m * n && a.len() >= m * k && b.len() >= k * n);
-    // Column and row strides of the operands as stored.
-    let (a_cs, a_rs) = if a_t { (1, k) } else { (m, 1) };
-    let (b_cs, b_rs) = if b_t { (1, n) } else { (k, 1) };
-    // SAFETY: the strides address an m × k `a`, a k × n `b` and an m × n `c`
-    // inside slices at least that long (asserted above); `c` does not alias.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            m as isize,
-            1,
-            false,
-            a.as_ptr(),
-            a_cs as isize,
-            a_rs as isize,
-            b.as_ptr(),
-            b_cs as isize,
-            b_rs as isize,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            Parallelism::Rayon(0),
-        );
-    }
 }
 
 /// The matrix products of a training step of dense layers of the given
