@@ -1,6 +1,8 @@
 //! Matrix products on the CPU.
 
-use crate::cpu::{HostBuffer, transpose};
+use crate::cpu::HostBuffer;
+#[cfg(target_arch = "x86_64")]
+use crate::cpu::transpose;
 use crate::element::Element;
 use core::ops::{Add, Mul};
 use num_traits::Zero;
@@ -178,8 +180,10 @@ pub(crate) trait Float:
 /// (docs/PERFORMANCE.md, "Transposed left operands"): the copy won in every
 /// run at 512 × 512 × 128 and 1024 × 1024 × 256, and won or broke even at
 /// 256 × 256 × 64; below that the copy costs about what it saves.
+#[cfg(target_arch = "x86_64")]
 const COPY_LHS_FROM: [usize; 3] = [256, 256, 64];
 
+#[cfg(target_arch = "x86_64")]
 impl Float for f32 {
     #[inline]
     fn column_major_lhs(
@@ -199,6 +203,9 @@ impl Float for f32 {
         pays.then(|| transpose::rows_to_columns(m, k, a, row_stride))
     }
 }
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Float for f32 {}
 
 impl Float for f64 {}
 
@@ -266,7 +273,7 @@ unsafe fn gemm_into<E: Float>(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
 

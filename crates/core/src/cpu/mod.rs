@@ -5,6 +5,7 @@ pub(crate) mod gemm;
 mod host;
 mod kernels;
 mod parallel;
+#[cfg(target_arch = "x86_64")]
 mod transpose;
 
 pub use buffer::CpuBuffer;

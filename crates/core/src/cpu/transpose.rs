@@ -9,6 +9,8 @@
 //! transposes split over the pool, `t_matmul` takes 0.62–0.89 of the time
 //! gemm takes on the row-major operand (docs/PERFORMANCE.md, "Transposed
 //! left operands").
+//!
+//! The module exists on x86-64 only; elsewhere products keep gemm's path.
 
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -24,14 +26,7 @@ const MIN_PARALLEL: usize = 1 << 16;
 /// (the standard library caches the answer).
 #[inline]
 pub(crate) fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    std::arch::is_x86_feature_detected!("avx512f")
 }
 
 /// The `m × k` matrix whose element `(i, p)` is `a[i * row_stride + p]`,
@@ -55,10 +50,7 @@ pub(crate) fn rows_to_columns(m: usize, k: usize, a: &[f32], row_stride: usize) 
         // SAFETY: AVX-512F is present (asserted above); `columns` holds
         // output columns `p0 .. p0 + width`, `m` slots each, and the source
         // extent was checked against `m`, `k` and the stride.
-        #[cfg(target_arch = "x86_64")]
-        unsafe {
-            avx512::columns(m, p0, width, a, row_stride, columns)
-        };
+        unsafe { avx512::columns(m, p0, width, a, row_stride, columns) };
     };
     if len >= MIN_PARALLEL && rayon::current_num_threads() > 1 {
         slots
@@ -77,7 +69,6 @@ pub(crate) fn rows_to_columns(m: usize, k: usize, a: &[f32], row_stride: usize) 
     out
 }
 
-#[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::BLOCK;
     use core::arch::x86_64::*;
