@@ -1,6 +1,7 @@
 //! CPU storage: small tensors inline, large ones in a shared heap block that
 //! is copied only when written while shared.
 
+use crate::cpu::cache;
 use crate::element::Element;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
@@ -51,7 +52,9 @@ impl<E: Element> CpuBuffer<E> {
         if len <= Self::inline_capacity() {
             CpuBuffer(Repr::Inline(SmallVec::from_elem(value, len)))
         } else {
-            CpuBuffer(Repr::Heap(Arc::new(vec![value; len])))
+            let mut data = cache::take(len);
+            data.resize(len, value);
+            CpuBuffer(Repr::Heap(Arc::new(data)))
         }
     }
 
@@ -61,7 +64,9 @@ impl<E: Element> CpuBuffer<E> {
         if data.len() <= Self::inline_capacity() {
             CpuBuffer(Repr::Inline(SmallVec::from_slice(data)))
         } else {
-            CpuBuffer(Repr::Heap(Arc::new(data.to_vec())))
+            let mut copy = cache::take(data.len());
+            copy.extend_from_slice(data);
+            CpuBuffer(Repr::Heap(Arc::new(copy)))
         }
     }
 
@@ -76,14 +81,16 @@ impl<E: Element> CpuBuffer<E> {
         }
     }
 
-    /// Collects an exact-size iterator: inline when it fits, otherwise
-    /// through a `Vec` (whose `collect` vectorises) taken over without a copy.
+    /// Collects an exact-size iterator: inline when it fits, otherwise into a
+    /// heap block from the [`cache`].
     #[inline(always)]
     pub fn from_exact_iter<I: ExactSizeIterator<Item = E>>(iter: I) -> Self {
         if iter.len() <= Self::inline_capacity() {
             CpuBuffer(Repr::Inline(iter.collect()))
         } else {
-            CpuBuffer(Repr::Heap(Arc::new(iter.collect())))
+            let mut data = cache::take(iter.len());
+            data.extend(iter);
+            CpuBuffer(Repr::Heap(Arc::new(data)))
         }
     }
 
@@ -128,6 +135,18 @@ impl<E: Element> Clone for CpuBuffer<E> {
         match &self.0 {
             Repr::Inline(s) => CpuBuffer(Repr::Inline(SmallVec::from_slice(s))),
             Repr::Heap(h) => CpuBuffer(Repr::Heap(Arc::clone(h))),
+        }
+    }
+}
+
+impl<E: Element> Drop for CpuBuffer<E> {
+    /// The last buffer using a heap block returns it to the [`cache`].
+    #[inline]
+    fn drop(&mut self) {
+        if let Repr::Heap(h) = &mut self.0
+            && let Some(data) = Arc::get_mut(h)
+        {
+            cache::give(core::mem::take(data));
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Matrix products on the CPU.
 
-use crate::cpu::HostBuffer;
 #[cfg(target_arch = "x86_64")]
 use crate::cpu::transpose;
+use crate::cpu::{HostBuffer, cache};
 use crate::element::Element;
 use core::ops::{Add, Mul};
 use num_traits::Zero;
@@ -142,7 +142,7 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
         blocked(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         return c;
     }
-    let mut c = Vec::with_capacity(len);
+    let mut c = cache::take(len);
     // SAFETY: `c` has room for `m × n` elements and is a fresh allocation, so
     // it aliases neither operand. The product is not small, so `k > 0`, and
     // with `read_dst` false gemm writes every element of the column-major
@@ -158,7 +158,7 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
 /// The element types the `gemm` crate computes with (`f32`, `f64`); it panics
 /// on any other.
 pub(crate) trait Float:
-    Copy + Zero + num_traits::One + Add<Output = Self> + Mul<Output = Self> + 'static
+    Element + Copy + Zero + num_traits::One + Add<Output = Self> + Mul<Output = Self> + 'static
 {
     /// The left operand copied into column-major order, where the product
     /// reads it row-major (`a_strides` `[row stride, 1]`) and the copy pays
@@ -270,6 +270,9 @@ unsafe fn gemm_into<E: Float>(
             false,
             parallelism,
         );
+    }
+    if let Some(columns) = copied {
+        cache::give(columns);
     }
 }
 

@@ -2,7 +2,7 @@
 //! CPU devices: [`Cpu`] (buffers inline for small tensors, heap otherwise)
 //! and [`Stack`] (buffers sized by the shape).
 
-use crate::cpu::{CpuBuffer, Host, HostBuffer, Stack, parallel};
+use crate::cpu::{CpuBuffer, Host, HostBuffer, Stack, cache, parallel};
 use crate::device::{BinaryOp, Device, UnaryOp};
 use crate::element::Element;
 use crate::shape::Shape;
@@ -126,7 +126,7 @@ mod host {
         if rows > 0 && m.is_shared() {
             // One pass into a fresh buffer (also what `broadcast` does, as its
             // clone of a heap buffer is shared).
-            let mut out = Vec::with_capacity(m.len());
+            let mut out = cache::take(m.len());
             for col in m.chunks_exact(rows) {
                 out.extend(col.iter().zip(v.iter()).map(|(&x, &b)| op.apply(x, b)));
             }

@@ -1,6 +1,7 @@
 //! The CPU devices and their kernels.
 
 mod buffer;
+pub mod cache;
 pub(crate) mod gemm;
 mod host;
 mod kernels;

@@ -10,7 +10,7 @@
 //! Otherwise the buffer is cut into chunks of [`CHUNK`] elements, each
 //! handled by a vectorised loop.
 
-use crate::cpu::HostBuffer;
+use crate::cpu::{HostBuffer, cache};
 use crate::element::Element;
 use rayon::prelude::*;
 
@@ -31,7 +31,7 @@ pub(crate) fn map<E: Element, O: HostBuffer<E>>(a: &[E], f: impl Fn(E) -> E + Sy
     if !split(a.len()) {
         return O::from_exact_iter(a.iter().map(|&x| f(x)));
     }
-    let mut out = Vec::with_capacity(a.len());
+    let mut out = cache::take(a.len());
     out.spare_capacity_mut()[..a.len()]
         .par_chunks_mut(CHUNK)
         .zip(a.par_chunks(CHUNK))
@@ -58,7 +58,7 @@ pub(crate) fn zip<E: Element, O: HostBuffer<E>>(
     if !split(a.len()) {
         return O::from_exact_iter(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
     }
-    let mut out = Vec::with_capacity(a.len());
+    let mut out = cache::take(a.len());
     out.spare_capacity_mut()[..a.len()]
         .par_chunks_mut(CHUNK)
         .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))

@@ -12,6 +12,7 @@
 //!
 //! The module exists on x86-64 only; elsewhere products keep gemm's path.
 
+use crate::cpu::cache;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
@@ -42,7 +43,7 @@ pub(crate) fn rows_to_columns(m: usize, k: usize, a: &[f32], row_stride: usize) 
     }
     assert!(row_stride >= k && a.len() >= (m - 1) * row_stride + k);
     let len = m * k;
-    let mut out = Vec::with_capacity(len);
+    let mut out = cache::take(len);
     let slots = &mut out.spare_capacity_mut()[..len];
     let task = |(t, columns): (usize, &mut [MaybeUninit<f32>])| {
         let p0 = t * COLUMNS_PER_TASK;

@@ -1,0 +1,80 @@
+//! Times single training steps of the `nn` bench's 1024-wide model and prints
+//! their quartiles, which say more than a mean on a machine whose load
+//! changes from second to second.
+//!
+//! ```text
+//! cargo run --release -p typeflux-benches --example step_times -- [steps] [--no-cache]
+//! ```
+//!
+//! The step is the bench's: `1024 => 1024 relu => 1024 relu => 10` at batch
+//! 256, forward, `logitcrossentropy`, gradient (none for the input), plain
+//! descent, on a pool of two threads. `--no-cache` turns the CPU buffer
+//! cache off (`cache::set_limit(0)`) before the first step, so that every
+//! large block goes back to the system allocator when it is freed, as before
+//! the cache existed. The first ten steps are not counted.
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use std::time::Instant;
+use typeflux::cpu::cache;
+use typeflux::nn::optim::{Descent, Rule};
+use typeflux::nn::prelude::*;
+use typeflux::prelude::*;
+
+const BATCH: usize = 256;
+const WARM_UP: usize = 10;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let steps = args
+        .iter()
+        .find_map(|a| a.parse::<usize>().ok())
+        .unwrap_or(300);
+    if args.iter().any(|a| a == "--no-cache") {
+        cache::set_limit(0);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("a pool of two threads");
+
+    let mut rng = StdRng::seed_from_u64(3);
+    typeflux::nn::init::seed(3);
+    let mut model = Chain((
+        Dense::<1024, 1024>::new(relu),
+        Dense::<1024, 1024>::new(relu),
+        Dense::<1024, 10>::new(identity),
+    ));
+    let x = Batch::<1024>::rand_with((Const, BATCH), &mut rng);
+    let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
+        f32::from(u8::from(row == column % 10))
+    });
+    let mut opt = Descent::new(0.01).setup(&model);
+
+    let mut times: Vec<f64> = pool.install(|| {
+        (0..WARM_UP + steps)
+            .map(|_| {
+                let start = Instant::now();
+                let (scores, back) = model.pullback(&x);
+                let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
+                let (grad, ()) = back(dscores);
+                opt.update(&mut model, &grad);
+                drop(grad);
+                assert!(loss.is_finite());
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .skip(WARM_UP)
+            .collect()
+    });
+    times.sort_by(f64::total_cmp);
+    let at = |q: usize| times[(times.len() - 1) * q / 4];
+    println!(
+        "{steps} steps, ms: min {:.2}  p25 {:.2}  median {:.2}  p75 {:.2}  max {:.2}  (cache {})",
+        at(0),
+        at(1),
+        at(2),
+        at(3),
+        at(4),
+        if cache::limit() > 0 { "on" } else { "off" },
+    );
+}
