@@ -23,7 +23,7 @@ use typeflux::functor::Functor;
 use typeflux::nn::optim::{Descent, Optimiser, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
-use typeflux_benches::raw_gemm;
+use typeflux_benches::Products;
 
 /// The seed's model written by hand: `W1` is 5 × 10 (row `i` holds the
 /// weights into hidden unit `i`), `W2` is 2 × 5.
@@ -238,79 +238,6 @@ where
     let (grad, ()) = back(dscores);
     opt.update(model, &grad);
     loss
-}
-
-/// The matrix products of a training step of dense layers of the given
-/// widths at batch `n`, no input gradient: forward `W·x` per layer, backward
-/// `dz·xᵀ` per layer and `Wᵀ·dz` for all but the first.
-struct Products {
-    widths: Vec<usize>,
-    n: usize,
-    weights: Vec<Vec<f32>>,
-    activations: Vec<Vec<f32>>,
-    deltas: Vec<Vec<f32>>,
-    grads: Vec<Vec<f32>>,
-}
-
-impl Products {
-    fn new(widths: &[usize], n: usize) -> Self {
-        let layers = widths.len() - 1;
-        let fill = |len: usize| {
-            (0..len)
-                .map(|i| (i % 7) as f32 * 0.01)
-                .collect::<Vec<f32>>()
-        };
-        Products {
-            widths: widths.to_vec(),
-            n,
-            weights: (0..layers)
-                .map(|l| fill(widths[l + 1] * widths[l]))
-                .collect(),
-            activations: widths.iter().map(|w| fill(w * n)).collect(),
-            deltas: widths.iter().map(|w| fill(w * n)).collect(),
-            grads: (0..layers)
-                .map(|l| fill(widths[l + 1] * widths[l]))
-                .collect(),
-        }
-    }
-
-    fn run(&mut self) {
-        let (w, n) = (&self.widths, self.n);
-        for l in 0..w.len() - 1 {
-            let (lower, upper) = self.activations.split_at_mut(l + 1);
-            raw_gemm(
-                &mut upper[0],
-                (w[l + 1], w[l], n),
-                &self.weights[l],
-                false,
-                &lower[l],
-                false,
-            );
-        }
-        for l in (0..w.len() - 1).rev() {
-            let dims = (w[l + 1], n, w[l]);
-            raw_gemm(
-                &mut self.grads[l],
-                dims,
-                &self.deltas[l + 1],
-                false,
-                &self.activations[l],
-                true,
-            );
-            if l > 0 {
-                let (lower, upper) = self.deltas.split_at_mut(l + 1);
-                raw_gemm(
-                    &mut lower[l],
-                    (w[l], w[l + 1], n),
-                    &self.weights[l],
-                    true,
-                    &upper[0],
-                    false,
-                );
-            }
-        }
-        black_box(&self.grads);
-    }
 }
 
 const IN: usize = 784;

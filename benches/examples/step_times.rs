@@ -1,6 +1,8 @@
-//! Times single training steps of the `nn` bench's 1024-wide model and prints
-//! their quartiles, which say more than a mean on a machine whose load
-//! changes from second to second.
+//! Times single training steps of the `nn` bench's 1024-wide model, each
+//! followed by the same step's matrix products alone on the `gemm` crate, and
+//! prints the quartiles of both and of their ratio per pair. Alternating
+//! them one by one puts both under the same load, and quartiles say more than
+//! a mean on a machine whose load changes from second to second.
 //!
 //! ```text
 //! cargo run --release -p typeflux-benches --example step_times -- [steps] [--no-cache]
@@ -11,7 +13,9 @@
 //! descent, on a pool of two threads. `--no-cache` turns the CPU buffer
 //! cache off (`cache::set_limit(0)`) before the first step, so that every
 //! large block goes back to the system allocator when it is freed, as before
-//! the cache existed. The first ten steps are not counted.
+//! the cache existed (whether the system allocator then hands the blocks
+//! back to the operating system depends on the order of earlier frees). The
+//! first ten pairs are not counted.
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -20,6 +24,7 @@ use typeflux::cpu::cache;
 use typeflux::nn::optim::{Descent, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
+use typeflux_benches::Products;
 
 const BATCH: usize = 256;
 const WARM_UP: usize = 10;
@@ -51,30 +56,47 @@ fn main() {
     });
     let mut opt = Descent::new(0.01).setup(&model);
 
-    let mut times: Vec<f64> = pool.install(|| {
+    let mut products = Products::new(&[1024, 1024, 1024, 10], BATCH);
+    let time = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1e3
+    };
+    let pairs: Vec<(f64, f64)> = pool.install(|| {
         (0..WARM_UP + steps)
             .map(|_| {
-                let start = Instant::now();
-                let (scores, back) = model.pullback(&x);
-                let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
-                let (grad, ()) = back(dscores);
-                opt.update(&mut model, &grad);
-                drop(grad);
-                assert!(loss.is_finite());
-                start.elapsed().as_secs_f64() * 1e3
+                let step = time(&mut || {
+                    let (scores, back) = model.pullback(&x);
+                    let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
+                    let (grad, ()) = back(dscores);
+                    opt.update(&mut model, &grad);
+                    assert!(loss.is_finite());
+                });
+                (step, time(&mut || products.run()))
             })
             .skip(WARM_UP)
             .collect()
     });
-    times.sort_by(f64::total_cmp);
-    let at = |q: usize| times[(times.len() - 1) * q / 4];
     println!(
-        "{steps} steps, ms: min {:.2}  p25 {:.2}  median {:.2}  p75 {:.2}  max {:.2}  (cache {})",
-        at(0),
-        at(1),
-        at(2),
-        at(3),
-        at(4),
-        if cache::limit() > 0 { "on" } else { "off" },
+        "{steps} steps, cache {}; min / p25 / median / p75 / max",
+        if cache::limit() > 0 { "on" } else { "off" }
     );
+    let columns: [(&str, fn(&(f64, f64)) -> f64); 3] = [
+        ("typeflux step, ms", |&(s, _)| s),
+        ("gemm products, ms", |&(_, p)| p),
+        ("step / products", |&(s, p)| s / p),
+    ];
+    for (name, f) in columns {
+        let mut v: Vec<f64> = pairs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        let at = |q: usize| v[(v.len() - 1) * q / 4];
+        println!(
+            "{name:>18}: {:.2} / {:.2} / {:.2} / {:.2} / {:.2}",
+            at(0),
+            at(1),
+            at(2),
+            at(3),
+            at(4)
+        );
+    }
 }
