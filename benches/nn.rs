@@ -9,7 +9,8 @@
 //!   descent; no gradient for the input batch) of `784 => 128 relu => 10` at
 //!   batch 64 on one core, and of `1024 => 1024 relu => 1024 relu => 10` at
 //!   batch 256 on two, against the same step's matrix products alone, called
-//!   straight on the `gemm` crate.
+//!   straight on the `gemm` crate; each also with the update folded into the
+//!   backward pass (`Descent::step`).
 //!
 //! ```text
 //! cargo bench --bench nn -- --warm-up-time 1 --measurement-time 3
@@ -240,6 +241,18 @@ where
     loss
 }
 
+/// The same step with the update folded into the backward pass
+/// (`Descent::step`).
+#[inline(always)]
+fn fused_step<const N: usize, M>(model: &mut M, opt: &Descent, x: &Batch<N>, y: &Batch<10>) -> f32
+where
+    M: for<'a> Descend<&'a Batch<N>, Output = Batch<10>, InputGradient = ()>,
+{
+    opt.step(model, x, |scores| {
+        logitcrossentropy.value_and_gradient(&scores, y)
+    })
+}
+
 const IN: usize = 784;
 
 fn mlp_784(c: &mut Criterion) {
@@ -261,6 +274,10 @@ fn mlp_784(c: &mut Criterion) {
     let mut group = c.benchmark_group("train step 784-128-10 batch 64, 1 thread");
     group.bench_function("typeflux", |b| {
         pool.install(|| b.iter(|| train_step(&mut model, &mut opt, black_box(&x), black_box(&y))))
+    });
+    let descent = Descent::new(0.01);
+    group.bench_function("typeflux, descent in the backward pass", |b| {
+        pool.install(|| b.iter(|| fused_step(&mut model, &descent, black_box(&x), black_box(&y))))
     });
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))
@@ -292,6 +309,10 @@ fn mlp_1024(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("typeflux", |b| {
         pool.install(|| b.iter(|| train_step(&mut model, &mut opt, black_box(&x), black_box(&y))))
+    });
+    let descent = Descent::new(0.01);
+    group.bench_function("typeflux, descent in the backward pass", |b| {
+        pool.install(|| b.iter(|| fused_step(&mut model, &descent, black_box(&x), black_box(&y))))
     });
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))

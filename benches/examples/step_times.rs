@@ -1,11 +1,13 @@
 //! Times single training steps of the `nn` bench's 1024-wide model, each
-//! followed by the same step's matrix products alone on the `gemm` crate, and
-//! prints the quartiles of both and of their ratio per pair. Alternating
+//! followed by the same step with the update folded into the backward pass
+//! (`Descent::step`) and by the step's matrix products alone on the `gemm`
+//! crate, and prints the quartiles of the three and of the steps' ratios to
+//! the products in the same round. Alternating
 //! them one by one puts both under the same load, and quartiles say more than
 //! a mean on a machine whose load changes from second to second.
 //!
 //! ```text
-//! cargo run --release -p typeflux-benches --example step_times -- [steps] [--no-cache]
+//! cargo run --release -p typeflux-benches --example step_times -- [rounds] [--no-cache]
 //! ```
 //!
 //! The step is the bench's: `1024 => 1024 relu => 1024 relu => 10` at batch
@@ -15,7 +17,7 @@
 //! large block goes back to the system allocator when it is freed, as before
 //! the cache existed (whether the system allocator then hands the blocks
 //! back to the operating system depends on the order of earlier frees). The
-//! first ten pairs are not counted.
+//! first ten rounds are not counted.
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -28,6 +30,9 @@ use typeflux_benches::Products;
 
 const BATCH: usize = 256;
 const WARM_UP: usize = 10;
+
+/// One printed figure of a round's three times.
+type Column = fn(&[f64; 3]) -> f64;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,7 +67,8 @@ fn main() {
         f();
         start.elapsed().as_secs_f64() * 1e3
     };
-    let pairs: Vec<(f64, f64)> = pool.install(|| {
+    let descent = Descent::new(0.01);
+    let rounds: Vec<[f64; 3]> = pool.install(|| {
         (0..WARM_UP + steps)
             .map(|_| {
                 let step = time(&mut || {
@@ -72,22 +78,30 @@ fn main() {
                     opt.update(&mut model, &grad);
                     assert!(loss.is_finite());
                 });
-                (step, time(&mut || products.run()))
+                let fused = time(&mut || {
+                    let loss = descent.step(&mut model, &x, |scores| {
+                        logitcrossentropy.value_and_gradient(&scores, &y)
+                    });
+                    assert!(loss.is_finite());
+                });
+                [step, fused, time(&mut || products.run())]
             })
             .skip(WARM_UP)
             .collect()
     });
     println!(
-        "{steps} steps, cache {}; min / p25 / median / p75 / max",
+        "{steps} rounds, cache {}; min / p25 / median / p75 / max",
         if cache::limit() > 0 { "on" } else { "off" }
     );
-    let columns: [(&str, fn(&(f64, f64)) -> f64); 3] = [
-        ("typeflux step, ms", |&(s, _)| s),
-        ("gemm products, ms", |&(_, p)| p),
-        ("step / products", |&(s, p)| s / p),
+    let columns: [(&str, Column); 5] = [
+        ("typeflux step, ms", |r| r[0]),
+        ("fused step, ms", |r| r[1]),
+        ("gemm products, ms", |r| r[2]),
+        ("step / products", |r| r[0] / r[2]),
+        ("fused / products", |r| r[1] / r[2]),
     ];
     for (name, f) in columns {
-        let mut v: Vec<f64> = pairs.iter().map(f).collect();
+        let mut v: Vec<f64> = rounds.iter().map(f).collect();
         v.sort_by(f64::total_cmp);
         let at = |q: usize| v[(v.len() - 1) * q / 4];
         println!(

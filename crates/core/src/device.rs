@@ -193,6 +193,27 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
         b_transposed: bool,
     ) -> Self::Buffer<C, E>;
 
+    /// `c += scale · op(a) · op(b)` for an `m × n` buffer `c`, the operands
+    /// as in [`matmul`](Self::matmul): gradient descent folded into the
+    /// weight-gradient product. The default forms the product and adds it
+    /// with [`axpy`](Self::axpy); the CPU devices do it in one pass.
+    #[allow(clippy::too_many_arguments)]
+    fn matmul_add<A: Shape, B: Shape, C: Shape, E: Element>(
+        &self,
+        c: &mut Self::Buffer<C, E>,
+        scale: E,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &Self::Buffer<A, E>,
+        a_transposed: bool,
+        b: &Self::Buffer<B, E>,
+        b_transposed: bool,
+    ) {
+        let product = self.matmul::<A, B, C, E>(m, k, n, a, a_transposed, b, b_transposed);
+        self.axpy::<C, E>(c, scale, &product);
+    }
+
     /// The `cols × rows` transpose of a `rows × cols` matrix.
     fn transpose<S: Shape, T: Shape, E: Element>(
         &self,

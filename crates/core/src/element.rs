@@ -32,6 +32,27 @@ pub trait Element: DualNum + Copy + Send + Sync + 'static {
         gemm::naive(m, k, n, a, a_strides, b, b_strides, c, accumulate);
     }
 
+    /// `c += scale · a · b`, operands as in [`Element::gemm`]: a step of
+    /// gradient descent folded into the weight-gradient product.
+    ///
+    /// The default runs the plain loop into a temporary; `f32` and `f64` run
+    /// the blocked kernel, which reads and writes `c` once.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn gemm_add(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[Self],
+        a_strides: [usize; 2],
+        b: &[Self],
+        b_strides: [usize; 2],
+        c: &mut [Self],
+        scale: Self,
+    ) {
+        gemm::naive_add(m, k, n, a, a_strides, b, b_strides, c, scale);
+    }
+
     /// `a · b` as a new `m × n` buffer, operands as in [`Element::gemm`].
     ///
     /// The default zeroes a buffer and accumulates into it; `f32` and `f64`
@@ -71,6 +92,21 @@ macro_rules! float_element {
                 accumulate: bool,
             ) {
                 gemm::blocked(m, k, n, a, a_strides, b, b_strides, c, accumulate);
+            }
+
+            #[inline]
+            fn gemm_add(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &[$ty],
+                a_strides: [usize; 2],
+                b: &[$ty],
+                b_strides: [usize; 2],
+                c: &mut [$ty],
+                scale: $ty,
+            ) {
+                gemm::blocked_add(m, k, n, a, a_strides, b, b_strides, c, scale);
             }
 
             #[inline(always)]

@@ -465,3 +465,41 @@ mod large {
         assert!(pairs(&e, &|x, _| 2.0 * x));
     }
 }
+
+/// `w += α · a · bᵀ` against the triple loop in `f64`, for a product that runs
+/// the plain loop and one that runs the blocked kernel (with the operand copy
+/// on AVX-512), and with `w` shared by a clone, which must keep its values.
+#[test]
+fn add_matmul_t_matches_the_triple_loop_and_leaves_clones_alone() {
+    fn check<const M: usize, const K: usize, const N: usize>(tol: f64) {
+        let w = Matrix::<M, N>::from_fn((Const, Const), |[i, j]| {
+            ((i * 5 + j * 3) % 11) as f32 / 11.0
+        });
+        let a = Matrix::<M, K>::from_fn((Const, Const), |[i, p]| {
+            ((i + 2 * p) % 7) as f32 / 7.0 - 0.5
+        });
+        let b = Matrix::<N, K>::from_fn((Const, Const), |[j, p]| {
+            ((3 * j + p) % 5) as f32 / 5.0 - 0.4
+        });
+        let alpha = -0.25f32;
+        let original = w.clone();
+        let mut updated = w.clone();
+        updated.add_matmul_t(alpha, &a, &b);
+        assert_eq!(original.to_vec(), w.to_vec(), "the clone is untouched");
+        for i in 0..M {
+            for j in 0..N {
+                let dot: f64 = (0..K)
+                    .map(|p| f64::from(a[[i, p]]) * f64::from(b[[j, p]]))
+                    .sum();
+                let expected = f64::from(w[[i, j]]) + f64::from(alpha) * dot;
+                let got = f64::from(updated[[i, j]]);
+                assert!(
+                    (got - expected).abs() <= tol * (1.0 + expected.abs()),
+                    "[{i}, {j}]: {got} against {expected}"
+                );
+            }
+        }
+    }
+    check::<3, 4, 5>(1e-6);
+    check::<300, 70, 261>(1e-5);
+}

@@ -9,7 +9,7 @@
 //! Everything is generic over the element, so an activation runs with `f32`,
 //! `f64` and dual numbers alike.
 
-use crate::layer::{Differentiable, Layer};
+use crate::layer::{Descend, Differentiable, Layer};
 use typeflux_core::functor::Functor;
 use typeflux_core::{Cpu, Device, Element, Host, Shape, Tensor, ToDevice};
 
@@ -210,6 +210,41 @@ macro_rules! activations {
                 x: &'a Tensor<S, E, D>,
             ) -> (Tensor<S, E, D>, impl FnOnce(Tensor<S, E, D>) -> (Self, ())) {
                 (self.forward(x), |_| ($Type, ()))
+            }
+        }
+
+        /// No parameters: the pullback alone.
+        impl<S: Shape, E: Element, D: Device> Descend<Tensor<S, E, D>> for $Type
+        where
+            $Type: Activation<E, D>,
+        {
+            #[inline]
+            fn descend<R>(
+                &mut self,
+                x: Tensor<S, E, D>,
+                _eta: f64,
+                rest: impl FnOnce(Tensor<S, E, D>) -> (R, Tensor<S, E, D>),
+            ) -> (R, Tensor<S, E, D>) {
+                let mut y = x;
+                let back = self.activate_pullback(&mut y);
+                let (result, mut dy) = rest(y);
+                back(&mut dy);
+                (result, dy)
+            }
+        }
+
+        impl<'a, S: Shape, E: Element, D: Device> Descend<&'a Tensor<S, E, D>> for $Type
+        where
+            $Type: Activation<E, D>,
+        {
+            #[inline]
+            fn descend<R>(
+                &mut self,
+                x: &'a Tensor<S, E, D>,
+                _eta: f64,
+                rest: impl FnOnce(Tensor<S, E, D>) -> (R, Tensor<S, E, D>),
+            ) -> (R, ()) {
+                (rest(self.forward(x)).0, ())
             }
         }
     )*};

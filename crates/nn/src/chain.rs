@@ -1,6 +1,6 @@
 //! `Chain`: layers applied one after another, and composition.
 
-use crate::layer::{Differentiable, Layer};
+use crate::layer::{Descend, Differentiable, Layer};
 use typeflux_core::functor::{Access, Functor, Mapper, Of, Path, Rebuild, Visitor};
 use typeflux_core::{Device, ToDevice};
 
@@ -55,6 +55,17 @@ pub fn compose<Outer, Inner>(outer: Outer, inner: Inner) -> Chain<(Inner, Outer)
     Chain((inner, outer))
 }
 
+/// `first.descend(x, eta, |y| second.descend(y, eta, |y| … last.descend(y,
+/// eta, rest)))` over the listed members.
+macro_rules! nested_descend {
+    ($x:expr, $eta:ident, $rest:ident; $last:ident) => {
+        $last.descend($x, $eta, $rest)
+    };
+    ($x:expr, $eta:ident, $rest:ident; $first:ident $($more:ident)+) => {
+        $first.descend($x, $eta, move |y| nested_descend!(y, $eta, $rest; $($more)+))
+    };
+}
+
 /// The `Layer` and `Differentiable` impls for chains of every length up to
 /// the given list, built one member at a time. Member `Li` maps `Y(i-1)` to
 /// `Yi`, the chain's input being `X`; the backward pass visits the members
@@ -98,6 +109,26 @@ macro_rules! chain {
                     let (L0, dx) = L0(dy);
                     (Chain((L0, $($L,)*)), dx)
                 })
+            }
+        }
+
+        impl<X, L0, Y0 $(, $L, $Y)*> Descend<X> for Chain<(L0, $($L,)*)>
+        where
+            L0: Descend<X, Output = Y0>,
+            $($L: Descend<$In, Output = $Y, InputGradient = $In>,)*
+        {
+            /// Each member descends inside the closure its predecessor hands
+            /// the rest of the model, so each holds only its own borrow.
+            #[inline(always)]
+            #[allow(non_snake_case)]
+            fn descend<R>(
+                &mut self,
+                x: X,
+                eta: f64,
+                rest: impl FnOnce($Last) -> (R, $Last),
+            ) -> (R, L0::InputGradient) {
+                let (L0, $($L,)*) = &mut self.0;
+                nested_descend!(x, eta, rest; L0 $($L)*)
             }
         }
     };

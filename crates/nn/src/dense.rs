@@ -2,7 +2,7 @@
 
 use crate::activation::{Activation, Identity};
 use crate::init::{glorot_uniform, with_default_rng};
-use crate::layer::{Differentiable, Layer};
+use crate::layer::{Descend, Differentiable, Layer};
 use rand::Rng;
 use rand::rngs::StdRng;
 use typeflux_core::functor::Functor;
@@ -194,6 +194,14 @@ trait Columns<const I: usize, const O: usize>: Shape {
         x: &Tensor<Self, E, D>,
     ) -> Weight<I, O, E, D>;
 
+    /// `w += alpha · dz · xᵀ` in place.
+    fn add_weight_gradient<E: Element, D: Device>(
+        w: &mut Weight<I, O, E, D>,
+        alpha: E,
+        dz: &Tensor<Self::Out, E, D>,
+        x: &Tensor<Self, E, D>,
+    );
+
     /// `dz` summed over the batch.
     fn bias_gradient<E: Element, D: Device>(dz: Tensor<Self::Out, E, D>) -> Bias<O, E, D>;
 
@@ -226,6 +234,16 @@ impl<const I: usize, const O: usize> Columns<I, O> for (Const<I>,) {
         x: &Tensor<Self, E, D>,
     ) -> Weight<I, O, E, D> {
         dz.outer(x)
+    }
+
+    #[inline(always)]
+    fn add_weight_gradient<E: Element, D: Device>(
+        w: &mut Weight<I, O, E, D>,
+        alpha: E,
+        dz: &Tensor<(Const<O>,), E, D>,
+        x: &Tensor<Self, E, D>,
+    ) {
+        w.add_outer(alpha, dz, x);
     }
 
     #[inline(always)]
@@ -264,6 +282,16 @@ impl<const I: usize, const O: usize, B: Dim> Columns<I, O> for (Const<I>, B) {
         x: &Tensor<Self, E, D>,
     ) -> Weight<I, O, E, D> {
         dz.matmul_t(x)
+    }
+
+    #[inline(always)]
+    fn add_weight_gradient<E: Element, D: Device>(
+        w: &mut Weight<I, O, E, D>,
+        alpha: E,
+        dz: &Tensor<(Const<O>, B), E, D>,
+        x: &Tensor<Self, E, D>,
+    ) {
+        w.add_matmul_t(alpha, dz, x);
     }
 
     #[inline(always)]
@@ -353,6 +381,52 @@ where
             let weight = S::weight_gradient(&dz, x);
             (self.gradient::<S>(weight, dz), ())
         })
+    }
+
+    /// The backward pass's descent step once `dz` (after the activation's
+    /// pullback) is known: the weight through its product, the bias by the
+    /// batch sum of `dz`.
+    #[inline(always)]
+    fn step<S: Columns<I, O>>(&mut self, eta: f64, dz: Tensor<S::Out, E, D>, x: &Tensor<S, E, D>) {
+        let minus_eta =
+            E::from_f64(-eta).expect("an f64 learning rate converts to every element type");
+        S::add_weight_gradient(&mut self.weight, minus_eta, &dz, x);
+        if let Some(b) = &mut self.bias {
+            b.axpy(minus_eta, &S::bias_gradient(dz));
+        }
+    }
+
+    /// [`Descend`] from an owned input, which gets its gradient.
+    #[inline(always)]
+    fn descend_owned<S: Columns<I, O>, R>(
+        &mut self,
+        x: Tensor<S, E, D>,
+        eta: f64,
+        rest: impl FnOnce(Tensor<S::Out, E, D>) -> (R, Tensor<S::Out, E, D>),
+    ) -> (R, Tensor<S, E, D>) {
+        let mut y = self.affine(&x);
+        let activation_back = self.activation.activate_pullback(&mut y);
+        let (result, mut dz) = rest(y);
+        activation_back(&mut dz);
+        let dx = S::input_gradient(&self.weight, &dz);
+        self.step::<S>(eta, dz, &x);
+        (result, dx)
+    }
+
+    /// [`Descend`] from a borrowed input: no input gradient.
+    #[inline(always)]
+    fn descend_borrowed<S: Columns<I, O>, R>(
+        &mut self,
+        x: &Tensor<S, E, D>,
+        eta: f64,
+        rest: impl FnOnce(Tensor<S::Out, E, D>) -> (R, Tensor<S::Out, E, D>),
+    ) -> (R, ()) {
+        let mut y = self.affine(x);
+        let activation_back = self.activation.activate_pullback(&mut y);
+        let (result, mut dz) = rest(y);
+        activation_back(&mut dz);
+        self.step::<S>(eta, dz, x);
+        (result, ())
     }
 }
 
@@ -485,5 +559,71 @@ where
         impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (Self, ()),
     ) {
         self.pullback_borrowed(x)
+    }
+}
+
+// Descent folded into the backward pass, for the same four input kinds.
+
+impl<const I: usize, const O: usize, A, E: Element, D: Device> Descend<Tensor<(Const<I>,), E, D>>
+    for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    #[inline]
+    fn descend<R>(
+        &mut self,
+        x: Tensor<(Const<I>,), E, D>,
+        eta: f64,
+        rest: impl FnOnce(Tensor<(Const<O>,), E, D>) -> (R, Tensor<(Const<O>,), E, D>),
+    ) -> (R, Tensor<(Const<I>,), E, D>) {
+        self.descend_owned(x, eta, rest)
+    }
+}
+
+impl<'a, const I: usize, const O: usize, A, E: Element, D: Device>
+    Descend<&'a Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    #[inline]
+    fn descend<R>(
+        &mut self,
+        x: &'a Tensor<(Const<I>,), E, D>,
+        eta: f64,
+        rest: impl FnOnce(Tensor<(Const<O>,), E, D>) -> (R, Tensor<(Const<O>,), E, D>),
+    ) -> (R, ()) {
+        self.descend_borrowed(x, eta, rest)
+    }
+}
+
+impl<const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
+    Descend<Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    #[inline]
+    fn descend<R>(
+        &mut self,
+        x: Tensor<(Const<I>, B), E, D>,
+        eta: f64,
+        rest: impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (R, Tensor<(Const<O>, B), E, D>),
+    ) -> (R, Tensor<(Const<I>, B), E, D>) {
+        self.descend_owned(x, eta, rest)
+    }
+}
+
+impl<'a, const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
+    Descend<&'a Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
+where
+    A: Activation<E, D>,
+{
+    #[inline]
+    fn descend<R>(
+        &mut self,
+        x: &'a Tensor<(Const<I>, B), E, D>,
+        eta: f64,
+        rest: impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (R, Tensor<(Const<O>, B), E, D>),
+    ) -> (R, ()) {
+        self.descend_borrowed(x, eta, rest)
     }
 }

@@ -111,3 +111,55 @@ where
         self(x)
     }
 }
+
+/// A differentiable layer that takes a step of plain gradient descent during
+/// its own backward pass: every parameter `p` becomes `p − η · ∂L/∂p` as soon
+/// as its gradient is known, so the gradient is never stored. A dense
+/// layer's weight is updated by its weight-gradient product itself
+/// (`W += −η · δ · xᵀ`, one pass over `W`), where
+/// [`pullback`](Differentiable::pullback) followed by an optimiser writes
+/// the gradient and then reads it again in a separate update.
+///
+/// The layers after this one and the loss come in as `rest`, which maps this
+/// layer's output to its own result (the loss, say) and the gradient with
+/// respect to that output. [`Descent::step`](crate::Descent::step) is the
+/// way in for a whole model.
+///
+/// Implemented by [`Dense`](crate::Dense), the activations and
+/// [`Chain`](crate::Chain)s of them. Other optimisers keep state per
+/// parameter and go through [`pullback`](Differentiable::pullback) and
+/// [`Optimiser::update`](crate::Optimiser::update).
+///
+/// ```
+/// use typeflux_core::prelude::*;
+/// use typeflux_nn::prelude::*;
+///
+/// let mut layer = Dense::<2, 1>::new(identity).init(ones); // y = x₀ + x₁
+/// let x = Vector::<2>::from_array([3.0, 4.0]);
+/// // Loss y itself: dL/dy = 1, so dL/dW = x and dL/db = 1.
+/// let (y, dx) = layer.descend(x, 0.5, |y| (y.clone(), Vector::<1>::ones()));
+/// assert_eq!(y.to_vec(), vec![7.0]);
+/// assert_eq!(dx.to_vec(), vec![1.0, 1.0]); // with the weights before the step
+/// assert_eq!(layer.weight.to_vec(), vec![1.0 - 1.5, 1.0 - 2.0]);
+/// assert_eq!(layer.bias.unwrap().to_vec(), vec![-0.5]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot take a descent step from `{X}`",
+    label = "this model cannot fold descent into its backward pass from `{X}`",
+    note = "`Descent::step` and `descend` need a model built from `Dense` layers, activations and \
+            chains of them, whose neighbouring sizes agree; closures run forwards only, and other \
+            layers train through `pullback` and an optimiser's `update`"
+)]
+pub trait Descend<X>: Differentiable<X> {
+    /// Runs forward on `x`, hands the output to `rest`, pulls the gradient
+    /// `rest` returns back through this layer while stepping its parameters
+    /// with learning rate `eta`, and returns `rest`'s result with the
+    /// gradient with respect to the input (computed with the parameters as
+    /// they were before the step).
+    fn descend<R>(
+        &mut self,
+        x: X,
+        eta: f64,
+        rest: impl FnOnce(Self::Output) -> (R, Self::Output),
+    ) -> (R, Self::InputGradient);
+}

@@ -181,6 +181,27 @@
 //! assert_eq!(copy.forward(&x), model.forward(&x));
 //! ```
 //!
+//! Plain descent can also be folded into the backward pass:
+//! [`Descent::step`] runs forward, the loss, and backward, stepping each
+//! parameter as soon as its gradient is known ([`Descend`]), so no gradient is
+//! held for the whole model and each weight is read and written once.
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_nn::prelude::*;
+//! use typeflux_nn::Descent;
+//!
+//! let x = Batch::<2>::from_fn((Const, 8), |[i, j]| (i + j) as f32 / 8.0);
+//! let y = Batch::<1>::from_fn((Const, 8), |[_, j]| j as f32 / 8.0);
+//! let mut model = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
+//! let descent = Descent::new(0.1);
+//! let step = |model: &mut _| descent.step(model, &x, |p| mse.value_and_gradient(&p, &y));
+//! let first = step(&mut model);
+//! for _ in 0..100 {
+//!     step(&mut model);
+//! }
+//! assert!(mse.value(&model.forward(&x), &y) < first);
+//! ```
+//!
 //! # Elements
 //! Layers are generic over the element: `f32` by default, `f64`, and dual
 //! numbers, which run forward-mode derivatives through a whole model.
@@ -239,7 +260,7 @@ pub mod train;
 pub use activation::Activation;
 pub use chain::{Chain, compose};
 pub use dense::{Dense, IntoBias};
-pub use layer::{Differentiable, Layer};
+pub use layer::{Descend, Differentiable, Layer};
 pub use loss::{Aggregate, Loss};
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 pub use train::{EpochReport, train, train_epochs};
@@ -255,7 +276,7 @@ pub mod prelude {
     pub use crate::chain::{Chain, compose};
     pub use crate::dense::Dense;
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};
-    pub use crate::layer::{Differentiable, Layer};
+    pub use crate::layer::{Descend, Differentiable, Layer};
     pub use crate::loss::{
         Aggregate, Loss, binarycrossentropy, crossentropy, huber_loss, logitbinarycrossentropy,
         logitcrossentropy, mae, mse,

@@ -95,7 +95,66 @@ pub(crate) fn blocked<E: Float>(
             b_strides,
             c.as_mut_ptr(),
             accumulate,
+            E::one(),
         )
+    }
+}
+
+/// `c += scale · a · b`, in one pass over `c` where the blocked kernel runs
+/// (gemm reads each block of `c` as it writes it); a small product goes
+/// through a temporary.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn blocked_add<E: Float>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[E],
+    a_strides: [usize; 2],
+    b: &[E],
+    b_strides: [usize; 2],
+    c: &mut [E],
+    scale: E,
+) {
+    if is_small(m, k, n) {
+        return naive_add(m, k, n, a, a_strides, b, b_strides, c, scale);
+    }
+    assert!(c.len() >= m * n);
+    // SAFETY: as in `blocked`.
+    unsafe {
+        gemm_into(
+            m,
+            k,
+            n,
+            a,
+            a_strides,
+            b,
+            b_strides,
+            c.as_mut_ptr(),
+            true,
+            scale,
+        )
+    }
+}
+
+/// `c += scale · a · b` by the plain loop into a temporary, then one pass.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(crate) fn naive_add<E: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[E],
+    a_strides: [usize; 2],
+    b: &[E],
+    b_strides: [usize; 2],
+    c: &mut [E],
+    scale: E,
+) {
+    let mut product = vec![E::zero(); m * n];
+    naive(m, k, n, a, a_strides, b, b_strides, &mut product, true);
+    for (c, p) in c[..m * n].iter_mut().zip(product) {
+        *c += scale * p;
     }
 }
 
@@ -149,7 +208,18 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
     // `m × n` destination and reads none: all `len` elements are initialised
     // when the length is set.
     unsafe {
-        gemm_into(m, k, n, a, a_strides, b, b_strides, c.as_mut_ptr(), false);
+        gemm_into(
+            m,
+            k,
+            n,
+            a,
+            a_strides,
+            b,
+            b_strides,
+            c.as_mut_ptr(),
+            false,
+            E::one(),
+        );
         c.set_len(len);
     }
     O::from_vec(c)
@@ -209,7 +279,8 @@ impl Float for f32 {}
 
 impl Float for f64 {}
 
-/// `c (m×n) = a · b`, or `c += a · b` when `read_dst`, through `gemm`.
+/// `c (m×n) = scale · a · b`, or `c += scale · a · b` when `read_dst`,
+/// through `gemm`.
 ///
 /// # Safety
 /// `c` must be valid for writes of `m × n` elements, column-major with column
@@ -227,6 +298,7 @@ unsafe fn gemm_into<E: Float>(
     b_strides: [usize; 2],
     c: *mut E,
     read_dst: bool,
+    scale: E,
 ) {
     let copied = E::column_major_lhs(m, k, n, a, a_strides);
     let (a, a_strides) = match &copied {
@@ -264,7 +336,7 @@ unsafe fn gemm_into<E: Float>(
             b_strides[1] as isize,
             b_strides[0] as isize,
             if read_dst { E::one() } else { E::zero() },
-            E::one(),
+            scale,
             false,
             false,
             false,

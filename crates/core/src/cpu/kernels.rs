@@ -156,6 +156,24 @@ mod host {
         E::gemm_new(m, k, n, a, a_strides, b, b_strides)
     }
 
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub(super) fn matmul_add<E: Element>(
+        c: &mut [E],
+        scale: E,
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[E],
+        a_transposed: bool,
+        b: &[E],
+        b_transposed: bool,
+    ) {
+        let a_strides = if a_transposed { [k, 1] } else { [1, m] };
+        let b_strides = if b_transposed { [n, 1] } else { [1, k] };
+        E::gemm_add(m, k, n, a, a_strides, b, b_strides, c, scale);
+    }
+
     #[inline(always)]
     pub(super) fn transpose<E: Element, O: HostBuffer<E>>(a: &[E], rows: usize, cols: usize) -> O {
         O::from_exact_iter((0..rows * cols).map(|idx| {
@@ -367,6 +385,22 @@ macro_rules! host_device {
                 b_transposed: bool,
             ) -> Self::Buffer<C, E> {
                 host::matmul(m, k, n, a, a_transposed, b, b_transposed)
+            }
+
+            #[inline(always)]
+            fn matmul_add<A: Shape, B: Shape, C: Shape, E: Element>(
+                &self,
+                c: &mut Self::Buffer<C, E>,
+                scale: E,
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &Self::Buffer<A, E>,
+                a_transposed: bool,
+                b: &Self::Buffer<B, E>,
+                b_transposed: bool,
+            ) {
+                host::matmul_add(c, scale, m, k, n, a, a_transposed, b, b_transposed)
             }
 
             #[inline]

@@ -124,6 +124,87 @@ impl<M: Dim, K: Dim, E: Element, D: Device> Tensor<(M, K), E, D> {
     }
 }
 
+impl<M: Dim, N: Dim, E: Element, D: Device> Tensor<(M, N), E, D> {
+    /// `self += alpha · a · bᵀ`, reading and writing `self` once on the CPU
+    /// (for large `f32` and `f64` products): a step of gradient descent
+    /// folded into a weight-gradient product, `W += −η · δ · xᵀ`, with no
+    /// gradient buffer and no separate update pass.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let mut w = Matrix::<2, 3>::ones();
+    /// let delta = Matrix::<2, 4>::from_fn((Const, Const), |[i, j]| (i + j) as f32);
+    /// let x = Matrix::<3, 4>::from_fn((Const, Const), |[i, j]| (i * j) as f32);
+    /// let expected = &w - &(delta.matmul_t(&x) * 0.5);
+    /// w.add_matmul_t(-0.5, &delta, &x);
+    /// assert_eq!(w, expected);
+    /// ```
+    ///
+    /// # Panics
+    /// If a dynamic size disagrees: `a`'s rows with `self`'s, `b`'s rows
+    /// with `self`'s columns, or `a`'s columns with `b`'s.
+    #[inline(always)]
+    #[track_caller]
+    pub fn add_matmul_t<K: Dim>(
+        &mut self,
+        alpha: E,
+        a: &Tensor<(M, K), E, D>,
+        b: &Tensor<(N, K), E, D>,
+    ) {
+        let (m, k) = a.shape;
+        let (n, k2) = b.shape;
+        check_inner(k.size(), k2.size(), &a.shape, &b.shape);
+        if (m.size(), n.size()) != (self.shape.0.size(), self.shape.1.size()) {
+            shape_mismatch("add_matmul_t", self.shape.describe(), (m, n).describe());
+        }
+        self.device.matmul_add::<(M, K), (N, K), (M, N), E>(
+            &mut self.data,
+            alpha,
+            m.size(),
+            k.size(),
+            n.size(),
+            &a.data,
+            false,
+            &b.data,
+            true,
+        );
+    }
+
+    /// `self += alpha · a · bᵀ` for vectors `a` and `b`: the outer product
+    /// added in place, [`add_matmul_t`](Self::add_matmul_t) for one sample.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let mut w = Matrix::<2, 2>::zeros();
+    /// w.add_outer(2.0, &Vector::from_array([1.0, 2.0]), &Vector::from_array([3.0, 4.0]));
+    /// assert_eq!(w.to_vec(), vec![6.0, 12.0, 8.0, 16.0]); // column-major
+    /// ```
+    ///
+    /// # Panics
+    /// If a dynamic size of `a` or `b` disagrees with `self`'s.
+    #[inline(always)]
+    #[track_caller]
+    pub fn add_outer(&mut self, alpha: E, a: &Tensor<(M,), E, D>, b: &Tensor<(N,), E, D>) {
+        let (m, n) = (a.shape.0, b.shape.0);
+        if (m.size(), n.size()) != (self.shape.0.size(), self.shape.1.size()) {
+            shape_mismatch("add_outer", self.shape.describe(), (m, n).describe());
+        }
+        self.device.matmul_add::<(M,), (N,), (M, N), E>(
+            &mut self.data,
+            alpha,
+            m.size(),
+            1,
+            n.size(),
+            &a.data,
+            false,
+            &b.data,
+            true,
+        );
+    }
+}
+
 impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
     /// The outer product `self · rhsᵀ`: an `M × N` matrix.
     #[inline(always)]
