@@ -81,23 +81,7 @@ pub(crate) fn blocked<E: Float>(
     if is_small(m, k, n) {
         return naive(m, k, n, a, a_strides, b, b_strides, c, accumulate);
     }
-    assert!(c.len() >= m * n);
-    // SAFETY: `c` holds at least `m × n` initialised elements and, borrowed
-    // mutably, aliases neither operand.
-    unsafe {
-        gemm_into(
-            m,
-            k,
-            n,
-            a,
-            a_strides,
-            b,
-            b_strides,
-            c.as_mut_ptr(),
-            accumulate,
-            E::one(),
-        )
-    }
+    into_slice(m, k, n, a, a_strides, b, b_strides, c, accumulate, E::one());
 }
 
 /// `c += scale · a · b`, in one pass over `c` where the blocked kernel runs
@@ -119,8 +103,27 @@ pub(crate) fn blocked_add<E: Float>(
     if is_small(m, k, n) {
         return naive_add(m, k, n, a, a_strides, b, b_strides, c, scale);
     }
+    into_slice(m, k, n, a, a_strides, b, b_strides, c, true, scale);
+}
+
+/// [`gemm_into`] on a slice, which is checked to hold the `m × n` output.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn into_slice<E: Float>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[E],
+    a_strides: [usize; 2],
+    b: &[E],
+    b_strides: [usize; 2],
+    c: &mut [E],
+    read_dst: bool,
+    scale: E,
+) {
     assert!(c.len() >= m * n);
-    // SAFETY: as in `blocked`.
+    // SAFETY: `c` holds at least `m × n` initialised elements and, borrowed
+    // mutably, aliases neither operand.
     unsafe {
         gemm_into(
             m,
@@ -131,7 +134,7 @@ pub(crate) fn blocked_add<E: Float>(
             b,
             b_strides,
             c.as_mut_ptr(),
-            true,
+            read_dst,
             scale,
         )
     }

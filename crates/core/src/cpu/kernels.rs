@@ -151,9 +151,24 @@ mod host {
         b: &[E],
         b_transposed: bool,
     ) -> O {
-        let a_strides = if a_transposed { [k, 1] } else { [1, m] };
-        let b_strides = if b_transposed { [n, 1] } else { [1, k] };
+        let (a_strides, b_strides) = strides(m, k, n, a_transposed, b_transposed);
         E::gemm_new(m, k, n, a, a_strides, b, b_strides)
+    }
+
+    /// The (row, column) strides of a column-major `m × k` operand `a` and
+    /// `k × n` operand `b`, each stored transposed when its flag says so.
+    #[inline(always)]
+    fn strides(
+        m: usize,
+        k: usize,
+        n: usize,
+        a_transposed: bool,
+        b_transposed: bool,
+    ) -> ([usize; 2], [usize; 2]) {
+        (
+            if a_transposed { [k, 1] } else { [1, m] },
+            if b_transposed { [n, 1] } else { [1, k] },
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -169,8 +184,7 @@ mod host {
         b: &[E],
         b_transposed: bool,
     ) {
-        let a_strides = if a_transposed { [k, 1] } else { [1, m] };
-        let b_strides = if b_transposed { [n, 1] } else { [1, k] };
+        let (a_strides, b_strides) = strides(m, k, n, a_transposed, b_transposed);
         E::gemm_add(m, k, n, a, a_strides, b, b_strides, c, scale);
     }
 
