@@ -35,7 +35,7 @@ pub trait Element: DualNum + Copy + Send + Sync + 'static {
     /// `c += scale · a · b`, operands as in [`Element::gemm`]: a step of
     /// gradient descent folded into the weight-gradient product.
     ///
-    /// The default runs the plain loop into a temporary; `f32` and `f64` run
+    /// The default runs the plain loop, adding into `c`; `f32` and `f64` run
     /// the blocked kernel, which reads and writes `c` once.
     #[allow(clippy::too_many_arguments)]
     #[inline]

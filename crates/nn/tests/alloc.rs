@@ -1,6 +1,7 @@
 //! The seed's model, forward and backward on one sample, allocates nothing,
 //! on the `Cpu` (its tensors are small enough to live inline) and on the
-//! `Stack` (whose tensors are arrays).
+//! `Stack` (whose tensors are arrays); nor does a `Descent::step` on the
+//! `Stack`.
 //!
 //! This binary holds a single test so that no other test allocates while it
 //! counts; the counter is also per thread, which keeps the test harness out.
@@ -8,6 +9,7 @@
 use core::cell::Cell;
 use std::alloc::{GlobalAlloc, Layout, System};
 use typeflux_core::prelude::*;
+use typeflux_nn::Descent;
 use typeflux_nn::prelude::*;
 
 struct Counting;
@@ -97,6 +99,24 @@ fn seed_model_forward_and_backward_on_one_sample_do_not_allocate() {
     let (_, back) = model.pullback(x.clone());
     let (_, dx) = back(crossentropy.gradient(&y_hat, &target));
     assert_eq!(allocations() - start, 0, "allocations on the Stack");
+
+    // A step of descent folded into the backward pass, on the Stack: the
+    // small products add into the weights in place.
+    let mut stepped = model.clone();
+    let start = allocations();
+    let loss = Descent::new(0.1).step(&mut stepped, &x, |p| {
+        crossentropy.value_and_gradient(&p, &target)
+    });
+    assert_eq!(
+        allocations() - start,
+        0,
+        "allocations of Descent::step on the Stack"
+    );
+    assert!(loss.is_finite());
+    assert_ne!(
+        stepped.0.0.weight.to_device(&Cpu),
+        model.0.0.weight.to_device(&Cpu)
+    );
     assert_eq!(y.to_device(&Cpu), y_hat.to_device(&Cpu));
     assert_eq!(grad_stack.0.0.weight.to_device(&Cpu), grad.0.0.weight);
     assert!(dx.iter().all(|d| d.is_finite()));

@@ -34,11 +34,30 @@ pub(crate) fn naive<E: Copy + Zero + Add<Output = E> + Mul<Output = E>>(
     k: usize,
     n: usize,
     a: &[E],
+    a_strides: [usize; 2],
+    b: &[E],
+    b_strides: [usize; 2],
+    c: &mut [E],
+    accumulate: bool,
+) {
+    naive_scaled(m, k, n, a, a_strides, b, b_strides, c, accumulate, |x| x);
+}
+
+/// The plain loop with each element of `b` passed through `scale_b` as it
+/// is read: `c (+)= a · scale_b(b)`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn naive_scaled<E: Copy + Zero + Add<Output = E> + Mul<Output = E>>(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[E],
     [ars, acs]: [usize; 2],
     b: &[E],
     [brs, bcs]: [usize; 2],
     c: &mut [E],
     accumulate: bool,
+    scale_b: impl Fn(E) -> E,
 ) {
     debug_assert!(c.len() >= m * n);
     if !accumulate {
@@ -47,7 +66,7 @@ pub(crate) fn naive<E: Copy + Zero + Add<Output = E> + Mul<Output = E>>(
     for j in 0..n {
         let col = &mut c[j * m..(j + 1) * m];
         for p in 0..k {
-            let bpj = b[p * brs + j * bcs];
+            let bpj = scale_b(b[p * brs + j * bcs]);
             if ars == 1 {
                 let a_col = &a[p * acs..p * acs + m];
                 for (ci, &ai) in col.iter_mut().zip(a_col) {
@@ -85,8 +104,8 @@ pub(crate) fn blocked<E: Float>(
 }
 
 /// `c += scale · a · b`, in one pass over `c` where the blocked kernel runs
-/// (gemm reads each block of `c` as it writes it); a small product goes
-/// through a temporary.
+/// (gemm reads each block of `c` as it writes it); a small product runs the
+/// plain loop, adding into `c` directly.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub(crate) fn blocked_add<E: Float>(
@@ -140,7 +159,8 @@ fn into_slice<E: Float>(
     }
 }
 
-/// `c += scale · a · b` by the plain loop into a temporary, then one pass.
+/// `c += scale · a · b` by the plain loop, scaling `b`'s elements as they
+/// are read, so that no temporary is allocated.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub(crate) fn naive_add<E: Element>(
@@ -154,11 +174,7 @@ pub(crate) fn naive_add<E: Element>(
     c: &mut [E],
     scale: E,
 ) {
-    let mut product = vec![E::zero(); m * n];
-    naive(m, k, n, a, a_strides, b, b_strides, &mut product, true);
-    for (c, p) in c[..m * n].iter_mut().zip(product) {
-        *c += scale * p;
-    }
+    naive_scaled(m, k, n, a, a_strides, b, b_strides, c, true, |x| scale * x);
 }
 
 /// The product as a new buffer. A small product runs the plain loop inline
