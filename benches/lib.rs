@@ -2,7 +2,33 @@
 //! Run them with `cargo bench -p typeflux-benches` (or `cargo bench --bench NAME`
 //! from the workspace root).
 //!
-//! The baselines' shared pieces live here.
+//! The baselines' shared pieces live here, and the models that more than one
+//! target times.
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use typeflux::nn::prelude::*;
+use typeflux::prelude::*;
+
+/// `1024 => 1024 relu => 1024 relu => 10`, the 1024-wide training step's model.
+pub type Mlp1024 = Chain<(
+    Dense<1024, 1024, Relu>,
+    Dense<1024, 1024, Relu>,
+    Dense<1024, 10>,
+)>;
+
+/// The 1024-wide training step's model (seeded), a random input batch of
+/// `batch` columns, and one-hot targets cycling through the ten classes.
+pub fn mlp_1024(batch: usize) -> (Mlp1024, Batch<1024>, Batch<10>) {
+    let mut rng = StdRng::seed_from_u64(3);
+    typeflux::nn::init::seed(3);
+    let model = Chain((Dense::new(relu), Dense::new(relu), Dense::new(identity)));
+    let x = Batch::<1024>::rand_with((Const, batch), &mut rng);
+    let y = Batch::<10>::from_fn((Const, batch), |[row, column]| {
+        f32::from(u8::from(row == column % 10))
+    });
+    (model, x, y)
+}
 
 /// A column-major `m × n` product `c = op(a) · op(b)` straight through
 /// `gemm`, on the cores of the current pool: `a` is stored `m × k`, or

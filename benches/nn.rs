@@ -24,7 +24,7 @@ use typeflux::functor::Functor;
 use typeflux::nn::optim::{Descent, Optimiser, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
-use typeflux_benches::Products;
+use typeflux_benches::{Products, mlp_1024 as model_1024};
 
 /// The seed's model written by hand: `W1` is 5 × 10 (row `i` holds the
 /// weights into hidden unit `i`), `W2` is 2 × 5.
@@ -291,17 +291,7 @@ fn mlp_1024(c: &mut Criterion) {
         .num_threads(2)
         .build()
         .unwrap();
-    let mut rng = StdRng::seed_from_u64(3);
-    typeflux::nn::init::seed(3);
-    let mut model = Chain((
-        Dense::<1024, 1024>::new(relu),
-        Dense::<1024, 1024>::new(relu),
-        Dense::<1024, 10>::new(identity),
-    ));
-    let x = Batch::<1024>::rand_with((Const, BATCH), &mut rng);
-    let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
-        f32::from(u8::from(row == column % 10))
-    });
+    let (mut model, x, y) = model_1024(BATCH);
     let mut opt = Descent::new(0.01).setup(&model);
     let mut products = Products::new(&[1024, 1024, 1024, 10], BATCH);
 

@@ -19,14 +19,11 @@
 //! back to the operating system depends on the order of earlier frees). The
 //! first ten rounds are not counted.
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use std::time::Instant;
 use typeflux::cpu::cache;
 use typeflux::nn::optim::{Descent, Rule};
 use typeflux::nn::prelude::*;
-use typeflux::prelude::*;
-use typeflux_benches::Products;
+use typeflux_benches::{Products, mlp_1024};
 
 const BATCH: usize = 256;
 const WARM_UP: usize = 10;
@@ -48,17 +45,7 @@ fn main() {
         .build()
         .expect("a pool of two threads");
 
-    let mut rng = StdRng::seed_from_u64(3);
-    typeflux::nn::init::seed(3);
-    let mut model = Chain((
-        Dense::<1024, 1024>::new(relu),
-        Dense::<1024, 1024>::new(relu),
-        Dense::<1024, 10>::new(identity),
-    ));
-    let x = Batch::<1024>::rand_with((Const, BATCH), &mut rng);
-    let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
-        f32::from(u8::from(row == column % 10))
-    });
+    let (mut model, x, y) = mlp_1024(BATCH);
     let mut opt = Descent::new(0.01).setup(&model);
 
     let mut products = Products::new(&[1024, 1024, 1024, 10], BATCH);
