@@ -287,3 +287,31 @@ fn dual_numbers_cannot_be_saved() {
             .starts_with("tensor `weight`: elements of type")
     );
 }
+
+proptest::proptest! {
+    /// Cut anywhere, or with any one byte changed, a file either still loads
+    /// (a changed element, or white space in the header) or fails and leaves
+    /// the model exactly as it was. A cut file never loads.
+    #[test]
+    fn a_damaged_file_loads_or_changes_nothing(
+        at in proptest::prelude::any::<proptest::sample::Index>(),
+        byte in proptest::prelude::any::<u8>(),
+        cut in proptest::prelude::any::<bool>(),
+    ) {
+        let bytes = io::to_bytes(&model::<f32>(0.5)).unwrap();
+        let at = at.index(bytes.len());
+        let damaged = if cut {
+            bytes[..at].to_vec()
+        } else {
+            let mut damaged = bytes.clone();
+            damaged[at] = byte;
+            damaged
+        };
+        let mut m = model::<f32>(0.0);
+        let before = params(&m);
+        match io::from_bytes(&mut m, &damaged) {
+            Ok(()) => proptest::prop_assert!(!cut, "a file cut at {} loaded", at),
+            Err(err) => proptest::prop_assert_eq!(params(&m), before, "{}", err),
+        }
+    }
+}

@@ -7,7 +7,7 @@
 //! `Dense` weight), and its elements reordered row by row, so that element
 //! `[i, j]` of the file's array is `w[[i, j]]` of the Rust matrix.
 
-use safetensors::Dtype;
+use super::format::Dtype;
 use std::any::{Any, type_name};
 use typeflux_core::{Element, Shape};
 
@@ -26,11 +26,6 @@ pub(super) fn dtype<E: Element>() -> Option<Dtype> {
 /// The name of `E`, for messages.
 pub(super) fn element_name<E: Element>() -> &'static str {
     type_name::<E>()
-}
-
-/// The dtype's name as safetensors writes it.
-pub(super) fn dtype_name(dtype: Dtype) -> String {
-    format!("{dtype:?}")
 }
 
 /// The shape as the file records it: `[]`, `[n]` or `[rows, cols]`.
