@@ -9,6 +9,7 @@
 //! with `logitcrossentropy` and Adam in mini-batches of 32 on a fixed, seeded
 //! split of 1,437 training and 360 test images.
 
+use canvas::Canvas;
 use flate2::read::GzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
@@ -24,6 +25,8 @@ use typeflux::nn::optim::{Adam, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::nn::train::train;
 use typeflux::prelude::*;
+
+mod canvas;
 
 const PIXELS: usize = 64;
 const CLASSES: usize = 10;
@@ -113,7 +116,7 @@ fn plot(curves: &Curves, path: &FilePath) -> Result<(), Box<dyn Error>> {
 }
 
 fn draw(curves: &Curves, pixels: &mut [u8], size: (u32, u32)) -> Result<(), Box<dyn Error>> {
-    let root = BitMapBackend::with_buffer(pixels, size).into_drawing_area();
+    let root = Canvas::new(pixels, size).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.split_horizontally(500);
     let epochs = curves.loss.len() as f64;
