@@ -27,6 +27,7 @@ use typeflux::nn::train::train;
 use typeflux::prelude::*;
 
 mod canvas;
+mod png;
 
 const PIXELS: usize = 64;
 const CLASSES: usize = 10;
@@ -107,11 +108,7 @@ fn plot(curves: &Curves, path: &FilePath) -> Result<(), Box<dyn Error>> {
     const SIZE: (u32, u32) = (1000, 420);
     let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
     draw(curves, &mut pixels, SIZE)?;
-    let file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut encoder = png::Encoder::new(file, SIZE.0, SIZE.1);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.write_header()?.write_image_data(&pixels)?;
+    std::fs::write(path, png::encode(SIZE.0, SIZE.1, &pixels))?;
     Ok(())
 }
 
