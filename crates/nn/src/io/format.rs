@@ -92,9 +92,8 @@ impl<'a> File<'a> {
     /// last tensor does, [`Error::Format`] for anything else that is not a
     /// complete, consistent safetensors file.
     pub(super) fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        let format = |why: String| Error::Format(why);
         let Some(length) = bytes.get(..8) else {
-            return Err(format(format!(
+            return Err(Error::Format(format!(
                 "the file has {} bytes, too few for the header's length (8 bytes)",
                 bytes.len()
             )));
@@ -104,35 +103,37 @@ impl<'a> File<'a> {
             .ok()
             .filter(|&n| n <= MAX_HEADER)
             .ok_or_else(|| {
-                format(format!(
+                Error::Format(format!(
                     "the header's length, {length} bytes, is over the limit of {MAX_HEADER}"
                 ))
             })?;
         let Some(header) = bytes.get(8..8 + length) else {
-            return Err(format(format!(
+            return Err(Error::Format(format!(
                 "the header is cut short: its length says {length} bytes, {} follow",
                 bytes.len() - 8
             )));
         };
         let data = &bytes[8 + length..];
         let header = core::str::from_utf8(header)
-            .map_err(|e| format(format!("the header is not UTF-8 text: {e}")))?;
-        let header = Parser::parse(header).map_err(|why| format(format!("the header: {why}")))?;
+            .map_err(|e| Error::Format(format!("the header is not UTF-8 text: {e}")))?;
+        let header =
+            Parser::parse(header).map_err(|why| Error::Format(format!("the header: {why}")))?;
         let Json::Object(members) = header else {
-            return Err(format("the header is not a JSON object".into()));
+            return Err(Error::Format("the header is not a JSON object".into()));
         };
 
         let mut entries: Vec<Entry> = Vec::with_capacity(members.len());
         let mut names = std::collections::HashSet::with_capacity(members.len());
         for (name, value) in members {
             if !names.insert(name.clone()) {
-                return Err(format(format!("`{name}` appears twice in the header")));
+                return Err(Error::Format(format!(
+                    "`{name}` appears twice in the header"
+                )));
             }
             if name == METADATA {
-                metadata(&value).map_err(|why| format(format!("{METADATA}: {why}")))?;
+                metadata(&value).map_err(|why| Error::Format(format!("{METADATA}: {why}")))?;
             } else {
-                let entry = entry(name, &value)?;
-                entries.push(entry);
+                entries.push(entry(name, &value)?);
             }
         }
         entries.sort_by_key(|e| (e.data.start, e.data.end));
@@ -145,7 +146,7 @@ impl<'a> File<'a> {
                 } else {
                     "leaves a gap after the tensor before it"
                 };
-                return Err(format(format!(
+                return Err(Error::Format(format!(
                     "tensor `{}`: its data, bytes {}..{}, {why}, which ends at byte {end}",
                     entry.name, entry.data.start, entry.data.end
                 )));
@@ -164,7 +165,7 @@ impl<'a> File<'a> {
             });
         }
         if data.len() > end {
-            return Err(format(format!(
+            return Err(Error::Format(format!(
                 "the data section has {} bytes, the header describes {end}",
                 data.len()
             )));
