@@ -1,10 +1,12 @@
 //! Times single training steps of the `nn` bench's 1024-wide model, each
 //! followed by the same step with the update folded into the backward pass
-//! (`Descent::step`) and by the step's matrix products alone on the `gemm`
-//! crate, and prints the quartiles of the three and of the steps' ratios to
-//! the products in the same round. Alternating
-//! them one by one puts both under the same load, and quartiles say more than
-//! a mean on a machine whose load changes from second to second.
+//! (`Descent::step`), by the step's matrix products alone on the `gemm`
+//! crate, and by as many floating-point operations as those products have
+//! run as fused multiply-adds on registers (`fma_peak`, the cores' ceiling
+//! at that moment), and prints the quartiles of the four and of ratios
+//! between them in the same round. Alternating them one by one puts all
+//! under the same load, and quartiles say more than a mean on a machine
+//! whose load changes from second to second.
 //!
 //! ```text
 //! cargo run --release -p typeflux-benches --example step_times -- [rounds] [--no-cache]
@@ -23,13 +25,13 @@ use std::time::Instant;
 use typeflux::cpu::cache;
 use typeflux::nn::optim::{Descent, Rule};
 use typeflux::nn::prelude::*;
-use typeflux_benches::{Products, mlp_1024};
+use typeflux_benches::{Products, fma_peak, mlp_1024};
 
 const BATCH: usize = 256;
 const WARM_UP: usize = 10;
 
-/// One printed figure of a round's three times.
-type Column = fn(&[f64; 3]) -> f64;
+/// One printed figure of a round's four times.
+type Column = fn(&[f64; 4]) -> f64;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,13 +51,14 @@ fn main() {
     let mut opt = Descent::new(0.01).setup(&model);
 
     let mut products = Products::new(&[1024, 1024, 1024, 10], BATCH);
+    let flops = products.flops();
     let time = |f: &mut dyn FnMut()| {
         let start = Instant::now();
         f();
         start.elapsed().as_secs_f64() * 1e3
     };
     let descent = Descent::new(0.01);
-    let rounds: Vec<[f64; 3]> = pool.install(|| {
+    let rounds: Vec<[f64; 4]> = pool.install(|| {
         (0..WARM_UP + steps)
             .map(|_| {
                 let step = time(&mut || {
@@ -71,7 +74,8 @@ fn main() {
                     });
                     assert!(loss.is_finite());
                 });
-                [step, fused, time(&mut || products.run())]
+                let products = time(&mut || products.run());
+                [step, fused, products, fma_peak(flops) * 1e3]
             })
             .skip(WARM_UP)
             .collect()
@@ -80,12 +84,15 @@ fn main() {
         "{steps} rounds, cache {}; min / p25 / median / p75 / max",
         if cache::limit() > 0 { "on" } else { "off" }
     );
-    let columns: [(&str, Column); 5] = [
+    let columns: [(&str, Column); 8] = [
         ("typeflux step, ms", |r| r[0]),
         ("fused step, ms", |r| r[1]),
         ("gemm products, ms", |r| r[2]),
+        ("FMA peak, ms", |r| r[3]),
         ("step / products", |r| r[0] / r[2]),
         ("fused / products", |r| r[1] / r[2]),
+        ("products / peak", |r| r[2] / r[3]),
+        ("fused / peak", |r| r[1] / r[3]),
     ];
     for (name, f) in columns {
         let mut v: Vec<f64> = rounds.iter().map(f).collect();
