@@ -10,7 +10,9 @@
 //!   batch 64 on one core, and of `1024 => 1024 relu => 1024 relu => 10` at
 //!   batch 256 on two, against the same step's matrix products alone, called
 //!   straight on the `gemm` crate; each also with the update folded into the
-//!   backward pass (`Descent::step`).
+//!   backward pass (`Descent::step`), and with the products' arithmetic run
+//!   as fused multiply-adds on registers (`fma_peak`), the cores' ceiling
+//!   in the same run.
 //!
 //! ```text
 //! cargo bench --bench nn -- --warm-up-time 1 --measurement-time 3
@@ -20,11 +22,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::hint::black_box;
+use std::time::Duration;
 use typeflux::functor::Functor;
 use typeflux::nn::optim::{Descent, Optimiser, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
-use typeflux_benches::{Products, mlp_1024 as model_1024};
+use typeflux_benches::{Products, fma_peak, mlp_1024 as model_1024};
 
 /// The seed's model written by hand: `W1` is 5 × 10 (row `i` holds the
 /// weights into hidden unit `i`), `W2` is 2 × 5.
@@ -282,6 +285,10 @@ fn mlp_784(c: &mut Criterion) {
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))
     });
+    let flops = products.flops();
+    group.bench_function("FMA ceiling for the products' operations", |b| {
+        pool.install(|| b.iter_custom(|iters| ceiling(iters, flops)))
+    });
     group.finish();
 }
 
@@ -307,7 +314,20 @@ fn mlp_1024(c: &mut Criterion) {
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))
     });
+    let flops = products.flops();
+    group.bench_function("FMA ceiling for the products' operations", |b| {
+        pool.install(|| b.iter_custom(|iters| ceiling(iters, flops)))
+    });
     group.finish();
+}
+
+/// `iters` runs of [`fma_peak`] for `flops` operations on the current pool,
+/// in total: what the cores could do at best for the products' arithmetic
+/// in the same run.
+fn ceiling(iters: u64, flops: f64) -> Duration {
+    (0..iters)
+        .map(|_| Duration::from_secs_f64(fma_peak(flops)))
+        .sum()
 }
 
 criterion_group!(benches, seed_chain, mlp_784, mlp_1024);
