@@ -116,42 +116,46 @@ fn draw(curves: &Curves, pixels: &mut [u8], size: (u32, u32)) -> Result<(), Box<
     let root = Canvas::new(pixels, size).into_drawing_area();
     root.fill(&WHITE)?;
     let (left, right) = root.split_horizontally(500);
-    let epochs = curves.loss.len() as f64;
 
     let top = curves.loss.iter().copied().fold(0.0, f64::max) * 1.05;
-    let mut chart = ChartBuilder::on(&left)
-        .caption("training loss (logitcrossentropy)", ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(50)
-        .build_cartesian_2d(1.0..epochs, 0.0..top)?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("loss")
-        .draw()?;
-    chart.draw_series(LineSeries::new(
-        (1..).map(f64::from).zip(curves.loss.iter().copied()),
-        BLUE.stroke_width(2),
-    ))?;
-
+    let caption = "training loss (logitcrossentropy)";
+    draw_curve(&left, caption, "loss", &curves.loss, 0.0..top, BLUE)?;
     let bottom = curves.accuracy.iter().copied().fold(0.9, f64::min) - 0.01;
-    let mut chart = ChartBuilder::on(&right)
-        .caption("test accuracy", ("sans-serif", 20))
+    let caption = "test accuracy";
+    draw_curve(
+        &right,
+        caption,
+        "accuracy",
+        &curves.accuracy,
+        bottom..1.0,
+        RED,
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+/// One value per epoch as a curve under `caption`, its y axis named `name`
+/// and spanning `range`.
+fn draw_curve(
+    area: &DrawingArea<Canvas<'_>, plotters::coord::Shift>,
+    caption: &str,
+    name: &str,
+    values: &[f64],
+    range: std::ops::Range<f64>,
+    color: RGBColor,
+) -> Result<(), Box<dyn Error>> {
+    let epochs = values.len() as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(50)
-        .build_cartesian_2d(1.0..epochs, bottom..1.0)?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc("accuracy")
-        .draw()?;
+        .build_cartesian_2d(1.0..epochs, range)?;
+    chart.configure_mesh().x_desc("epoch").y_desc(name).draw()?;
     chart.draw_series(LineSeries::new(
-        (1..).map(f64::from).zip(curves.accuracy.iter().copied()),
-        RED.stroke_width(2),
+        (1..).map(f64::from).zip(values.iter().copied()),
+        color.stroke_width(2),
     ))?;
-    root.present()?;
     Ok(())
 }
 
