@@ -23,8 +23,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use std::hint::black_box;
 use std::time::Duration;
-use typeflux::functor::Functor;
-use typeflux::nn::optim::{Descent, Optimiser, Rule};
+use typeflux::ad::reverse::{model, value_and_gradient};
+use typeflux::nn::optim::{Descent, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
 use typeflux_benches::{Products, fma_peak, mlp_1024 as model_1024};
@@ -129,18 +129,17 @@ type SeedModel<D = Cpu> = Chain<(
 )>;
 
 /// The sum of squared errors.
-const SSE: typeflux::nn::loss::Mse = mse.agg(Aggregate::Sum);
+const SSE: Mse = Mse::new().agg(Aggregate::Sum);
 
-/// Forward and backward through typeflux: the loss and the model's gradient.
+/// Forward and backward through typeflux: the loss and the model's gradient,
+/// by `gradient` of the model.
 #[inline(always)]
-fn typeflux_gradient<D: Host>(
-    model: &SeedModel<D>,
+fn typeflux_gradient<D: Host + Kernels<f32>>(
+    seed: &SeedModel<D>,
     x: &Vector<10, f32, D>,
     t: &Vector<2, f32, D>,
 ) -> (f32, SeedModel<D>) {
-    let (y, back) = model.pullback(x);
-    let (loss, dy) = SSE.value_and_gradient(&y, t);
-    (loss, back(dy).0)
+    value_and_gradient(|m| SSE.loss(m.forward(x), t), model(seed))
 }
 
 /// Checks that the two gradients agree before anything is timed.
@@ -151,7 +150,10 @@ fn check_same_gradient(model: &SeedModel, hand: &Hand, x: &Vector<10>, t: &Vecto
     let (hand_loss, hand_grad) = hand.loss_and_gradient(&xs, &ts);
     let close = |a: f32, b: f32| (a - b).abs() <= 1e-6 + 1e-4 * b.abs();
     assert!(close(loss, hand_loss), "loss {loss} against {hand_loss}");
-    assert!(close(SSE.value(&model.forward(x), t), hand.loss(&xs, &ts)));
+    assert!(close(
+        SSE.loss(model.forward(x), t).item(),
+        hand.loss(&xs, &ts)
+    ));
     let from_typeflux = Hand::from_model(&grad);
     let pairs = [
         (from_typeflux.w1.as_flattened(), hand_grad.w1.as_flattened()),
@@ -191,12 +193,12 @@ fn seed_chain(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("seed chain forward");
     group.bench_function("typeflux", |b| {
-        b.iter(|| SSE.value(&black_box(&model).forward(black_box(&x)), black_box(&t)))
+        b.iter(|| SSE.loss(black_box(&model).forward(black_box(&x)), black_box(&t)))
     });
     group.bench_function("typeflux on Stack", |b| {
         b.iter(|| {
-            SSE.value(
-                &black_box(&on_stack).forward(black_box(&xs_stack)),
+            SSE.loss(
+                black_box(&on_stack).forward(black_box(&xs_stack)),
                 black_box(&ts_stack),
             )
         })
@@ -225,35 +227,24 @@ fn seed_chain(c: &mut Criterion) {
     group.finish();
 }
 
-/// One training step of `model` on the batch `x` with one-hot targets `y`,
-/// plain gradient descent.
-#[inline(always)]
-fn train_step<const N: usize, M>(
-    model: &mut M,
-    opt: &mut Optimiser<Descent, M>,
-    x: &Batch<N>,
-    y: &Batch<10>,
-) -> f32
-where
-    M: for<'a> Differentiable<&'a Batch<N>, Output = Batch<10>, InputGradient = ()> + Functor,
-{
-    let (scores, back) = model.pullback(x);
-    let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, y);
-    let (grad, ()) = back(dscores);
-    opt.update(model, &grad);
-    loss
+/// One training step of the model `$m` on the batch `$x` with one-hot
+/// targets `$y`: `gradient` of the model, then `$opt`'s update (plain
+/// gradient descent).
+macro_rules! train_step {
+    ($m:expr, $opt:expr, $x:expr, $y:expr) => {{
+        let (loss, grad) =
+            value_and_gradient(|m| logitcrossentropy(m.forward($x), $y), model(&*$m));
+        $opt.update($m, &grad);
+        loss
+    }};
 }
 
 /// The same step with the update folded into the backward pass
 /// (`Descent::step`).
-#[inline(always)]
-fn fused_step<const N: usize, M>(model: &mut M, opt: &Descent, x: &Batch<N>, y: &Batch<10>) -> f32
-where
-    M: for<'a> Descend<&'a Batch<N>, Output = Batch<10>, InputGradient = ()>,
-{
-    opt.step(model, x, |scores| {
-        logitcrossentropy.value_and_gradient(&scores, y)
-    })
+macro_rules! fused_step {
+    ($m:expr, $descent:expr, $x:expr, $y:expr) => {
+        $descent.step($m, |m| logitcrossentropy(m.forward($x), $y))
+    };
 }
 
 const IN: usize = 784;
@@ -276,11 +267,11 @@ fn mlp_784(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("train step 784-128-10 batch 64, 1 thread");
     group.bench_function("typeflux", |b| {
-        pool.install(|| b.iter(|| train_step(&mut model, &mut opt, black_box(&x), black_box(&y))))
+        pool.install(|| b.iter(|| train_step!(&mut model, opt, black_box(&x), black_box(&y))))
     });
     let descent = Descent::new(0.01);
     group.bench_function("typeflux, descent in the backward pass", |b| {
-        pool.install(|| b.iter(|| fused_step(&mut model, &descent, black_box(&x), black_box(&y))))
+        pool.install(|| b.iter(|| fused_step!(&mut model, descent, black_box(&x), black_box(&y))))
     });
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))
@@ -305,11 +296,11 @@ fn mlp_1024(c: &mut Criterion) {
     let mut group = c.benchmark_group("train step 1024-1024-1024-10 batch 256, 2 threads");
     group.sample_size(20);
     group.bench_function("typeflux", |b| {
-        pool.install(|| b.iter(|| train_step(&mut model, &mut opt, black_box(&x), black_box(&y))))
+        pool.install(|| b.iter(|| train_step!(&mut model, opt, black_box(&x), black_box(&y))))
     });
     let descent = Descent::new(0.01);
     group.bench_function("typeflux, descent in the backward pass", |b| {
-        pool.install(|| b.iter(|| fused_step(&mut model, &descent, black_box(&x), black_box(&y))))
+        pool.install(|| b.iter(|| fused_step!(&mut model, descent, black_box(&x), black_box(&y))))
     });
     group.bench_function("gemm products alone", |b| {
         pool.install(|| b.iter(|| products.run()))

@@ -4,8 +4,10 @@
 //!
 //! Run with `cargo run --release --example layers`.
 
+use core::ops::Add;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use typeflux::ad::reverse::gradient;
 use typeflux::functor::{Functor, Path, Ref, Visitor, children, fmap, functor, visit};
 use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
@@ -22,37 +24,39 @@ fn linear<const I: usize, const O: usize, R: Rng>(
 }
 
 /// The seed's `struct Affine W; b end`, with `Flux.@functor Affine` as a
-/// derive: an optimiser, a weight file or a device move can now see inside.
-/// The bias is optional, as in the seed's last refinement. The device is a
-/// type parameter, so that `to_device` (the seed's `|> gpu`) can change it.
+/// derive: an optimiser, a weight file, a device move and a gradient can now
+/// see inside. The fields are type parameters, so that a gradient can hand
+/// the layer over with traced fields; `Affine<Matrix<5, 10>, Vector<5>>` is
+/// the plain layer.
 #[derive(Functor, Clone, Debug)]
 #[allow(non_snake_case)]
-struct Affine<const I: usize, const O: usize, D: Device = Cpu> {
-    W: Matrix<O, I, f32, D>,
-    b: Option<Vector<O, f32, D>>,
+struct Affine<W, B> {
+    W: W,
+    b: B,
 }
 
-impl<const I: usize, const O: usize> Affine<I, O> {
-    /// `Affine(in => out; bias = true, init = randn32)`: the weight from
-    /// `init`, the bias zeros (Flux's `create_bias`) or absent.
-    fn new(rng: &mut StdRng, bias: bool, init: impl FnOnce(&mut StdRng) -> Matrix<O, I>) -> Self {
+impl<const I: usize, const O: usize> Affine<Matrix<O, I>, Vector<O>> {
+    /// `Affine(in::Integer, out::Integer) = Affine(randn(out, in), randn(out))`.
+    fn new(rng: &mut StdRng) -> Self {
         Affine {
-            W: init(rng),
-            b: bias.then(Vector::zeros),
+            W: Matrix::randn(rng),
+            b: Vector::randn(rng),
         }
     }
 }
 
-/// `(m::Affine)(x) = m.W * x .+ m.b`: calling the struct is `forward`.
-impl<const I: usize, const O: usize, D: Device> Layer<&Vector<I, f32, D>> for Affine<I, O, D> {
-    type Output = Vector<O, f32, D>;
+/// `(m::Affine)(x) = m.W * x .+ m.b`: calling the struct is `forward`,
+/// written once for plain and traced weights and inputs.
+impl<W, B, X> Layer<X> for Affine<W, B>
+where
+    W: MatMul<X>,
+    W::Output: Add<B>,
+    B: Clone,
+{
+    type Output = <W::Output as Add<B>>::Output;
 
-    fn forward(&self, x: &Vector<I, f32, D>) -> Vector<O, f32, D> {
-        let y = self.W.matmul(x);
-        match &self.b {
-            Some(b) => y + b,
-            None => y,
-        }
+    fn forward(&self, x: X) -> Self::Output {
+        self.W.matmul(&x) + self.b.clone()
     }
 }
 
@@ -62,7 +66,7 @@ struct Parameters(Vec<String>);
 impl Visitor for Parameters {
     type Access = Ref;
 
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
         self.0.push(format!("{path}: {}", t.shape().describe()));
     }
 }
@@ -110,8 +114,23 @@ fn main() {
     println!("model(rand(5)) = {}", model(&Vector::rand(&mut rng)));
 
     println!("\n== struct Affine");
-    let a = Affine::<10, 5>::new(&mut rng, true, randn);
+    let mut a: Affine<Matrix<5, 10>, Vector<5>> = Affine::new(&mut rng);
     println!("a(rand(10)) = {}", a.forward(&Vector::rand(&mut rng)));
+    // The gradient of a loss with respect to the layer is an `Affine` of
+    // the gradients, with no pullback written for it.
+    let (x, y) = (Vector::<10>::rand(&mut rng), Vector::<5>::rand(&mut rng));
+    let loss = |a: &Affine<Matrix<5, 10>, Vector<5>>| mse(a.forward(&x), &y).item();
+    let before = loss(&a);
+    for _ in 0..50 {
+        let g = gradient(|m| mse(m.forward(&x), &y), &a);
+        a.W.axpy(-0.1, &g.W);
+        a.b.axpy(-0.1, &g.b);
+    }
+    println!(
+        "50 steps of descent on a: loss {before:.4} -> {:.4}",
+        loss(&a)
+    );
+    assert!(loss(&a) < before);
 
     println!("\n== Dense(10 => 5, σ): Affine with an activation");
     let layer = Dense::<10, 5>::new(sigmoid);
@@ -168,20 +187,20 @@ fn main() {
     assert_eq!(y, 26);
 
     println!("\n== Layer helpers: Affine(3 => 1, bias=false, init=ones)");
-    let a = Affine::<3, 1>::new(&mut rng, false, ones);
+    // With an optional bias and an initialiser, the seed's refined Affine is
+    // `Dense` with the identity activation.
+    let a = Dense::<3, 1>::new(identity).bias(false).init(ones);
     println!("{a:?}");
     println!("parameters: {:?}", parameters(&a));
     println!(
         "a([1, 2, 3]) = {}",
         a.forward(&Vector::from_array([1.0, 2.0, 3.0]))
     );
-    // `|> gpu`: typeflux has no GPU device yet; the same move goes to the
-    // Stack device, and the input must move too (the device is in the type).
-    let on_stack: Affine<3, 1, Stack> = a.to_device(&Stack);
+    // `|> gpu`: without a GPU the same move goes to the Stack device, and
+    // the input must move too (the device is in the type).
+    let on_stack: Dense<3, 1, Identity, f32, Stack> = a.to_device(&Stack);
     let x = Vector::from_array([1.0, 2.0, 3.0]).to_device(&Stack);
     println!("a |> Stack: a([1, 2, 3]) = {}", on_stack.forward(&x));
-    let d = Dense::<3, 1>::new(identity).bias(false).init(ones);
-    println!("the same as Dense: parameters {:?}", parameters(&d));
     println!("parameters of the seed's Chain: {:?}", parameters(&model2));
 
     println!("\n== @functor Foo");

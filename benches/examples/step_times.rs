@@ -22,6 +22,7 @@
 //! first ten rounds are not counted.
 
 use std::time::Instant;
+use typeflux::ad::reverse::value_and_gradient;
 use typeflux::cpu::cache;
 use typeflux::nn::optim::{Descent, Rule};
 use typeflux::nn::prelude::*;
@@ -62,16 +63,15 @@ fn main() {
         (0..WARM_UP + steps)
             .map(|_| {
                 let step = time(&mut || {
-                    let (scores, back) = model.pullback(&x);
-                    let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
-                    let (grad, ()) = back(dscores);
+                    let (loss, grad) = value_and_gradient(
+                        |m| logitcrossentropy(m.forward(&x), &y),
+                        typeflux::ad::reverse::model(&model),
+                    );
                     opt.update(&mut model, &grad);
                     assert!(loss.is_finite());
                 });
                 let fused = time(&mut || {
-                    let loss = descent.step(&mut model, &x, |scores| {
-                        logitcrossentropy.value_and_gradient(&scores, &y)
-                    });
+                    let loss = descent.step(&mut model, |m| logitcrossentropy(m.forward(&x), &y));
                     assert!(loss.is_finite());
                 });
                 let alone = time(&mut || products.run());

@@ -213,7 +213,9 @@ fn main() -> Result<(), Box<dyn Error>> {
             .map(|indices| batch(&digits, indices))
             .collect();
         let data = batches.iter().map(|(x, y)| (x, y)).inspect(|_| bar.inc(1));
-        let loss = train(&mut model, &mut opt, data, logitcrossentropy);
+        let loss = train(&mut model, &mut opt, data, |m, x, y| {
+            logitcrossentropy(m.forward(x), y)
+        });
         bar.set_message(format!("{loss:.4}"));
         curves.loss.push(f64::from(loss));
         curves

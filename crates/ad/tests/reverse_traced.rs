@@ -11,12 +11,12 @@ use num_dual::Dual64;
 use proptest::prelude::*;
 use reverse_support::*;
 use typeflux_ad::derivative;
-use typeflux_ad::reverse::rules::{arith::SubPullback, reduce::SumPullback, unary::SquarePullback};
+use typeflux_ad::reverse::rules::{arith::SubPullback, reduce::SumPullback, unary::UnaryPullback};
 use typeflux_ad::reverse::{
-    Input, Join, Leaf, Root, Step, Then, Traced, fields, gradient, model, pullback,
+    Join, Leaf, Reverse, Root, Step, Then, Traced, fields, gradient, model, pullback,
     value_and_gradient,
 };
-use typeflux_core::functor::Functor;
+use typeflux_core::functor::{Functor, Trace};
 use typeflux_core::{Const, Cpu, Element, MatMul, Tensor, UnaryOp};
 
 type Batch<const N: usize, E> = Tensor<(Const<N>, usize), E>;
@@ -173,13 +173,13 @@ fn the_backward_pass_is_a_type() {
         Tensor::from_array([2.0, 1.0]),
         Tensor::from_array([2.0, 0.0]),
     );
-    let ((x, y), mut slots) = <(&V2, &V2) as Input>::trace((&a, &b));
+    let ((x, y), mut slots) = <(&V2, &V2) as Trace<Reverse>>::trace((&a, &b), &Reverse);
     let loss: Traced<
         Tensor<(), f64>,
         Then<
             SumPullback<S, Cpu>,
             Then<
-                SquarePullback<S, f64, Cpu>,
+                UnaryPullback<S, f64, Cpu>,
                 Join<SubPullback<V2, V2>, Leaf<Step<Root, 0>>, Leaf<Step<Root, 1>>>,
             >,
         >,
@@ -187,7 +187,7 @@ fn the_backward_pass_is_a_type() {
     let (value, back) = loss.into_parts();
     assert_eq!(value.as_slice(), &[1.0]);
     typeflux_ad::reverse::Backward::backward(back, Tensor::scalar(1.0), &mut slots);
-    let (gx, gy) = <(&V2, &V2) as Input>::grads(slots);
+    let (gx, gy) = <(&V2, &V2) as Trace<Reverse>>::grads(slots);
     assert_eq!(
         (gx.to_vec(), gy.to_vec()),
         (vec![0.0, 2.0], vec![-0.0, -2.0])

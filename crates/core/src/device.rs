@@ -1,18 +1,21 @@
 //! Devices: where a tensor's elements live and which kernels compute on them.
 //!
 //! The device is part of a tensor's type (`Tensor<S, E, D>`), so a CPU tensor and
-//! a GPU tensor cannot be mixed by accident. Every tensor operation is written once
-//! against [`Device`]; a backend provides buffers and the small set of kernels
-//! below, and all operations (and their pullbacks) work on it.
+//! a GPU tensor cannot be mixed by accident. A backend provides storage
+//! ([`Device`]) and, for each element type it computes with, a small set of
+//! kernels ([`Kernels`]); every tensor operation and every derivative rule is
+//! written once against them, so all operations (and their pullbacks) work on
+//! it.
 //!
 //! | CPU concept            | device counterpart               |
 //! |------------------------|----------------------------------|
 //! | `Vec<E>` / inline array | [`Device::Buffer<S, E>`]        |
-//! | `iter().map(f)`        | [`Device::unary`] with a [`UnaryOp`] |
-//! | `zip().map(f)`         | [`Device::binary`] with a [`BinaryOp`] |
-//! | a gemm call            | [`Device::matmul`]               |
+//! | `iter().map(f)`        | [`Kernels::unary`] with a [`UnaryOp`] |
+//! | `zip().map(f)`         | [`Kernels::binary`] with a [`BinaryOp`] |
+//! | a gemm call            | [`Kernels::matmul`]              |
 
 use crate::element::Element;
+pub use crate::elementwise::UnaryOp;
 use crate::shape::Shape;
 use core::fmt::Debug;
 
@@ -52,48 +55,7 @@ impl BinaryOp {
     }
 }
 
-/// Elementwise unary operations that every device provides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnaryOp {
-    /// `-x`
-    Neg,
-    /// `|x|`
-    Abs,
-    /// `x²`
-    Square,
-    /// `√x`
-    Sqrt,
-    /// `eˣ`
-    Exp,
-    /// `ln x`
-    Ln,
-    /// `tanh x`
-    Tanh,
-    /// `sin x`
-    Sin,
-    /// `cos x`
-    Cos,
-}
-
-impl UnaryOp {
-    /// Applies the operation to one element.
-    #[inline(always)]
-    pub fn apply<E: Element>(self, x: E) -> E {
-        match self {
-            UnaryOp::Neg => -x,
-            UnaryOp::Abs => x.abs(),
-            UnaryOp::Square => x * x,
-            UnaryOp::Sqrt => x.sqrt(),
-            UnaryOp::Exp => x.exp(),
-            UnaryOp::Ln => x.ln(),
-            UnaryOp::Tanh => x.tanh(),
-            UnaryOp::Sin => x.sin(),
-            UnaryOp::Cos => x.cos(),
-        }
-    }
-}
-
-/// A place tensors live, with the kernels that compute on it.
+/// A place tensors live: storage for tensors of every element type.
 ///
 /// Buffers are flat and column-major; shapes are checked by the tensor layer
 /// before a kernel is called, so kernels receive consistent sizes. A buffer's
@@ -121,23 +83,33 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
         &self,
         buf: Self::Buffer<S, E>,
     ) -> Self::Buffer<T, E>;
+}
 
+/// The kernels a device runs on elements `E`: what every tensor operation
+/// and every derivative rule is written with.
+///
+/// A device implements it for each element type it computes with: the CPU
+/// devices for every [`Element`] (dual numbers included), a GPU device for
+/// the floats its kernels are written for. A tensor of another element type
+/// can live on such a device but not be computed with, and that is a
+/// compile error, not a failure at run time.
+pub trait Kernels<E: Element>: Device {
     /// `a op b`, elementwise.
-    fn binary<S: Shape, E: Element>(
+    fn binary<S: Shape>(
         &self,
         op: BinaryOp,
         a: &Self::Buffer<S, E>,
         b: &Self::Buffer<S, E>,
     ) -> Self::Buffer<S, E>;
     /// `a = a op b`, elementwise.
-    fn binary_assign<S: Shape, E: Element>(
+    fn binary_assign<S: Shape>(
         &self,
         op: BinaryOp,
         a: &mut Self::Buffer<S, E>,
         b: &Self::Buffer<S, E>,
     );
     /// `a op s` for every element (`s op a` when `scalar_first`).
-    fn scalar<S: Shape, E: Element>(
+    fn scalar<S: Shape>(
         &self,
         op: BinaryOp,
         a: &Self::Buffer<S, E>,
@@ -145,24 +117,30 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
         scalar_first: bool,
     ) -> Self::Buffer<S, E>;
     /// `a = a op s` for every element.
-    fn scalar_assign<S: Shape, E: Element>(&self, op: BinaryOp, a: &mut Self::Buffer<S, E>, s: E);
+    fn scalar_assign<S: Shape>(&self, op: BinaryOp, a: &mut Self::Buffer<S, E>, s: E);
     /// `op(a)`, elementwise.
-    fn unary<S: Shape, E: Element>(
+    fn unary<S: Shape>(&self, op: UnaryOp, a: &Self::Buffer<S, E>) -> Self::Buffer<S, E>;
+    /// `a = op(a)`, elementwise.
+    fn unary_assign<S: Shape>(&self, op: UnaryOp, a: &mut Self::Buffer<S, E>);
+    /// `op(a)` and its derivative `op'(a)`, elementwise, in one pass.
+    fn unary_slope<S: Shape>(
         &self,
         op: UnaryOp,
         a: &Self::Buffer<S, E>,
+    ) -> (Self::Buffer<S, E>, Self::Buffer<S, E>);
+    /// `a = op(a)`, elementwise, returning the derivative `op'` at the
+    /// former `a`, in one pass.
+    fn unary_slope_assign<S: Shape>(
+        &self,
+        op: UnaryOp,
+        a: &mut Self::Buffer<S, E>,
     ) -> Self::Buffer<S, E>;
     /// `y += alpha · x`, the update step of every optimiser.
-    fn axpy<S: Shape, E: Element>(
-        &self,
-        y: &mut Self::Buffer<S, E>,
-        alpha: E,
-        x: &Self::Buffer<S, E>,
-    );
+    fn axpy<S: Shape>(&self, y: &mut Self::Buffer<S, E>, alpha: E, x: &Self::Buffer<S, E>);
 
     /// `m[i, j] op v[i]` for an `rows × (len / rows)` matrix `m`: a vector
     /// broadcast over the batch axis (the `.+ b` of `W*x .+ b`).
-    fn broadcast<S: Shape, V: Shape, E: Element>(
+    fn broadcast<S: Shape, V: Shape>(
         &self,
         op: BinaryOp,
         m: &Self::Buffer<S, E>,
@@ -170,8 +148,8 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
         v: &Self::Buffer<V, E>,
     ) -> Self::Buffer<S, E>;
 
-    /// `m[i, j] = m[i, j] op v[i]`, in place (see [`Device::broadcast`]).
-    fn broadcast_assign<S: Shape, V: Shape, E: Element>(
+    /// `m[i, j] = m[i, j] op v[i]`, in place (see [`Kernels::broadcast`]).
+    fn broadcast_assign<S: Shape, V: Shape>(
         &self,
         op: BinaryOp,
         m: &mut Self::Buffer<S, E>,
@@ -182,7 +160,7 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     /// `op(a) · op(b)` where `op(a)` is `m × k` and `op(b)` is `k × n`; a
     /// transposed operand is stored as the transpose of its logical shape.
     #[allow(clippy::too_many_arguments)]
-    fn matmul<A: Shape, B: Shape, C: Shape, E: Element>(
+    fn matmul<A: Shape, B: Shape, C: Shape>(
         &self,
         m: usize,
         k: usize,
@@ -198,7 +176,7 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     /// weight-gradient product. The default forms the product and adds it
     /// with [`axpy`](Self::axpy); the CPU devices do it in one pass.
     #[allow(clippy::too_many_arguments)]
-    fn matmul_add<A: Shape, B: Shape, C: Shape, E: Element>(
+    fn matmul_add<A: Shape, B: Shape, C: Shape>(
         &self,
         c: &mut Self::Buffer<C, E>,
         scale: E,
@@ -210,12 +188,12 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
         b: &Self::Buffer<B, E>,
         b_transposed: bool,
     ) {
-        let product = self.matmul::<A, B, C, E>(m, k, n, a, a_transposed, b, b_transposed);
-        self.axpy::<C, E>(c, scale, &product);
+        let product = self.matmul::<A, B, C>(m, k, n, a, a_transposed, b, b_transposed);
+        self.axpy::<C>(c, scale, &product);
     }
 
     /// The `cols × rows` transpose of a `rows × cols` matrix.
-    fn transpose<S: Shape, T: Shape, E: Element>(
+    fn transpose<S: Shape, T: Shape>(
         &self,
         a: &Self::Buffer<S, E>,
         rows: usize,
@@ -223,25 +201,25 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     ) -> Self::Buffer<T, E>;
 
     /// Sum of all elements.
-    fn sum<S: Shape, E: Element>(&self, a: &Self::Buffer<S, E>) -> E;
+    fn sum<S: Shape>(&self, a: &Self::Buffer<S, E>) -> E;
     /// Sum of `op(x)` over all elements. The default applies `op` into a
     /// new buffer and sums it; a backend fuses the two passes.
-    fn sum_of<S: Shape, E: Element>(&self, op: UnaryOp, a: &Self::Buffer<S, E>) -> E {
-        self.sum::<S, E>(&self.unary::<S, E>(op, a))
+    fn sum_of<S: Shape>(&self, op: UnaryOp, a: &Self::Buffer<S, E>) -> E {
+        self.sum::<S>(&self.unary::<S>(op, a))
     }
     /// Largest element (the first one of equals); `None` for an empty buffer.
-    fn max<S: Shape, E: Element>(&self, a: &Self::Buffer<S, E>) -> Option<E>;
+    fn max<S: Shape>(&self, a: &Self::Buffer<S, E>) -> Option<E>;
     /// Sums of a `rows × cols` matrix along `axis`: 0 gives one sum per column,
     /// 1 one sum per row.
-    fn sum_axis<S: Shape, T: Shape, E: Element>(
+    fn sum_axis<S: Shape, T: Shape>(
         &self,
         a: &Self::Buffer<S, E>,
         rows: usize,
         cols: usize,
         axis: usize,
     ) -> Self::Buffer<T, E>;
-    /// Maxima of a `rows × cols` matrix along `axis` (as [`Device::sum_axis`]).
-    fn max_axis<S: Shape, T: Shape, E: Element>(
+    /// Maxima of a `rows × cols` matrix along `axis` (as [`Kernels::sum_axis`]).
+    fn max_axis<S: Shape, T: Shape>(
         &self,
         a: &Self::Buffer<S, E>,
         rows: usize,
@@ -250,7 +228,7 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     ) -> Self::Buffer<T, E>;
 
     /// Stacks an `a_rows × cols` and a `b_rows × cols` matrix along the rows.
-    fn concat_rows<A: Shape, B: Shape, C: Shape, E: Element>(
+    fn concat_rows<A: Shape, B: Shape, C: Shape>(
         &self,
         a: &Self::Buffer<A, E>,
         a_rows: usize,
@@ -258,4 +236,37 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
         b_rows: usize,
         cols: usize,
     ) -> Self::Buffer<C, E>;
+
+    /// Softmax of each column of a `rows × (len / rows)` matrix:
+    /// `e^(x - max) / Σ e^(x - max)`, or its logarithm
+    /// `x - max - ln Σ e^(x - max)` when `log`.
+    fn softmax<S: Shape>(
+        &self,
+        a: &Self::Buffer<S, E>,
+        rows: usize,
+        log: bool,
+    ) -> Self::Buffer<S, E>;
+
+    /// The pullback of [`softmax`](Self::softmax) per column, given its
+    /// output `y` and the output's cotangent `dy`: `y ⊙ (dy - Σ dy ⊙ y)`,
+    /// or `dy - e^y · Σ dy` when `log`.
+    fn softmax_pullback<S: Shape>(
+        &self,
+        y: &Self::Buffer<S, E>,
+        dy: &Self::Buffer<S, E>,
+        rows: usize,
+        log: bool,
+    ) -> Self::Buffer<S, E>;
+
+    /// `-Σ y · logsoftmax(x)` over each column of the logits `x` against the
+    /// targets `y`, summed over the columns and times `scale`, with its
+    /// gradient in `x`: per column `scale · (softmax(x) · Σ y - y)`. One
+    /// pass, finite for every finite logit.
+    fn logit_cross_entropy<S: Shape>(
+        &self,
+        x: &Self::Buffer<S, E>,
+        y: &Self::Buffer<S, E>,
+        rows: usize,
+        scale: E,
+    ) -> (E, Self::Buffer<S, E>);
 }

@@ -80,10 +80,12 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod activation;
 pub mod cpu;
 pub mod device;
 pub mod dims;
 pub mod element;
+pub mod elementwise;
 pub mod error;
 pub mod functor;
 pub mod init;
@@ -94,21 +96,22 @@ pub mod tensor;
 pub mod transfer;
 
 pub use cpu::{Cpu, Host, Stack};
-pub use device::{BinaryOp, Device, UnaryOp};
+pub use device::{BinaryOp, Device, Kernels, UnaryOp};
 pub use dims::{Const, ConstDim, Dim, ToTypenum};
 pub use element::Element;
+pub use elementwise::{Elementwise, Math};
 pub use error::ShapeError;
 pub use num_dual;
 pub use ops::{MatMul, ReduceAxis, ReshapeTo};
 pub use real::Real;
 pub use shape::{ConstShape, Rank0, Rank1, Rank2, Shape};
 pub use tensor::{Batch, Matrix, Scalar, Tensor, TensorArray, Vector};
-pub use transfer::ToDevice;
+pub use transfer::{TensorKind, ToDevice};
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::{
-        Batch, Const, ConstShape, Cpu, Device, Dim, Element, MatMul, Matrix, Real, ReduceAxis,
-        Scalar, Shape, ShapeError, Stack, Tensor, ToDevice, Vector,
+        Batch, Const, ConstShape, Cpu, Device, Dim, Element, Kernels, MatMul, Matrix, Real,
+        ReduceAxis, Scalar, Shape, ShapeError, Stack, Tensor, ToDevice, Vector,
     };
 }

@@ -103,3 +103,60 @@ tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12);
 tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12, P 13);
 tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12, P 13, Q 14);
 tuples!(A 0, B 1, C 2, F 3, G 4, H 5, I 6, J 7, K 8, L 9, M 10, N 11, O 12, P 13, Q 14, R 15);
+
+/// The element type `E` and the device `D` of a layer's tensors, as a
+/// field: for a layer whose tensor fields are type parameters (so that they
+/// can be traced) and which still names its element and device, as
+/// typeflux-nn's `Dense` does. It holds nothing, and moves with the layer.
+pub struct TensorKind<E, D>(core::marker::PhantomData<fn() -> (E, D)>);
+
+impl<E, D> TensorKind<E, D> {
+    /// The marker.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        TensorKind(core::marker::PhantomData)
+    }
+}
+
+impl<E, D> Clone for TensorKind<E, D> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E, D> Copy for TensorKind<E, D> {}
+
+impl<E, D> Default for TensorKind<E, D> {
+    #[inline(always)]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E, D> PartialEq for TensorKind<E, D> {
+    #[inline(always)]
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<E, D> core::fmt::Debug for TensorKind<E, D> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "TensorKind<{}, {}>",
+            core::any::type_name::<E>(),
+            core::any::type_name::<D>()
+        )
+    }
+}
+
+impl<E, D, D2: Device> ToDevice<D2> for TensorKind<E, D> {
+    type Output = TensorKind<E, D2>;
+
+    #[inline(always)]
+    fn to_device(&self, _: &D2) -> TensorKind<E, D2> {
+        TensorKind::new()
+    }
+}

@@ -7,7 +7,7 @@ use typeflux_core::functor::{
     self, Functor, Leaf, Mapper, Mut, Path, Rebuild, Ref, Visitor, children, fmap, fmap_with,
     visit, visit_mut, walk,
 };
-use typeflux_core::{Device, Element, Matrix, Shape, Tensor, Vector};
+use typeflux_core::{Element, Kernels, Matrix, Shape, Tensor, Vector};
 
 // ---- The seed's examples -------------------------------------------------
 
@@ -423,7 +423,11 @@ fn leaf_names<T: Functor>(x: &T) -> Vec<String> {
     struct Names(Vec<String>);
     impl Visitor for Names {
         type Access = Ref;
-        fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, _: &Tensor<S, E, D>) {
+        fn tensor<S: Shape, E: Element, D: Kernels<E>>(
+            &mut self,
+            path: &Path,
+            _: &Tensor<S, E, D>,
+        ) {
             self.0.push(path.to_string());
         }
         fn leaf<L: Leaf>(&mut self, path: &Path, _: &L) {
@@ -508,7 +512,11 @@ fn one_path_buffer_serves_the_whole_walk() {
     struct Addresses(Vec<*const u8>);
     impl Visitor for Addresses {
         type Access = Ref;
-        fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, _: &Tensor<S, E, D>) {
+        fn tensor<S: Shape, E: Element, D: Kernels<E>>(
+            &mut self,
+            path: &Path,
+            _: &Tensor<S, E, D>,
+        ) {
             self.0.push(path.as_str().as_ptr());
         }
     }
@@ -555,7 +563,7 @@ struct Count(usize);
 
 impl Visitor for Count {
     type Access = Ref;
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, _: &Path, t: &Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, _: &Path, t: &Tensor<S, E, D>) {
         self.0 += t.len();
     }
 }
@@ -565,7 +573,7 @@ struct Zero;
 
 impl Visitor for Zero {
     type Access = Mut;
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, _: &Path, t: &mut Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, _: &Path, t: &mut Tensor<S, E, D>) {
         *t = t.zeros_like();
     }
 }
@@ -577,7 +585,7 @@ struct Descent {
 
 impl Visitor for Descent {
     type Access = (Mut, Ref);
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
@@ -598,7 +606,7 @@ struct Momentum {
 
 impl Visitor for Momentum {
     type Access = (Mut, Ref, Mut);
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         (p, g, v): (&mut Tensor<S, E, D>, &Tensor<S, E, D>, &mut Tensor<S, E, D>),
@@ -744,7 +752,7 @@ fn a_mapper_sees_paths_and_every_tensor_type() {
     /// Loads tensors by name from a flat list, as a weight file would.
     struct Load(Vec<(&'static str, Vec<f32>)>);
     impl Mapper for Load {
-        fn tensor<S: Shape, E: Element, D: Device>(
+        fn tensor<S: Shape, E: Element, D: Kernels<E>>(
             &mut self,
             path: &Path,
             t: Tensor<S, E, D>,

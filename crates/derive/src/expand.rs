@@ -182,10 +182,12 @@ impl Impls<'_> {
         let functor_impl = self.functor_impl();
         let rebuild_impl = self.rebuild_impl();
         let to_device_impl = self.to_device_impl();
+        let trace_impl = self.trace_impl();
         quote! {
             #functor_impl
             #rebuild_impl
             #to_device_impl
+            #trace_impl
         }
     }
 
@@ -515,6 +517,277 @@ impl Impls<'_> {
                     #name { #(#values),* }
                 }
             }
+        }
+    }
+
+    /// `Trace<K, P>`: the struct with each child traced. Child `i` is traced
+    /// below the path `Step<Step<P, 0>, i>`: the slots are the children's
+    /// slots, then the fields that are not children, which the gradient
+    /// keeps. Generated only when every child's type is a changeable
+    /// parameter (see [`Self::changeable_params`]) of that child alone, as
+    /// only then can the struct hold what its children trace to.
+    fn trace_impl(&self) -> TokenStream {
+        let functor = self.functor;
+        let changeable = self.changeable_params();
+        let child_params: Vec<&Ident> = self.children().filter_map(|f| bare_param(f.ty)).collect();
+        let traceable = self.children().all(|f| {
+            bare_param(f.ty).is_some_and(|p| {
+                changeable.contains(p) && child_params.iter().filter(|q| **q == p).count() == 1
+            })
+        });
+        if !traceable {
+            return TokenStream::new();
+        }
+        let name = &self.input.ident;
+        let generics = &self.input.generics;
+        let kind = Ident::new("__FunctorKind", Span::call_site());
+        let root = Ident::new("__FunctorPath", Span::call_site());
+        let paths: Vec<TokenStream> = (0..self.children.len())
+            .map(|i| quote!(#functor::Step<#functor::Step<#root, 0>, #i>))
+            .collect();
+        let param_path = |ident: &Ident| {
+            self.children()
+                .position(|f| bare_param(f.ty) == Some(ident))
+                .map(|i| &paths[i])
+        };
+
+        let mut impl_generics = generics.clone();
+        impl_generics.params.push(parse_quote!(#kind));
+        impl_generics.params.push(parse_quote!(#root));
+        let where_clause = impl_generics.make_where_clause();
+        for (child, path) in self.children().zip(&paths) {
+            let ty = child.ty;
+            where_clause
+                .predicates
+                .push(parse_quote!(#ty: #functor::Trace<#kind, #path>));
+        }
+        for field in self.rest() {
+            let ty = field.ty;
+            where_clause
+                .predicates
+                .push(parse_quote!(#ty: ::core::clone::Clone));
+        }
+        let (impl_generics, _, where_clause) = impl_generics.split_for_impl();
+        let (_, ty_generics, _) = generics.split_for_impl();
+
+        let output = |assoc: &str| {
+            let assoc = Ident::new(assoc, Span::call_site());
+            let args = generics.params.iter().map(|param| match param {
+                GenericParam::Lifetime(l) => {
+                    let lifetime = &l.lifetime;
+                    quote!(#lifetime)
+                }
+                GenericParam::Type(t) => {
+                    let ident = &t.ident;
+                    match param_path(ident) {
+                        Some(path) => quote!(<#ident as #functor::Trace<#kind, #path>>::#assoc),
+                        None => quote!(#ident),
+                    }
+                }
+                GenericParam::Const(c) => {
+                    let ident = &c.ident;
+                    quote!(#ident)
+                }
+            });
+            if generics.params.is_empty() {
+                quote!(#name)
+            } else {
+                quote!(#name<#(#args),*>)
+            }
+        };
+        let traced = output("Traced");
+        let grads = output("Grads");
+        let child_slots = self.children().zip(&paths).map(|(f, path)| {
+            let ty = f.ty;
+            quote!(<#ty as #functor::Trace<#kind, #path>>::Slots)
+        });
+        let rest_tys = self.rest().map(|f| f.ty);
+
+        let members = self.fields.iter().map(|f| &f.member);
+        let locals = self.fields.iter().map(|f| &f.local);
+        let take_apart = quote!(let Self { #(#members: #locals),* } = self;);
+        let slot_locals: Vec<Ident> = (0..self.children.len())
+            .map(|i| format_ident!("__slot{}", i, span = Span::mixed_site()))
+            .collect();
+        let trace_children = self.children().zip(&slot_locals).map(|(f, slot)| {
+            let local = &f.local;
+            quote!(let (#local, #slot) = #functor::Trace::trace(#local, __kind);)
+        });
+        let traced_fields = self.fields.iter().map(|f| {
+            let (member, local) = (&f.member, &f.local);
+            if self.rest().any(|r| r.member == f.member) {
+                quote!(#member: ::core::clone::Clone::clone(&#local))
+            } else {
+                quote!(#member: #local)
+            }
+        });
+        let rest_locals: Vec<&Ident> = self.rest().map(|f| &f.local).collect();
+        let grad_fields = self.fields.iter().map(|f| {
+            let (member, local) = (&f.member, &f.local);
+            match self
+                .children()
+                .zip(&slot_locals)
+                .zip(&paths)
+                .find(|((c, _), _)| c.member == f.member)
+            {
+                Some(((child, slot), path)) => {
+                    let ty = child.ty;
+                    quote!(#member: <#ty as #functor::Trace<#kind, #path>>::grads(#slot))
+                }
+                None => quote!(#member: #local),
+            }
+        });
+
+        // The same for the struct borrowed mutably (`TraceMut`, through which
+        // `&mut Self` is `Trace`): each child borrowed mutably, the other
+        // fields cloned.
+        let life = syn::Lifetime::new("'__functor_borrow", Span::call_site());
+        let mut mut_generics = generics.clone();
+        mut_generics.params.insert(0, parse_quote!(#life));
+        mut_generics.params.push(parse_quote!(#kind));
+        mut_generics.params.push(parse_quote!(#root));
+        let mut_where = mut_generics.make_where_clause();
+        mut_where.predicates.push(parse_quote!(Self: #life));
+        for (child, path) in self.children().zip(&paths) {
+            let ty = child.ty;
+            mut_where
+                .predicates
+                .push(parse_quote!(#ty: #functor::TraceMut<#life, #kind, #path>));
+        }
+        for field in self.rest() {
+            let ty = field.ty;
+            mut_where
+                .predicates
+                .push(parse_quote!(#ty: ::core::clone::Clone));
+        }
+        let (mut_impl_generics, _, mut_where) = mut_generics.split_for_impl();
+        let mut_output = |assoc: &str| {
+            let assoc = Ident::new(assoc, Span::call_site());
+            let args = generics.params.iter().map(|param| match param {
+                GenericParam::Lifetime(l) => {
+                    let lifetime = &l.lifetime;
+                    quote!(#lifetime)
+                }
+                GenericParam::Type(t) => {
+                    let ident = &t.ident;
+                    match param_path(ident) {
+                        Some(path) => {
+                            quote!(<#ident as #functor::TraceMut<#life, #kind, #path>>::#assoc)
+                        }
+                        None => quote!(#ident),
+                    }
+                }
+                GenericParam::Const(c) => {
+                    let ident = &c.ident;
+                    quote!(#ident)
+                }
+            });
+            if generics.params.is_empty() {
+                quote!(#name)
+            } else {
+                quote!(#name<#(#args),*>)
+            }
+        };
+        let mut_traced = mut_output("Traced");
+        let mut_grads = mut_output("Grads");
+        let mut_child_slots = self.children().zip(&paths).map(|(f, path)| {
+            let ty = f.ty;
+            quote!(<#ty as #functor::TraceMut<#life, #kind, #path>>::Slots)
+        });
+        let mut_rest_tys = self.rest().map(|f| f.ty);
+        let members = self.fields.iter().map(|f| &f.member);
+        let locals = self.fields.iter().map(|f| &f.local);
+        let borrow_apart = quote!(let #name { #(#members: #locals),* } = self;);
+        let mut_trace_children = self.children().zip(&slot_locals).map(|(f, slot)| {
+            let local = &f.local;
+            quote!(let (#local, #slot) = #functor::TraceMut::trace_mut(#local, __kind);)
+        });
+        let mut_traced_fields = self.fields.iter().map(|f| {
+            let (member, local) = (&f.member, &f.local);
+            if self.rest().any(|r| r.member == f.member) {
+                quote!(#member: ::core::clone::Clone::clone(#local))
+            } else {
+                quote!(#member: #local)
+            }
+        });
+        let mut_rest_values = self
+            .rest()
+            .map(|f| {
+                let local = &f.local;
+                quote!(::core::clone::Clone::clone(#local))
+            })
+            .collect::<Vec<_>>();
+        let mut_grad_fields = self.fields.iter().map(|f| {
+            let (member, local) = (&f.member, &f.local);
+            match self
+                .children()
+                .zip(&slot_locals)
+                .zip(&paths)
+                .find(|((c, _), _)| c.member == f.member)
+            {
+                Some(((child, slot), path)) => {
+                    let ty = child.ty;
+                    quote!(#member: <#ty as #functor::TraceMut<#life, #kind, #path>>::grads(#slot))
+                }
+                None => quote!(#member: #local),
+            }
+        });
+        let trace_mut_impl = quote! {
+            #[automatically_derived]
+            impl #mut_impl_generics #functor::TraceMut<#life, #kind, #root>
+                for #name #ty_generics #mut_where
+            {
+                type Traced = #mut_traced;
+                type Slots = ((#(#mut_child_slots,)*), (#(#mut_rest_tys,)*));
+                type Grads = #mut_grads;
+
+                #[inline]
+                fn trace_mut(&#life mut self, __kind: &#kind) -> (Self::Traced, Self::Slots) {
+                    #borrow_apart
+                    #(#mut_trace_children)*
+                    (
+                        #name { #(#mut_traced_fields),* },
+                        ((#(#slot_locals,)*), (#(#mut_rest_values,)*)),
+                    )
+                }
+
+                #[inline]
+                fn grads(
+                    ((#(#slot_locals,)*), (#(#rest_locals,)*)): Self::Slots,
+                ) -> Self::Grads {
+                    #name { #(#mut_grad_fields),* }
+                }
+            }
+        };
+
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #functor::Trace<#kind, #root>
+                for #name #ty_generics #where_clause
+            {
+                type Traced = #traced;
+                type Slots = ((#(#child_slots,)*), (#(#rest_tys,)*));
+                type Grads = #grads;
+
+                #[inline]
+                fn trace(self, __kind: &#kind) -> (Self::Traced, Self::Slots) {
+                    #take_apart
+                    #(#trace_children)*
+                    (
+                        #name { #(#traced_fields),* },
+                        ((#(#slot_locals,)*), (#(#rest_locals,)*)),
+                    )
+                }
+
+                #[inline]
+                fn grads(
+                    ((#(#slot_locals,)*), (#(#rest_locals,)*)): Self::Slots,
+                ) -> Self::Grads {
+                    #name { #(#grad_fields),* }
+                }
+            }
+
+            #trace_mut_impl
         }
     }
 

@@ -1,8 +1,11 @@
 //! `Chain`: layers applied one after another, and composition.
 
-use crate::layer::{Descend, Differentiable, Layer};
-use typeflux_core::functor::{Access, Functor, Mapper, Of, Path, Rebuild, Visitor};
-use typeflux_core::{Device, ToDevice};
+use crate::layer::Layer;
+use typeflux_ad::reverse::{ChainNode, Constant, Hole, Member, Node, Pick, Traced};
+use typeflux_core::functor::{
+    Access, Functor, Mapper, Of, Path, Rebuild, Trace, TraceMut, Visitor,
+};
+use typeflux_core::{Device, Element, Shape, Tensor, ToDevice};
 
 /// Layers applied one after another, Flux's `Chain`: `Chain((a, b, c))`
 /// computes `c(b(a(x)))`. A chain holds a tuple of 1 to 16 members, each a
@@ -27,9 +30,16 @@ use typeflux_core::{Device, ToDevice};
 /// assert_eq!(m.forward(5), 26);
 /// ```
 ///
-/// A chain of [`Differentiable`] members is differentiable; its gradient is a
-/// chain of its members' gradients. Closures run forwards only (see
-/// [`Layer`]).
+/// A chain is differentiated like any other model: inside a
+/// [`gradient`](typeflux_ad::reverse::gradient) of it, its members run on
+/// traced values, and its gradient is a chain of its members' gradients.
+/// Its backward pass is one node, the members' backward passes side by side
+/// ([`ChainNode`]): the first member runs on the chain's input as it comes,
+/// every later one on the value before it with a [`Hole`] for its node
+/// (so a closure member takes a `Traced<Tensor<…>, Hole>`, plain or not).
+/// A chain whose members hold no traced parameter and whose input is plain
+/// returns a plain value. A closure in a model that is walked or traced is
+/// wrapped in [`Lambda`](crate::Lambda).
 ///
 /// For walks over the model ([`Functor`]), a chain is its tuple: members are
 /// named `0`, `1`, ..., so the first layer's weight is `0.weight`.
@@ -55,94 +65,178 @@ pub fn compose<Outer, Inner>(outer: Outer, inner: Inner) -> Chain<(Inner, Outer)
     Chain((inner, outer))
 }
 
-/// `first.descend(x, eta, |y| second.descend(y, eta, |y| … last.descend(y,
-/// eta, rest)))` over the listed members.
-macro_rules! nested_descend {
-    ($x:expr, $eta:ident, $rest:ident; $last:ident) => {
-        $last.descend($x, $eta, $rest)
-    };
-    ($x:expr, $eta:ident, $rest:ident; $first:ident $($more:ident)+) => {
-        $first.descend($x, $eta, move |y| nested_descend!(y, $eta, $rest; $($more)+))
-    };
+/// What a member of a chain returns, as the chain sees it: a plain value
+/// and its backward node ([`Constant`] for a plain value).
+pub trait Link {
+    /// The value.
+    type Value: Next;
+    /// Its node.
+    type Node: Node;
+
+    /// The value and its node.
+    fn split(self) -> (Self::Value, Self::Node);
 }
 
-/// The `Layer` and `Differentiable` impls for chains of every length up to
-/// the given list, built one member at a time. Member `Li` maps `Y(i-1)` to
-/// `Yi`, the chain's input being `X`; the backward pass visits the members
-/// in the reversed list.
+/// How a value enters the next member of a chain: a tensor as a traced
+/// tensor whose node is a [`Hole`] (which the chain connects to the member
+/// before), a number as it is.
+pub trait Next {
+    /// What the next member receives.
+    type Input;
+
+    /// The value as the next member receives it; `active` says whether a
+    /// gradient is wanted through it.
+    fn next(self, active: bool) -> Self::Input;
+}
+
+impl<S: Shape, E: Element, D: Device> Link for Tensor<S, E, D> {
+    type Value = Self;
+    type Node = Constant;
+
+    #[inline(always)]
+    fn split(self) -> (Self, Constant) {
+        (self, Constant)
+    }
+}
+
+impl<S: Shape, E: Element, D: Device, B: Node> Link for Traced<Tensor<S, E, D>, B> {
+    type Value = Tensor<S, E, D>;
+    type Node = B;
+
+    #[inline(always)]
+    fn split(self) -> (Tensor<S, E, D>, B) {
+        self.into_parts()
+    }
+}
+
+impl<S: Shape, E: Element, D: Device> Next for Tensor<S, E, D> {
+    type Input = Traced<Self, Hole>;
+
+    #[inline(always)]
+    fn next(self, active: bool) -> Traced<Self, Hole> {
+        Traced::new(self, Hole::new(active))
+    }
+}
+
+macro_rules! plain_links {
+    ($($t:ty),*) => {$(
+        /// A number passes through a chain as it is.
+        impl Link for $t {
+            type Value = $t;
+            type Node = Constant;
+
+            #[inline(always)]
+            fn split(self) -> ($t, Constant) {
+                (self, Constant)
+            }
+        }
+
+        impl Next for $t {
+            type Input = $t;
+
+            #[inline(always)]
+            fn next(self, _: bool) -> $t {
+                self
+            }
+        }
+    )*};
+}
+
+plain_links!(
+    f32, f64, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, bool
+);
+
+/// The first member of a chain, taking the chain's input `X` as it comes.
+#[diagnostic::on_unimplemented(
+    message = "the first member of this `Chain`, `{Self}`, cannot take `{X}` as its input",
+    label = "member 0 does not accept `{X}`",
+    note = "a chain's input goes to its first member, whose input size must match"
+)]
+pub trait FirstMember<X> {
+    /// What the member returns.
+    type Output;
+
+    /// Runs the member.
+    fn run(&self, x: X) -> Self::Output;
+}
+
+#[diagnostic::do_not_recommend]
+impl<X, L: Layer<X>> FirstMember<X> for L {
+    type Output = L::Output;
+
+    #[inline(always)]
+    fn run(&self, x: X) -> L::Output {
+        self.forward(x)
+    }
+}
+
+/// Member `K` of a chain (counting from 0), taking the value `V` that the
+/// member before returned (as [`Next`] passes it on).
+#[diagnostic::on_unimplemented(
+    message = "member {K} of this `Chain`, `{Self}`, cannot take `{V}` as its input",
+    label = "member {K} does not accept `{V}`, what the member before it returns",
+    note = "in a `Chain`, each member's output is the next member's input, so neighbouring sizes \
+            must agree"
+)]
+pub trait ChainMember<const K: usize, V> {
+    /// What the member returns.
+    type Output;
+
+    /// Runs the member on `v`, through which a gradient is wanted when
+    /// `active`.
+    fn run(&self, v: V, active: bool) -> Self::Output;
+}
+
+#[diagnostic::do_not_recommend]
+impl<const K: usize, V: Next, L: Layer<V::Input>> ChainMember<K, V> for L {
+    type Output = L::Output;
+
+    #[inline(always)]
+    fn run(&self, v: V, active: bool) -> L::Output {
+        self.forward(v.next(active))
+    }
+}
+
+/// The `Layer` impls for chains of every length up to the given list, built
+/// one member at a time. Member `Li` returns `Yi` from the value of the
+/// member before, the first one from the chain's input `X`.
 macro_rules! chain {
-    (@impl [$($L:ident $In:ident $Y:ident $i:tt)*] [$($R:ident)*] $Last:ident) => {
+    (@impl $Y0:ident [$($L:ident $Y:ident $Prev:ident $i:tt)*] $Last:ident) => {
         impl<X, L0, Y0 $(, $L, $Y)*> Layer<X> for Chain<(L0, $($L,)*)>
         where
-            L0: Layer<X, Output = Y0>,
-            $($L: Layer<$In, Output = $Y>,)*
+            L0: FirstMember<X, Output = Y0>,
+            Y0: Link,
+            $($L: ChainMember<$i, <$Prev as Link>::Value, Output = $Y>, $Y: Link,)*
+            ChainNode<Y0::Node, ($(Member<$Y::Node, <$Prev as Link>::Value>,)*)>:
+                Pick<<$Last as Link>::Value>,
         {
-            type Output = $Last;
+            type Output = <ChainNode<Y0::Node, ($(Member<$Y::Node, <$Prev as Link>::Value>,)*)>
+                as Pick<<$Last as Link>::Value>>::Out;
 
-            #[inline(always)]
-            fn forward(&self, x: X) -> $Last {
-                let x = self.0.0.forward(x);
-                $(let x = self.0.$i.forward(x);)*
-                x
-            }
-        }
-
-        impl<X, L0, Y0 $(, $L, $Y)*> Differentiable<X> for Chain<(L0, $($L,)*)>
-        where
-            L0: Differentiable<X, Output = Y0>,
-            $($L: Differentiable<$In, Output = $Y, InputGradient = $In>,)*
-        {
-            type InputGradient = L0::InputGradient;
-
-            /// Each member's pullback is bound to a variable named after its
-            /// type, then replaced by the gradient it returns.
+            /// Each member runs on the value the one before returned, its
+            /// node kept aside; the chain's node holds them all.
             #[inline(always)]
             #[allow(non_snake_case)]
-            fn pullback(
-                &self,
-                x: X,
-            ) -> ($Last, impl FnOnce($Last) -> (Self, L0::InputGradient)) {
-                let (x, L0) = self.0.0.pullback(x);
-                $(let (x, $L) = self.0.$i.pullback(x);)*
-                (x, move |dy| {
-                    $(let ($R, dy) = $R(dy);)*
-                    let (L0, dx) = L0(dy);
-                    (Chain((L0, $($L,)*)), dx)
-                })
-            }
-        }
-
-        impl<X, L0, Y0 $(, $L, $Y)*> Descend<X> for Chain<(L0, $($L,)*)>
-        where
-            L0: Descend<X, Output = Y0>,
-            $($L: Descend<$In, Output = $Y, InputGradient = $In>,)*
-        {
-            /// Each member descends inside the closure its predecessor hands
-            /// the rest of the model, so each holds only its own borrow.
-            #[inline(always)]
-            #[allow(non_snake_case)]
-            fn descend<R>(
-                &mut self,
-                x: X,
-                eta: f64,
-                rest: impl FnOnce($Last) -> (R, $Last),
-            ) -> (R, L0::InputGradient) {
-                let (L0, $($L,)*) = &mut self.0;
-                nested_descend!(x, eta, rest; L0 $($L)*)
+            fn forward(&self, x: X) -> Self::Output {
+                let (value, $Y0) = self.0.0.run(x).split();
+                $(
+                    let active = Node::active(&$Prev);
+                    let (value, $Y) = self.0.$i.run(value, active).split();
+                )*
+                ChainNode::new($Y0, ($(Member::new($Y),)*)).pick(value)
             }
         }
     };
-    // Emits the impl for the members gathered so far, then takes the next.
-    ([$($done:tt)*] [$($R:ident)*] $Prev:ident; $L:ident $Y:ident $i:tt $(, $($rest:tt)*)?) => {
-        chain!(@impl [$($done)* $L $Prev $Y $i] [$L $($R)*] $Y);
-        chain!([$($done)* $L $Prev $Y $i] [$L $($R)*] $Y; $($($rest)*)?);
+    ($Y0:ident [$($done:tt)*] $Prev:ident; $L:ident $Y:ident $i:tt $(, $($rest:tt)*)?) => {
+        chain!(@impl $Y0 [$($done)* $L $Y $Prev $i] $Y);
+        chain!($Y0 [$($done)* $L $Y $Prev $i] $Y; $($($rest)*)?);
     };
-    ([$($done:tt)*] [$($R:ident)*] $Prev:ident;) => {};
+    ($Y0:ident [$($done:tt)*] $Prev:ident;) => {};
 }
 
-chain!(@impl [] [] Y0);
+chain!(@impl Y0 [] Y0);
 chain!(
-    [] [] Y0;
+    Y0 [] Y0;
     L1 Y1 1, L2 Y2 2, L3 Y3 3, L4 Y4 4, L5 Y5 5, L6 Y6 6, L7 Y7 7, L8 Y8 8,
     L9 Y9 9, L10 Y10 10, L11 Y11 11, L12 Y12 12, L13 Y13 13, L14 Y14 14, L15 Y15 15
 );
@@ -195,5 +289,42 @@ impl<T: ToDevice<D2>, D2: Device> ToDevice<D2> for Chain<T> {
     #[inline]
     fn to_device(&self, device: &D2) -> Self::Output {
         Chain(self.0.to_device(device))
+    }
+}
+
+/// A chain is traced as its tuple: the traced chain is a chain of the
+/// traced members, and its gradient a chain of their gradients.
+impl<K, P, T: Trace<K, P>> Trace<K, P> for Chain<T> {
+    type Traced = Chain<T::Traced>;
+    type Slots = T::Slots;
+    type Grads = Chain<T::Grads>;
+
+    #[inline]
+    fn trace(self, kind: &K) -> (Self::Traced, Self::Slots) {
+        let (traced, slots) = self.0.trace(kind);
+        (Chain(traced), slots)
+    }
+
+    #[inline]
+    fn grads(slots: T::Slots) -> Self::Grads {
+        Chain(T::grads(slots))
+    }
+}
+
+/// A chain borrowed mutably is traced as its tuple borrowed mutably.
+impl<'a, K, P, T: TraceMut<'a, K, P>> TraceMut<'a, K, P> for Chain<T> {
+    type Traced = Chain<T::Traced>;
+    type Slots = T::Slots;
+    type Grads = Chain<T::Grads>;
+
+    #[inline]
+    fn trace_mut(&'a mut self, kind: &K) -> (Self::Traced, Self::Slots) {
+        let (traced, slots) = self.0.trace_mut(kind);
+        (Chain(traced), slots)
+    }
+
+    #[inline]
+    fn grads(slots: Self::Slots) -> Self::Grads {
+        Chain(T::grads(slots))
     }
 }

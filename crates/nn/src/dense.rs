@@ -2,11 +2,13 @@
 
 use crate::activation::{Activation, Identity};
 use crate::init::{glorot_uniform, with_default_rng};
-use crate::layer::{Descend, Differentiable, Layer};
+use crate::layer::Layer;
 use rand::Rng;
 use rand::rngs::StdRng;
+use typeflux_ad::reverse::rules::dense::{self, Columns, DenseNode};
+use typeflux_ad::reverse::{Node, Operand, Optional, Param};
 use typeflux_core::functor::Functor;
-use typeflux_core::{Const, Cpu, Device, Dim, Element, Host, MatMul, Shape, Tensor};
+use typeflux_core::{Const, Cpu, Device, Element, Host, Kernels, Tensor, TensorKind};
 
 /// `y = activation(W·x .+ b)`: `I` input features to `O` output features.
 ///
@@ -30,9 +32,14 @@ use typeflux_core::{Const, Cpu, Device, Dim, Element, Host, MatMul, Shape, Tenso
 /// assert_eq!(layer.forward(&x).to_vec(), vec![10.0, 10.0, 20.0, 20.0]);
 /// ```
 ///
-/// The gradient of a `Dense` is a `Dense` (see [`Differentiable`]): its
-/// `weight` and `bias` hold the gradients of the loss with respect to the
-/// weight and bias.
+/// The gradient of a `Dense` is a `Dense`: differentiated with respect to
+/// the layer (`gradient(|m| loss(m.forward(&x), &y), model(&layer))`), the
+/// function receives the layer with its weight and bias traced (the type
+/// parameters `W` and `B`, which are the plain tensors otherwise), and the
+/// gradient comes back as a `Dense` whose `weight` and `bias` hold the
+/// gradients of the loss. The forward pass is one rule of typeflux-ad
+/// ([`rules::dense`](typeflux_ad::reverse::rules::dense)): product, bias and
+/// activation forwards, and their pullback, fused.
 ///
 /// The device is the last type parameter; `to_device` (from the derive's
 /// [`ToDevice`](typeflux_core::ToDevice)) copies the layer to another:
@@ -45,15 +52,26 @@ use typeflux_core::{Const, Cpu, Device, Dim, Element, Host, MatMul, Shape, Tenso
 /// let x = Vector::<10>::ones();
 /// assert_eq!(on_stack.forward(&x.to_device(&Stack)).to_device(&Cpu), layer.forward(&x));
 /// ```
-#[derive(Clone, Debug, Functor)]
-pub struct Dense<const I: usize, const O: usize, A = Identity, E: Element = f32, D: Device = Cpu> {
+#[derive(Clone, Functor)]
+pub struct Dense<
+    const I: usize,
+    const O: usize,
+    A = Identity,
+    E: Element = f32,
+    D: Device = Cpu,
+    W = Weight<I, O, E, D>,
+    B = Option<Bias<O, E, D>>,
+> {
     /// The `O × I` weight matrix.
-    pub weight: Tensor<(Const<O>, Const<I>), E, D>,
+    pub weight: W,
     /// The bias, added to every column; `None` for a layer without one.
-    pub bias: Option<Tensor<(Const<O>,), E, D>>,
+    pub bias: B,
     /// The activation, applied after the bias.
     #[functor(skip)]
     pub activation: A,
+    /// The element type and device of the tensors.
+    #[functor(skip)]
+    kind: TensorKind<E, D>,
 }
 
 impl<const I: usize, const O: usize, E: Element, D: Host> Dense<I, O, Identity, E, D> {
@@ -71,11 +89,38 @@ impl<const I: usize, const O: usize, E: Element, D: Host> Dense<I, O, Identity, 
     ///
     /// Elements other than `f32` are picked by the type the result is given:
     /// `let layer: Dense<10, 5, Sigmoid, f64> = Dense::new(sigmoid);`.
-    pub fn new<A: Activation<E, D>>(activation: A) -> Dense<I, O, A, E, D> {
+    pub fn new<A: Activation>(activation: A) -> Dense<I, O, A, E, D> {
         Dense {
             weight: with_default_rng(glorot_uniform),
             bias: Some(Tensor::zeros()),
             activation,
+            kind: TensorKind::new(),
+        }
+    }
+}
+
+impl<const I: usize, const O: usize, A, E: Element, D: Device> Dense<I, O, A, E, D> {
+    /// A layer with a known weight and bias: `bias` is a vector, `None` for
+    /// a layer without one, or `true`/`false` (see [`IntoBias`]).
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// use typeflux_nn::prelude::*;
+    ///
+    /// let w = Matrix::<1, 2>::from_array([[3.0, 4.0]]);
+    /// let layer = Dense::from_parts(w, Vector::<1>::from_array([1.0]), identity);
+    /// assert_eq!(layer.forward(Vector::<2>::ones()).to_vec(), vec![8.0]);
+    /// ```
+    pub fn from_parts(
+        weight: Weight<I, O, E, D>,
+        bias: impl IntoBias<O, E, D>,
+        activation: A,
+    ) -> Self {
+        Dense {
+            weight,
+            bias: bias.into_bias(),
+            activation,
+            kind: TensorKind::new(),
         }
     }
 }
@@ -170,460 +215,92 @@ impl<const O: usize, E: Element, D: Device> IntoBias<O, E, D>
     }
 }
 
-type Weight<const I: usize, const O: usize, E, D> = Tensor<(Const<O>, Const<I>), E, D>;
-type Bias<const O: usize, E, D> = Tensor<(Const<O>,), E, D>;
+/// The weight of a `Dense<I, O>`: `O × I`.
+pub type Weight<const I: usize, const O: usize, E = f32, D = Cpu> =
+    Tensor<(Const<O>, Const<I>), E, D>;
+/// The bias of a `Dense<_, O>`.
+pub type Bias<const O: usize, E = f32, D = Cpu> = Tensor<(Const<O>,), E, D>;
 
-/// The shapes a `Dense<I, O>` maps, a vector or a batch, and the products its
-/// backward pass needs for each.
-trait Columns<const I: usize, const O: usize>: Shape {
-    /// The output shape: `O` features, the same batch.
-    type Out: Shape;
+/// A layer's optional bias: absent, a tensor, or a traced one.
+pub trait BiasParam<const O: usize, E: Element, D: Device> {
+    /// The bias's node: [`Constant`](typeflux_ad::reverse::Constant) for a
+    /// plain one.
+    type Node: Node;
 
-    /// `W·x`.
-    fn product<E: Element, D: Device>(
-        w: &Weight<I, O, E, D>,
-        x: &Tensor<Self, E, D>,
-    ) -> Tensor<Self::Out, E, D>;
-
-    /// `z .+ b`, in `z`'s buffer where the device allows.
-    fn add_bias<E: Element, D: Device>(z: &mut Tensor<Self::Out, E, D>, b: &Bias<O, E, D>);
-
-    /// `dz · xᵀ`.
-    fn weight_gradient<E: Element, D: Device>(
-        dz: &Tensor<Self::Out, E, D>,
-        x: &Tensor<Self, E, D>,
-    ) -> Weight<I, O, E, D>;
-
-    /// `w += alpha · dz · xᵀ` in place.
-    fn add_weight_gradient<E: Element, D: Device>(
-        w: &mut Weight<I, O, E, D>,
-        alpha: E,
-        dz: &Tensor<Self::Out, E, D>,
-        x: &Tensor<Self, E, D>,
-    );
-
-    /// `dz` summed over the batch.
-    fn bias_gradient<E: Element, D: Device>(dz: Tensor<Self::Out, E, D>) -> Bias<O, E, D>;
-
-    /// `Wᵀ · dz`.
-    fn input_gradient<E: Element, D: Device>(
-        w: &Weight<I, O, E, D>,
-        dz: &Tensor<Self::Out, E, D>,
-    ) -> Tensor<Self, E, D>;
+    /// The bias, if the layer has one, as a traced value.
+    fn traced(&self) -> Option<typeflux_ad::reverse::Traced<Bias<O, E, D>, Self::Node>>;
 }
 
-impl<const I: usize, const O: usize> Columns<I, O> for (Const<I>,) {
-    type Out = (Const<O>,);
-
-    #[inline(always)]
-    fn product<E: Element, D: Device>(
-        w: &Weight<I, O, E, D>,
-        x: &Tensor<Self, E, D>,
-    ) -> Tensor<(Const<O>,), E, D> {
-        w.matmul(x)
-    }
-
-    #[inline(always)]
-    fn add_bias<E: Element, D: Device>(z: &mut Tensor<(Const<O>,), E, D>, b: &Bias<O, E, D>) {
-        *z += b;
-    }
-
-    #[inline(always)]
-    fn weight_gradient<E: Element, D: Device>(
-        dz: &Tensor<(Const<O>,), E, D>,
-        x: &Tensor<Self, E, D>,
-    ) -> Weight<I, O, E, D> {
-        dz.outer(x)
-    }
-
-    #[inline(always)]
-    fn add_weight_gradient<E: Element, D: Device>(
-        w: &mut Weight<I, O, E, D>,
-        alpha: E,
-        dz: &Tensor<(Const<O>,), E, D>,
-        x: &Tensor<Self, E, D>,
-    ) {
-        w.add_outer(alpha, dz, x);
-    }
-
-    #[inline(always)]
-    fn bias_gradient<E: Element, D: Device>(dz: Tensor<(Const<O>,), E, D>) -> Bias<O, E, D> {
-        dz
-    }
-
-    #[inline(always)]
-    fn input_gradient<E: Element, D: Device>(
-        w: &Weight<I, O, E, D>,
-        dz: &Tensor<(Const<O>,), E, D>,
-    ) -> Tensor<Self, E, D> {
-        dz.vecmat(w)
-    }
-}
-
-impl<const I: usize, const O: usize, B: Dim> Columns<I, O> for (Const<I>, B) {
-    type Out = (Const<O>, B);
-
-    #[inline(always)]
-    fn product<E: Element, D: Device>(
-        w: &Weight<I, O, E, D>,
-        x: &Tensor<Self, E, D>,
-    ) -> Tensor<(Const<O>, B), E, D> {
-        w.matmul(x)
-    }
-
-    #[inline(always)]
-    fn add_bias<E: Element, D: Device>(z: &mut Tensor<(Const<O>, B), E, D>, b: &Bias<O, E, D>) {
-        *z += b;
-    }
-
-    #[inline(always)]
-    fn weight_gradient<E: Element, D: Device>(
-        dz: &Tensor<(Const<O>, B), E, D>,
-        x: &Tensor<Self, E, D>,
-    ) -> Weight<I, O, E, D> {
-        dz.matmul_t(x)
-    }
-
-    #[inline(always)]
-    fn add_weight_gradient<E: Element, D: Device>(
-        w: &mut Weight<I, O, E, D>,
-        alpha: E,
-        dz: &Tensor<(Const<O>, B), E, D>,
-        x: &Tensor<Self, E, D>,
-    ) {
-        w.add_matmul_t(alpha, dz, x);
-    }
-
-    #[inline(always)]
-    fn bias_gradient<E: Element, D: Device>(dz: Tensor<(Const<O>, B), E, D>) -> Bias<O, E, D> {
-        dz.sum_along::<1>()
-    }
-
-    #[inline(always)]
-    fn input_gradient<E: Element, D: Device>(
-        w: &Weight<I, O, E, D>,
-        dz: &Tensor<(Const<O>, B), E, D>,
-    ) -> Tensor<Self, E, D> {
-        w.t_matmul(dz)
-    }
-}
-
-impl<const I: usize, const O: usize, A, E: Element, D: Device> Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
+impl<const O: usize, E: Element, D: Device, X: Param<Value = Bias<O, E, D>>> BiasParam<O, E, D>
+    for Option<X>
 {
-    /// `W·x .+ b`, before the activation.
-    #[inline(always)]
-    fn affine<S: Columns<I, O>>(&self, x: &Tensor<S, E, D>) -> Tensor<S::Out, E, D> {
-        let mut z = S::product(&self.weight, x);
-        if let Some(b) = &self.bias {
-            S::add_bias(&mut z, b);
-        }
-        z
-    }
+    type Node = X::Node;
 
     #[inline(always)]
-    fn apply<S: Columns<I, O>>(&self, x: &Tensor<S, E, D>) -> Tensor<S::Out, E, D> {
-        let mut y = self.affine(x);
-        self.activation.activate(&mut y);
-        y
-    }
-
-    /// The gradient as a layer: `weight`, and the bias gradient from `dz`
-    /// when this layer has a bias.
-    #[inline(always)]
-    fn gradient<S: Columns<I, O>>(
-        &self,
-        weight: Weight<I, O, E, D>,
-        dz: Tensor<S::Out, E, D>,
-    ) -> Self {
-        Dense {
-            weight,
-            bias: self.bias.is_some().then(|| S::bias_gradient(dz)),
-            activation: self.activation,
-        }
-    }
-
-    /// The pullback from an owned input, which the closure keeps for the
-    /// weight gradient and which gets its own gradient.
-    #[inline(always)]
-    fn pullback_owned<S: Columns<I, O>>(
-        &self,
-        x: Tensor<S, E, D>,
-    ) -> (
-        Tensor<S::Out, E, D>,
-        impl FnOnce(Tensor<S::Out, E, D>) -> (Self, Tensor<S, E, D>),
-    ) {
-        let mut y = self.affine(&x);
-        let activation_back = self.activation.activate_pullback(&mut y);
-        (y, move |mut dz| {
-            activation_back(&mut dz);
-            let weight = S::weight_gradient(&dz, &x);
-            let dx = S::input_gradient(&self.weight, &dz);
-            (self.gradient::<S>(weight, dz), dx)
-        })
-    }
-
-    /// The pullback from a borrowed input: no input gradient, and no
-    /// `Wᵀ·dz` to compute.
-    #[inline(always)]
-    fn pullback_borrowed<S: Columns<I, O>>(
-        &self,
-        x: &Tensor<S, E, D>,
-    ) -> (
-        Tensor<S::Out, E, D>,
-        impl FnOnce(Tensor<S::Out, E, D>) -> (Self, ()),
-    ) {
-        let mut y = self.affine(x);
-        let activation_back = self.activation.activate_pullback(&mut y);
-        (y, move |mut dz| {
-            activation_back(&mut dz);
-            let weight = S::weight_gradient(&dz, x);
-            (self.gradient::<S>(weight, dz), ())
-        })
-    }
-
-    /// The backward pass's descent step once `dz` (after the activation's
-    /// pullback) is known: the weight through its product, the bias by the
-    /// batch sum of `dz`.
-    #[inline(always)]
-    fn step<S: Columns<I, O>>(&mut self, eta: f64, dz: Tensor<S::Out, E, D>, x: &Tensor<S, E, D>) {
-        let minus_eta =
-            E::from_f64(-eta).expect("an f64 learning rate converts to every element type");
-        S::add_weight_gradient(&mut self.weight, minus_eta, &dz, x);
-        if let Some(b) = &mut self.bias {
-            b.axpy(minus_eta, &S::bias_gradient(dz));
-        }
-    }
-
-    /// [`Descend`] from an owned input, which gets its gradient.
-    #[inline(always)]
-    fn descend_owned<S: Columns<I, O>, R>(
-        &mut self,
-        x: Tensor<S, E, D>,
-        eta: f64,
-        rest: impl FnOnce(Tensor<S::Out, E, D>) -> (R, Tensor<S::Out, E, D>),
-    ) -> (R, Tensor<S, E, D>) {
-        let mut y = self.affine(&x);
-        let activation_back = self.activation.activate_pullback(&mut y);
-        let (result, mut dz) = rest(y);
-        activation_back(&mut dz);
-        let dx = S::input_gradient(&self.weight, &dz);
-        self.step::<S>(eta, dz, &x);
-        (result, dx)
-    }
-
-    /// [`Descend`] from a borrowed input: no input gradient.
-    #[inline(always)]
-    fn descend_borrowed<S: Columns<I, O>, R>(
-        &mut self,
-        x: &Tensor<S, E, D>,
-        eta: f64,
-        rest: impl FnOnce(Tensor<S::Out, E, D>) -> (R, Tensor<S::Out, E, D>),
-    ) -> (R, ()) {
-        let mut y = self.affine(x);
-        let activation_back = self.activation.activate_pullback(&mut y);
-        let (result, mut dz) = rest(y);
-        activation_back(&mut dz);
-        self.step::<S>(eta, dz, x);
-        (result, ())
+    fn traced(&self) -> Option<typeflux_ad::reverse::Traced<Bias<O, E, D>, X::Node>> {
+        self.as_ref().map(Param::traced)
     }
 }
 
-// The input kinds, each with its own impl so that a wrong size is reported
-// as this layer not taking that input: a vector or a batch, owned or
-// borrowed.
+/// The output of a `Dense<I, O>` on an input `X`: plain when nothing is
+/// traced, traced otherwise.
+pub type DenseOutput<const I: usize, const O: usize, A, E, D, W, B, X> = <DenseNode<
+    A,
+    Const<I>,
+    Const<O>,
+    <X as Operand<E, D>>::Shape,
+    E,
+    D,
+    <W as Param>::Node,
+    <B as BiasParam<O, E, D>>::Node,
+    <X as Operand<E, D>>::Node,
+> as Node>::Finished<
+    Tensor<<<X as Operand<E, D>>::Shape as Columns<Const<I>, Const<O>>>::Out, E, D>,
+>;
 
-impl<const I: usize, const O: usize, A, E: Element, D: Device> Layer<Tensor<(Const<I>,), E, D>>
-    for Dense<I, O, A, E, D>
+/// `act(W·x .+ b)` for a vector or a batch of `I` features, owned, borrowed
+/// (data: no gradient is computed for it) or traced, with the weight and
+/// bias plain or traced: one rule, [`rules::dense`](dense::dense).
+#[diagnostic::do_not_recommend]
+impl<const I: usize, const O: usize, A, E, D, W, B, X> Layer<X> for Dense<I, O, A, E, D, W, B>
 where
-    A: Activation<E, D>,
+    A: Activation,
+    E: Element,
+    D: Kernels<E>,
+    W: Param<Value = Weight<I, O, E, D>>,
+    B: BiasParam<O, E, D>,
+    X: Operand<E, D>,
+    X::Shape: Columns<Const<I>, Const<O>>,
+    W::Node: typeflux_ad::reverse::Join3<<Option<B::Node> as Optional>::Node, X::Node>,
+    Option<B::Node>: Optional,
 {
-    type Output = Tensor<(Const<O>,), E, D>;
+    type Output = DenseOutput<I, O, A, E, D, W, B, X>;
 
     #[inline]
-    fn forward(&self, x: Tensor<(Const<I>,), E, D>) -> Tensor<(Const<O>,), E, D> {
-        self.apply(&x)
+    #[track_caller]
+    fn forward(&self, x: X) -> Self::Output {
+        dense::dense(
+            self.weight.traced(),
+            self.bias.traced(),
+            x.operand(),
+            self.activation,
+        )
+        .finish()
     }
 }
 
-impl<'a, const I: usize, const O: usize, A, E: Element, D: Device>
-    Layer<&'a Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
+/// The weight, bias and activation, as a derived `Debug` would print them.
+impl<const I: usize, const O: usize, A: core::fmt::Debug, E: Element, D: Device, W, B>
+    core::fmt::Debug for Dense<I, O, A, E, D, W, B>
 where
-    A: Activation<E, D>,
+    W: core::fmt::Debug,
+    B: core::fmt::Debug,
 {
-    type Output = Tensor<(Const<O>,), E, D>;
-
-    #[inline]
-    fn forward(&self, x: &'a Tensor<(Const<I>,), E, D>) -> Tensor<(Const<O>,), E, D> {
-        self.apply(x)
-    }
-}
-
-impl<const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
-    Layer<Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    type Output = Tensor<(Const<O>, B), E, D>;
-
-    #[inline]
-    fn forward(&self, x: Tensor<(Const<I>, B), E, D>) -> Tensor<(Const<O>, B), E, D> {
-        self.apply(&x)
-    }
-}
-
-impl<'a, const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
-    Layer<&'a Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    type Output = Tensor<(Const<O>, B), E, D>;
-
-    #[inline]
-    fn forward(&self, x: &'a Tensor<(Const<I>, B), E, D>) -> Tensor<(Const<O>, B), E, D> {
-        self.apply(x)
-    }
-}
-
-impl<const I: usize, const O: usize, A, E: Element, D: Device>
-    Differentiable<Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    type InputGradient = Tensor<(Const<I>,), E, D>;
-
-    #[inline]
-    fn pullback(
-        &self,
-        x: Tensor<(Const<I>,), E, D>,
-    ) -> (
-        Tensor<(Const<O>,), E, D>,
-        impl FnOnce(Tensor<(Const<O>,), E, D>) -> (Self, Tensor<(Const<I>,), E, D>),
-    ) {
-        self.pullback_owned(x)
-    }
-}
-
-impl<'a, const I: usize, const O: usize, A, E: Element, D: Device>
-    Differentiable<&'a Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    type InputGradient = ();
-
-    #[inline]
-    fn pullback(
-        &self,
-        x: &'a Tensor<(Const<I>,), E, D>,
-    ) -> (
-        Tensor<(Const<O>,), E, D>,
-        impl FnOnce(Tensor<(Const<O>,), E, D>) -> (Self, ()),
-    ) {
-        self.pullback_borrowed(x)
-    }
-}
-
-impl<const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
-    Differentiable<Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    type InputGradient = Tensor<(Const<I>, B), E, D>;
-
-    #[inline]
-    fn pullback(
-        &self,
-        x: Tensor<(Const<I>, B), E, D>,
-    ) -> (
-        Tensor<(Const<O>, B), E, D>,
-        impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (Self, Tensor<(Const<I>, B), E, D>),
-    ) {
-        self.pullback_owned(x)
-    }
-}
-
-impl<'a, const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
-    Differentiable<&'a Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    type InputGradient = ();
-
-    #[inline]
-    fn pullback(
-        &self,
-        x: &'a Tensor<(Const<I>, B), E, D>,
-    ) -> (
-        Tensor<(Const<O>, B), E, D>,
-        impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (Self, ()),
-    ) {
-        self.pullback_borrowed(x)
-    }
-}
-
-// Descent folded into the backward pass, for the same four input kinds.
-
-impl<const I: usize, const O: usize, A, E: Element, D: Device> Descend<Tensor<(Const<I>,), E, D>>
-    for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    #[inline]
-    fn descend<R>(
-        &mut self,
-        x: Tensor<(Const<I>,), E, D>,
-        eta: f64,
-        rest: impl FnOnce(Tensor<(Const<O>,), E, D>) -> (R, Tensor<(Const<O>,), E, D>),
-    ) -> (R, Tensor<(Const<I>,), E, D>) {
-        self.descend_owned(x, eta, rest)
-    }
-}
-
-impl<'a, const I: usize, const O: usize, A, E: Element, D: Device>
-    Descend<&'a Tensor<(Const<I>,), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    #[inline]
-    fn descend<R>(
-        &mut self,
-        x: &'a Tensor<(Const<I>,), E, D>,
-        eta: f64,
-        rest: impl FnOnce(Tensor<(Const<O>,), E, D>) -> (R, Tensor<(Const<O>,), E, D>),
-    ) -> (R, ()) {
-        self.descend_borrowed(x, eta, rest)
-    }
-}
-
-impl<const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
-    Descend<Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    #[inline]
-    fn descend<R>(
-        &mut self,
-        x: Tensor<(Const<I>, B), E, D>,
-        eta: f64,
-        rest: impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (R, Tensor<(Const<O>, B), E, D>),
-    ) -> (R, Tensor<(Const<I>, B), E, D>) {
-        self.descend_owned(x, eta, rest)
-    }
-}
-
-impl<'a, const I: usize, const O: usize, A, E: Element, D: Device, B: Dim>
-    Descend<&'a Tensor<(Const<I>, B), E, D>> for Dense<I, O, A, E, D>
-where
-    A: Activation<E, D>,
-{
-    #[inline]
-    fn descend<R>(
-        &mut self,
-        x: &'a Tensor<(Const<I>, B), E, D>,
-        eta: f64,
-        rest: impl FnOnce(Tensor<(Const<O>, B), E, D>) -> (R, Tensor<(Const<O>, B), E, D>),
-    ) -> (R, ()) {
-        self.descend_borrowed(x, eta, rest)
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Dense")
+            .field("weight", &self.weight)
+            .field("bias", &self.bias)
+            .field("activation", &self.activation)
+            .finish()
     }
 }

@@ -1,16 +1,23 @@
-//! The layer traits: a forward pass, and a pullback for the backward pass.
+//! The layer trait: a forward pass, written once for plain and traced values.
+
+use typeflux_core::functor::{Functor, Mapper, Of, Path, Rebuild, Trace, TraceMut, Visitor};
 
 /// A model piece that maps an input `X` to an output: a [`Dense`](crate::Dense)
-/// layer, an activation, a [`Chain`](crate::Chain), or any plain function or
-/// closure `Fn(X) -> Y`.
+/// layer, an activation, a [`Chain`](crate::Chain), a layer of your own, or
+/// any plain function or closure `Fn(X) -> Y`.
 ///
 /// A layer is implemented once per input type it accepts, so an input of the
-/// wrong size is a compile error: a `Dense<10, 5>` is a
-/// `Layer<Tensor<(Const<10>,)>>` and not a `Layer<Tensor<(Const<4>,)>>`.
+/// wrong size is a compile error: a `Dense<10, 5>` takes 10 features and not
+/// 4. typeflux's layers take plain tensors (owned, or borrowed as data) and
+/// traced ones ([`Traced`](typeflux_ad::reverse::Traced)), and a layer whose
+/// parameters are traced (inside [`gradient`](typeflux_ad::reverse::gradient))
+/// returns a traced value: the one forward pass serves plain evaluation and
+/// differentiation, and no pullback is ever written for a layer.
 ///
-/// Layers with parameters take their input either by value or by reference:
-/// `model.forward(&x)` leaves the caller's batch where it is, and the output of
-/// one layer moves into the next without a copy.
+/// A layer of your own is written the same way, once, generic over what it
+/// receives: implement `Layer` for your struct with the tensor operations,
+/// which plain and traced tensors share (see the crate docs: the seed's
+/// `Affine`).
 ///
 /// ```
 /// use typeflux_core::prelude::*;
@@ -24,7 +31,8 @@
     label = "this layer does not accept `{X}`",
     note = "a layer's input must have the feature size, element type and device the layer was \
             built for (`to_device` moves a tensor or a model); in a `Chain`, each member's output \
-            is the next member's input, so neighbouring sizes must agree"
+            is the next member's input, so neighbouring sizes must agree (the members after the \
+            first receive it as a `Traced<Tensor<…>, Hole>`)"
 )]
 pub trait Layer<X> {
     /// What the layer returns for an input `X`.
@@ -34,68 +42,11 @@ pub trait Layer<X> {
     fn forward(&self, x: X) -> Self::Output;
 }
 
-/// A layer that can also run backwards: its [`pullback`](Self::pullback)
-/// returns the output together with a closure that maps the gradient of a
-/// scalar loss with respect to the output to the gradients with respect to
-/// the layer and to its input.
-///
-/// The gradient with respect to the layer is a value of the layer's own type,
-/// as in Flux's explicit mode: a [`Dense`](crate::Dense) whose `weight` and
-/// `bias` hold their gradients, a [`Chain`](crate::Chain) of such layers. An
-/// optimiser walks the model and its gradient side by side, field by field.
-///
-/// The gradient with respect to the input depends on how the input was
-/// passed. An owned tensor is a variable and gets its gradient (which a
-/// [`Chain`](crate::Chain) needs to go on backwards); a borrowed tensor is data,
-/// and its gradient is `()`: `model.pullback(&batch)` skips the work of
-/// differentiating with respect to the batch.
-///
-/// Pullbacks compose at compile time: a chain's pullback is one closure that
-/// holds its members' closures, with no tape and no boxing.
-///
-/// ```
-/// use typeflux_core::prelude::*;
-/// use typeflux_nn::prelude::*;
-///
-/// let layer = Dense::<2, 1>::new(identity).init(ones); // y = x₀ + x₁
-/// let x = Vector::<2>::from_array([3.0, 4.0]);
-///
-/// let (y, back) = layer.pullback(x.clone());
-/// assert_eq!(y.to_vec(), vec![7.0]);
-/// let (grad, dx) = back(Vector::<1>::ones()); // dL/dy = 1
-/// assert_eq!(grad.weight.to_vec(), vec![3.0, 4.0]); // dL/dW = x
-/// assert_eq!(dx.to_vec(), vec![1.0, 1.0]); // dL/dx = Wᵀ
-///
-/// let (_, back) = layer.pullback(&x); // borrowed: no input gradient
-/// let (grad, ()) = back(Vector::<1>::ones());
-/// assert_eq!(grad.bias.unwrap().to_vec(), vec![1.0]);
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot take `{X}` as its input, or cannot be differentiated",
-    label = "this layer cannot run backwards from `{X}`",
-    note = "plain functions and closures run forwards only; a trainable model is built from \
-            layers, activations and chains of them, whose neighbouring sizes must agree"
-)]
-pub trait Differentiable<X>: Layer<X> + Sized {
-    /// The gradient with respect to the input: the input's own type for an
-    /// owned tensor, `()` for a borrowed one.
-    type InputGradient;
-
-    /// The output, and the closure that pulls an output gradient back to the
-    /// gradients with respect to the layer and to the input.
-    fn pullback(
-        &self,
-        x: X,
-    ) -> (
-        Self::Output,
-        impl FnOnce(Self::Output) -> (Self, Self::InputGradient),
-    );
-}
-
 /// Plain functions and closures are layers without parameters, so that
-/// `Chain((|x| x * x, |x| x + 1))` works as in Flux. They run forwards only:
-/// a closure has no rule for its derivative, so a model that is trained is
-/// built from types that implement [`Differentiable`].
+/// `Chain((|x| x * x, |x| x + 1))` works as in Flux. A closure of tensor
+/// code differentiates like any other code: inside a chain after its first
+/// member it receives a traced tensor (`Traced<Tensor<…>, Hole>`), and
+/// the operations it applies are traced.
 ///
 /// A layer given the wrong input would otherwise be reported as "not a
 /// closure"; `do_not_recommend` keeps the error on the layer and its input.
@@ -112,54 +63,110 @@ where
     }
 }
 
-/// A differentiable layer that takes a step of plain gradient descent during
-/// its own backward pass: every parameter `p` becomes `p − η · ∂L/∂p` as soon
-/// as its gradient is known, so the gradient is never stored. A dense
-/// layer's weight is updated by its weight-gradient product itself
-/// (`W += −η · δ · xᵀ`, one pass over `W`), where
-/// [`pullback`](Differentiable::pullback) followed by an optimiser writes
-/// the gradient and then reads it again in a separate update.
-///
-/// The layers after this one and the loss come in as `rest`, which maps this
-/// layer's output to its own result (the loss, say) and the gradient with
-/// respect to that output. [`Descent::step`](crate::Descent::step) is the
-/// way in for a whole model.
-///
-/// Implemented by [`Dense`](crate::Dense), the activations and
-/// [`Chain`](crate::Chain)s of them. Other optimisers keep state per
-/// parameter and go through [`pullback`](Differentiable::pullback) and
-/// [`Optimiser::update`](crate::Optimiser::update).
+/// A closure as a member of a model that is walked, traced and trained: a
+/// layer without parameters. A bare closure is a layer too, but a model
+/// whose parts are visited (an optimiser's walk, a weight file, a
+/// [`gradient`](typeflux_ad::reverse::gradient) of the model) needs each
+/// part to say what it holds, and a closure's type cannot: `Lambda` says
+/// "nothing". Flux's `Chain(Dense(3 => 4, tanh), x -> 2x, Dense(4 => 1))`:
 ///
 /// ```
+/// use typeflux_ad::reverse::{gradient, model};
 /// use typeflux_core::prelude::*;
 /// use typeflux_nn::prelude::*;
 ///
-/// let mut layer = Dense::<2, 1>::new(identity).init(ones); // y = x₀ + x₁
-/// let x = Vector::<2>::from_array([3.0, 4.0]);
-/// // Loss y itself: dL/dy = 1, so dL/dW = x and dL/db = 1.
-/// let (y, dx) = layer.descend(x, 0.5, |y| (y.clone(), Vector::<1>::ones()));
-/// assert_eq!(y.to_vec(), vec![7.0]);
-/// assert_eq!(dx.to_vec(), vec![1.0, 1.0]); // with the weights before the step
-/// assert_eq!(layer.weight.to_vec(), vec![1.0 - 1.5, 1.0 - 2.0]);
-/// assert_eq!(layer.bias.unwrap().to_vec(), vec![-0.5]);
+/// let chain = Chain((Dense::<3, 4>::new(tanh), Lambda(|x| x * 2.0), Dense::<4, 1>::new(identity)));
+/// let x = Batch::<3>::ones_with((Const, 5));
+/// let y = Batch::<1>::zeros_with((Const, 5));
+/// let plain = chain.forward(&x);
+/// let g = gradient(|m| mse(m.forward(&x), &y), model(&chain));
+/// assert_eq!(g.0.0.weight.shape(), chain.0.0.weight.shape());
 /// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot take a descent step from `{X}`",
-    label = "this model cannot fold descent into its backward pass from `{X}`",
-    note = "`Descent::step` and `descend` need a model built from `Dense` layers, activations and \
-            chains of them, whose neighbouring sizes agree; closures run forwards only, and other \
-            layers train through `pullback` and an optimiser's `update`"
-)]
-pub trait Descend<X>: Differentiable<X> {
-    /// Runs forward on `x`, hands the output to `rest`, pulls the gradient
-    /// `rest` returns back through this layer while stepping its parameters
-    /// with learning rate `eta`, and returns `rest`'s result with the
-    /// gradient with respect to the input (computed with the parameters as
-    /// they were before the step).
-    fn descend<R>(
-        &mut self,
-        x: X,
-        eta: f64,
-        rest: impl FnOnce(Self::Output) -> (R, Self::Output),
-    ) -> (R, Self::InputGradient);
+///
+/// Inside a chain after its first member, the closure receives a traced
+/// tensor (`Traced<Tensor<…>, Hole>`) whether the chain is traced or not,
+/// so one closure serves plain evaluation and training.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lambda<F>(pub F);
+
+impl<F: Fn(X) -> Y, X, Y> Layer<X> for Lambda<F> {
+    type Output = Y;
+
+    #[inline(always)]
+    fn forward(&self, x: X) -> Y {
+        (self.0)(x)
+    }
+}
+
+impl<F> Functor for Lambda<F> {
+    type Children = ();
+    type ChildRefs<'a>
+        = ()
+    where
+        Self: 'a;
+    type Rest = (Self,);
+    const NAMES: &'static [&'static str] = &[];
+
+    #[inline]
+    fn children(&self) {}
+
+    #[inline]
+    fn into_children(self) -> ((), (Self,)) {
+        ((), (self,))
+    }
+
+    #[inline]
+    fn walk<V: Visitor + ?Sized>(_: Of<'_, V::Access, Self>, _: &mut Path, _: &mut V) {}
+
+    #[inline]
+    fn map<M: Mapper + ?Sized>(self, _: &mut Path, _: &mut M) -> Self {
+        self
+    }
+}
+
+impl<F> Rebuild<()> for Lambda<F> {
+    type Output = Self;
+
+    #[inline]
+    fn rebuild((this,): (Self,), (): ()) -> Self {
+        this
+    }
+}
+
+impl<K, P, F> Trace<K, P> for Lambda<F> {
+    type Traced = Self;
+    type Slots = ();
+    type Grads = ();
+
+    #[inline]
+    fn trace(self, _: &K) -> (Self, ()) {
+        (self, ())
+    }
+
+    #[inline]
+    fn grads((): ()) {}
+}
+
+impl<'a, K, P, F: Clone + 'a> TraceMut<'a, K, P> for Lambda<F> {
+    type Traced = Self;
+    type Slots = ();
+    type Grads = ();
+
+    #[inline]
+    fn trace_mut(&'a mut self, _: &K) -> (Self, ()) {
+        (self.clone(), ())
+    }
+
+    #[inline]
+    fn grads((): ()) {}
+}
+
+/// A closure holds what it captured where it captured it: it moves as it is.
+impl<F: Clone, D2: typeflux_core::Device> typeflux_core::ToDevice<D2> for Lambda<F> {
+    type Output = Self;
+
+    #[inline]
+    fn to_device(&self, _: &D2) -> Self {
+        self.clone()
+    }
 }

@@ -1,10 +1,11 @@
 //! Layers whose feature sizes are types: `Dense`, activations, `Chain`,
-//! losses, and their pullbacks.
+//! losses, optimisers and weight files, all differentiated by typeflux-ad.
 //!
 //! `typeflux-nn` is Flux's "Building Layers" and "Stacking It Up" in Rust. A
-//! model is a value: a [`Dense`] layer, an activation, a [`Chain`] of them.
-//! Its sizes are part of its type, so a model whose layers do not fit together
-//! does not compile, and running it costs what the arithmetic costs.
+//! model is a value: a [`Dense`] layer, an activation, a [`Chain`] of them,
+//! a layer of your own. Its sizes are part of its type, so a model whose
+//! layers do not fit together does not compile, and running it costs what
+//! the arithmetic costs.
 //!
 //! # A layer
 //! `Dense::<10, 5>::new(sigmoid)` is Flux's `Dense(10 => 5, σ)`: a 5 × 10
@@ -42,19 +43,8 @@
 //! Activations ([`activation`]) are zero-sized values with Flux's names:
 //! `identity`, `sigmoid`, `relu`, `leakyrelu`, `elu`, `gelu`, `swish`,
 //! `softplus`, `tanh`, `softmax` and `logsoftmax` (the last two act on each
-//! column). Each one is a layer too, and each has its derivative, in
-//! forms that stay finite for any finite input:
-//! ```
-//! use typeflux_core::prelude::*;
-//! use typeflux_nn::activation::Elementwise;
-//! use typeflux_nn::prelude::*;
-//!
-//! assert_eq!(sigmoid.apply(0.0), 0.5);
-//! assert_eq!(sigmoid.apply(-1.0e4f32), 0.0); // no overflow in e^(1e4)
-//!
-//! let p = softmax.forward(Vector::<3>::from_array([1.0e4, 0.0, -1.0e4]));
-//! assert_eq!(p.to_vec(), vec![1.0, 0.0, 0.0]);
-//! ```
+//! column). Each is a layer too, and each differentiates by the rule its
+//! one declaration in core's table gives it.
 //!
 //! # Stacking it up
 //! [`Chain`] applies its members in order; a member is a layer, an
@@ -83,8 +73,9 @@
 //!
 //! # What the types forbid
 //! Each member's output must be the next member's input. Five outputs cannot
-//! feed four inputs, and the compiler says so: "`Dense<4, 2>` cannot take
-//! `Tensor<(Const<5>,)>` as its input".
+//! feed four inputs, and the compiler says so, naming the member: "member 1
+//! of this `Chain`, `Dense<4, 2>`, cannot take `Tensor<(Const<5>,)>` as its
+//! input".
 //! ```compile_fail
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;
@@ -92,74 +83,58 @@
 //! let model = Chain((Dense::<10, 5>::new(sigmoid), Dense::<4, 2>::new(identity)));
 //! let y = model.forward(Vector::<10>::ones());
 //! ```
-//! Closures run forwards only: they have no derivative rule, so a chain with
-//! one has no pullback.
-//! ```compile_fail
+//!
+//! # Gradients of models
+//! There is one reverse mode, typeflux-ad's, and every layer, chain and
+//! loss is written on it: Flux's `gradient(m -> loss(m(x), y), model)` is
+//! [`gradient`](typeflux_ad::reverse::gradient) of a closure of the model.
+//! The closure receives the model with its parameters traced, runs it as it
+//! would run the model, and the gradient comes back as a value of the
+//! model's own type (Flux's explicit mode): a `Chain` of `Dense` layers
+//! whose `weight` and `bias` hold the gradients.
+//! ```
+//! use typeflux_ad::reverse::{gradient, model, value_and_gradient};
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;
 //!
-//! let model = Chain((Dense::<3, 3>::new(identity), |x: Vector<3>| x * 2.0));
-//! let (y, back) = model.pullback(Vector::<3>::ones());
+//! let chain = Chain((Dense::<4, 3>::new(tanh), Dense::<3, 2>::new(identity)));
+//! let x = Batch::<4>::from_fn((Const, 8), |[i, j]| (i + j) as f32 / 8.0);
+//! let y = Batch::<2>::from_fn((Const, 8), |[i, j]| f32::from(u8::from(i == j % 2)));
+//!
+//! let g = gradient(|m| logitcrossentropy(m.forward(&x), &y), model(&chain));
+//! assert_eq!(g.0.0.weight.shape(), chain.0.0.weight.shape());
+//!
+//! // With respect to the model and the input together:
+//! let (l, (gm, gx)) = value_and_gradient(|(m, x)| mse(m.forward(x), &y), (model(&chain), &x));
+//! assert_eq!(gx.shape(), x.shape());
+//!
+//! // Any loss: a weight penalty added to the data term.
+//! let g = gradient(
+//!     |m| mse(m.forward(&x), &y) + m.0.0.weight.square().sum() * 1e-4,
+//!     model(&chain),
+//! );
 //! ```
-//! A parameter-free function that must be trained through is written as a
-//! unit struct implementing [`Layer`] and [`Differentiable`], as the
-//! activations are.
-//!
-//! # Pullbacks and gradients
-//! [`Differentiable::pullback`] runs the model forwards and returns the output
-//! with a closure that runs it backwards. The closure takes the gradient of a
-//! loss with respect to the output and returns the gradient with respect to
-//! the model, as a model of the same type (Flux's explicit mode), and with
-//! respect to the input. A borrowed input is treated as data: its gradient is
-//! `()`, and the work for it is skipped.
-//! ```
-//! use typeflux_core::prelude::*;
-//! use typeflux_nn::prelude::*;
-//!
-//! let model = Chain((Dense::<4, 3>::new(tanh), Dense::<3, 2>::new(identity)));
-//! let x = Batch::<4>::ones_with((Const, 8));
-//! let target = Batch::<2>::zeros_with((Const, 8));
-//!
-//! let (y, back) = model.pullback(&x);
-//! let (loss, dy) = mse.value_and_gradient(&y, &target);
-//! let (grad, ()) = back(dy);
-//!
-//! // `grad` is a `Chain` of two `Dense`: one gradient per parameter.
-//! let Chain((first, second)) = &grad;
-//! assert_eq!(first.weight.shape(), model.0.0.weight.shape());
-//! assert!(second.bias.is_some());
-//!
-//! // A step of gradient descent, parameter by parameter.
-//! let mut model = model;
-//! model.0.0.weight.axpy(-0.1, &first.weight);
-//! model.0.1.weight.axpy(-0.1, &second.weight);
-//! assert!(mse.value(&model.forward(&x), &target) < loss);
-//! ```
-//! Optimisers do the same for every parameter with one walk over the model
-//! and its gradient side by side (`typeflux_core::functor::walk`): `Dense`
-//! and the activations derive `Functor`, and a chain is walked as its tuple,
-//! so the first layer's weight is called `0.weight`.
-//!
-//! Pullbacks compose at compile time: a chain's pullback is one closure
-//! holding its members' closures. For the seed's model on one `Vector<10>` of
-//! `f32`, forward and backward allocate nothing.
+//! A chain adds one node to the traced computation however many members it
+//! has; its members' backward passes run side by side.
 //!
 //! # Losses
-//! [`loss`] has Flux's losses with Flux's meanings, each with its gradient
-//! with respect to the prediction: [`mse`](loss::mse), [`mae`](loss::mae),
-//! [`huber_loss`](loss::huber_loss), [`crossentropy`](loss::crossentropy),
+//! [`loss`] has Flux's losses with Flux's meanings: [`mse`](loss::mse),
+//! [`mae`](loss::mae), [`huber_loss`](loss::huber_loss),
+//! [`crossentropy`](loss::crossentropy),
 //! [`logitcrossentropy`](loss::logitcrossentropy),
 //! [`binarycrossentropy`](loss::binarycrossentropy) and
-//! [`logitbinarycrossentropy`](loss::logitbinarycrossentropy).
+//! [`logitbinarycrossentropy`](loss::logitbinarycrossentropy). Each takes a
+//! plain or a traced prediction.
 //!
 //! # Training and saving
 //! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
 //! [`Nesterov`], [`Adam`], [`AdamW`]): `rule.setup(&model)` builds their
 //! state by one walk over the model, and `opt.update(&mut model, &grad)`
-//! takes a step. [`train()`] is Flux's `train!` over one epoch, and
-//! [`train_epochs`] runs several with a report after each. [`io`] saves a
-//! model's weights as a safetensors file named by the model's structure
-//! (`0.weight`, `0.bias`, ...) and loads them back, all or nothing.
+//! takes a step. [`train()`] is Flux's `train!` over one epoch, with any
+//! loss closure of the traced model, and [`train_epochs`] runs several with
+//! a report after each. [`io`] saves a model's weights as a safetensors
+//! file named by the model's structure (`0.weight`, `0.bias`, ...) and
+//! loads them back, all or nothing.
 //! ```
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;
@@ -169,37 +144,16 @@
 //! let y = Batch::<1>::from_fn((Const, 8), |[_, j]| j as f32 / 8.0);
 //! let mut model = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
 //! let mut opt = Adam::new(0.01).setup(&model);
-//! let first = train(&mut model, &mut opt, [(&x, &y)], mse);
+//! let first = train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y));
 //! for _ in 0..100 {
-//!     train(&mut model, &mut opt, [(&x, &y)], mse);
+//!     train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y));
 //! }
-//! assert!(mse.value(&model.forward(&x), &y) < first);
+//! assert!(mse(model.forward(&x), &y).item() < first);
 //!
 //! let bytes = io::to_bytes(&model).unwrap();
 //! let mut copy = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
 //! io::from_bytes(&mut copy, &bytes).unwrap();
 //! assert_eq!(copy.forward(&x), model.forward(&x));
-//! ```
-//!
-//! Plain descent can also be folded into the backward pass:
-//! [`Descent::step`] runs forward, the loss, and backward, stepping each
-//! parameter as soon as its gradient is known ([`Descend`]), so no gradient is
-//! held for the whole model and each weight is read and written once.
-//! ```
-//! use typeflux_core::prelude::*;
-//! use typeflux_nn::prelude::*;
-//! use typeflux_nn::Descent;
-//!
-//! let x = Batch::<2>::from_fn((Const, 8), |[i, j]| (i + j) as f32 / 8.0);
-//! let y = Batch::<1>::from_fn((Const, 8), |[_, j]| j as f32 / 8.0);
-//! let mut model = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
-//! let descent = Descent::new(0.1);
-//! let step = |model: &mut _| descent.step(model, &x, |p| mse.value_and_gradient(&p, &y));
-//! let first = step(&mut model);
-//! for _ in 0..100 {
-//!     step(&mut model);
-//! }
-//! assert!(mse.value(&model.forward(&x), &y) < first);
 //! ```
 //!
 //! # Elements
@@ -218,33 +172,30 @@
 //! ```
 //!
 //! # Devices
-//! Layers are generic over the device too, the last type parameter. Small
-//! models run fastest on the [`Stack`](typeflux_core::Stack) device, whose
-//! static tensors are arrays of exactly their elements: the seed's chain on
-//! one sample costs about what hand-written fixed-size arrays cost, with no
-//! heap allocation. [`ToDevice`](typeflux_core::ToDevice) copies a model
-//! (or a tensor) there, or a layer is built there directly
-//! (`let d: Dense<10, 5, Sigmoid, f32, Stack> = Dense::new(sigmoid);`); the
-//! device is part of the type, so the input moves too. Keep large layers on the `Cpu`: a `Dense<1024, 1024>` on the
-//! `Stack` is a 4 MB value.
+//! Layers are generic over the device too. Small models run fastest on the
+//! [`Stack`](typeflux_core::Stack) device, whose static tensors are arrays
+//! of exactly their elements: the seed's chain on one sample costs about
+//! what hand-written fixed-size arrays cost, with no heap allocation.
+//! [`ToDevice`](typeflux_core::ToDevice) copies a model (or a tensor) there;
+//! the device is part of the type, so the input moves too. Keep large
+//! layers on the `Cpu`: a `Dense<1024, 1024>` on the `Stack` is a 4 MB value.
 //! ```
+//! use typeflux_ad::reverse::{gradient, model};
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;
 //!
-//! let model = Chain((Dense::<10, 5>::new(sigmoid), Dense::<5, 2>::new(identity), softmax));
-//! let small = model.to_device(&Stack);
+//! let chain = Chain((Dense::<10, 5>::new(sigmoid), Dense::<5, 2>::new(identity), softmax));
+//! let small = chain.to_device(&Stack);
 //! let (x, t) = (Vector::<10>::ones(), Vector::<2>::from_array([1.0, 0.0]));
 //! let (xs, ts) = (x.to_device(&Stack), t.to_device(&Stack));
 //!
-//! let (y, back) = small.pullback(&xs);
-//! let (loss, dy) = mse.value_and_gradient(&y, &ts);
-//! let (grad, ()) = back(dy);
-//! assert_eq!(loss, mse.value(&model.forward(&x), &t));  // the same kernels, the same numbers
-//! assert_eq!(core::mem::size_of_val(&grad.0.1.weight), 10 * 4);
+//! let g = gradient(|m| mse(m.forward(&xs), &ts), model(&small));
+//! let g_cpu = gradient(|m| mse(m.forward(&x), &t), model(&chain));
+//! assert_eq!(g.0.1.weight.to_device(&Cpu), g_cpu.0.1.weight); // the same kernels, the same numbers
+//! assert_eq!(core::mem::size_of_val(&g.0.1.weight), 10 * 4);
 //! ```
 #![warn(missing_docs)]
-// A pullback returns its output with a closure, `(Y, impl FnOnce(..) -> ..)`,
-// which no type alias can name on stable Rust.
+// Traced values name their backward pass in their type.
 #![allow(clippy::type_complexity)]
 
 pub mod activation;
@@ -260,10 +211,10 @@ pub mod train;
 pub use activation::Activation;
 pub use chain::{Chain, compose};
 pub use dense::{Dense, IntoBias};
-pub use layer::{Descend, Differentiable, Layer};
+pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
-pub use train::{EpochReport, train, train_epochs};
+pub use train::{EpochReport, TracedModel, train, train_epochs};
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
 /// activations, the losses and the initialisers.
@@ -276,10 +227,11 @@ pub mod prelude {
     pub use crate::chain::{Chain, compose};
     pub use crate::dense::Dense;
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};
-    pub use crate::layer::{Descend, Differentiable, Layer};
+    pub use crate::layer::{Lambda, Layer};
     pub use crate::loss::{
-        Aggregate, Loss, binarycrossentropy, crossentropy, huber_loss, logitbinarycrossentropy,
-        logitcrossentropy, mae, mse,
+        Aggregate, BinaryCrossEntropy, CrossEntropy, HuberLoss, LogitBinaryCrossEntropy,
+        LogitCrossEntropy, Loss, Mae, Mse, binarycrossentropy, crossentropy, huber_loss,
+        logitbinarycrossentropy, logitcrossentropy, mae, mse,
     };
     pub use typeflux_core::{Host, Stack, ToDevice};
 }

@@ -1,11 +1,16 @@
-//! Loss functions with Flux's names and meanings, each with its gradient with
-//! respect to the prediction.
+//! Loss functions with Flux's names and meanings, written once for plain and
+//! traced predictions.
 //!
-//! A loss is a small value with a lowercase constant (`mse`, `crossentropy`,
-//! ...) whose [`Loss`] methods take the prediction `ŷ` first and the target
-//! `y` second, as Flux's `mse(ŷ, y)`. By default the result is a mean
-//! ([`Aggregate::Mean`]); Flux's keywords are methods:
-//! `huber_loss.delta(0.5).agg(Aggregate::Sum)`.
+//! A loss takes the prediction `ŷ` first and the target `y` second, as
+//! Flux's `mse(ŷ, y)`. The prediction may be a plain tensor (the loss is a
+//! plain scalar tensor) or a traced one, inside a
+//! [`gradient`](typeflux_ad::reverse::gradient) (the loss is traced, and
+//! differentiates with the rest of the computation). Each loss is written
+//! once with typeflux-ad's operations and differentiated by its rules
+//! ([`Traced::eager`]); `logitcrossentropy` is one fused rule.
+//!
+//! By default the result is a mean ([`Aggregate::Mean`]); Flux's keywords
+//! are the fields of a loss's struct: `HuberLoss::new().delta(0.5).agg(Aggregate::Sum).loss(&ŷ, &y)`.
 //!
 //! ```
 //! use typeflux_core::prelude::*;
@@ -13,12 +18,13 @@
 //!
 //! let y = Vector::<4, f64>::from_array([1.0, 1.0, 0.0, 0.0]);
 //! let y_hat = Vector::<4, f64>::from_array([0.9, 0.1, 0.1, 0.9]);
-//! assert!((mse.value(&y_hat, &y) - 0.41).abs() < 1e-12);
-//! assert!((mae.value(&y_hat, &y) - 0.5).abs() < 1e-12);
-//! assert!((huber_loss.value(&y_hat, &y) - 0.205).abs() < 1e-12);
+//! assert!((mse(&y_hat, &y).item() - 0.41).abs() < 1e-12);
+//! assert!((mae(&y_hat, &y).item() - 0.5).abs() < 1e-12);
+//! assert!((huber_loss(&y_hat, &y).item() - 0.205).abs() < 1e-12);
 //!
-//! let (loss, grad) = mse.value_and_gradient(&y_hat, &y);
-//! assert!((grad[1] - 2.0 * (0.1 - 1.0) / 4.0).abs() < 1e-12);
+//! // The gradient with respect to the prediction, by reverse mode:
+//! let g = typeflux_ad::gradient(|y_hat| mse(y_hat, &y), &y_hat);
+//! assert!((g[1] - 2.0 * (0.1 - 1.0) / 4.0).abs() < 1e-12);
 //! ```
 //!
 //! The cross-entropies treat each column (each sample of a batch) as one
@@ -26,9 +32,11 @@
 //! over the columns. The `logit` forms take unnormalised scores and stay
 //! finite for any finite score.
 
-use crate::activation::{logsoftmax_columns, softmax_columns, stable_sigmoid, stable_softplus};
 use num_traits::Float;
-use typeflux_core::{Element, Host, Shape, Tensor};
+use typeflux_ad::reverse::rules::reduce::GradientPullback;
+use typeflux_ad::reverse::rules::softmax::logit_cross_entropy;
+use typeflux_ad::reverse::{Backward, Hole, Node, Operand, Traced, WithHole};
+use typeflux_core::{BinaryOp, Element, Kernels, Scalar, Shape, Tensor};
 
 /// How a loss turns the losses of single elements, or of single samples for
 /// the cross-entropies, into one number: Flux's `agg` keyword.
@@ -41,35 +49,64 @@ pub enum Aggregate {
     Sum,
 }
 
-/// A loss of a prediction `y_hat` (Flux's `ŷ`) against a target `y` of the
-/// same shape: its value, and its gradient with respect to `y_hat`.
-///
-/// # Panics
-/// When a runtime dim (the batch) of `y_hat` and `y` differ; static sizes are
-/// checked by the compiler.
+/// A loss with its settings: Flux's keywords are the fields of the struct
+/// that implements it ([`Mse`], [`HuberLoss`], ...), and each has a
+/// lowercase function with Flux's defaults ([`mse`], [`huber_loss`], ...).
 pub trait Loss: Copy {
-    /// The loss.
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E;
+    /// The loss of the prediction `y_hat` (a tensor, borrowed or owned, or a
+    /// traced tensor) against the target `y`.
+    ///
+    /// # Panics
+    /// When a runtime dim (the batch) of `y_hat` and `y` differ.
+    fn loss<P, E, D>(&self, y_hat: P, y: &Tensor<P::Shape, E, D>) -> LossOf<P, E, D>
+    where
+        P: Operand<E, D>,
+        E: Element,
+        D: Kernels<E>;
+}
 
-    /// The loss and its gradient with respect to `y_hat`, sharing their work.
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>);
+/// A loss's value for the prediction `P`: a plain scalar tensor for a plain
+/// prediction, a traced one for a traced prediction.
+pub type LossOf<P, E, D> = <<<P as Operand<E, D>>::Node as Node>::Then<
+    GradientPullback<<P as Operand<E, D>>::Shape, E, D>,
+> as Node>::Finished<Scalar<E, D>>;
 
-    /// The gradient with respect to `y_hat`.
-    #[inline]
-    fn gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        self.value_and_gradient(y_hat, y).1
+/// The traced prediction as a loss's expression receives it.
+type Input<S, E, D> = Traced<Tensor<S, E, D>, Hole>;
+
+/// `f` of the prediction, differentiated by reverse mode at once where a
+/// gradient is wanted (see [`Traced::eager`]).
+#[inline]
+#[track_caller]
+fn eager<P, E, D, N>(
+    name: &str,
+    y_hat: P,
+    y: &Tensor<P::Shape, E, D>,
+    f: impl FnOnce(Input<P::Shape, E, D>) -> Traced<Scalar<E, D>, N>,
+) -> LossOf<P, E, D>
+where
+    P: Operand<E, D>,
+    E: Element,
+    D: Kernels<E>,
+    N: for<'a> Backward<Scalar<E, D>, WithHole<'a, (), Option<Tensor<P::Shape, E, D>>>>,
+{
+    let y_hat = y_hat.operand();
+    check_shapes(name, y_hat.value(), y);
+    y_hat.eager(f).finish()
+}
+
+#[track_caller]
+fn check_shapes<S: Shape, E: Element, D: Kernels<E>>(
+    name: &str,
+    y_hat: &Tensor<S, E, D>,
+    y: &Tensor<S, E, D>,
+) {
+    if y_hat.shape() != y.shape() {
+        panic!(
+            "{name}: prediction {}, target {}: shapes disagree",
+            y_hat.shape().describe(),
+            y.shape().describe()
+        );
     }
 }
 
@@ -83,37 +120,6 @@ fn lit<E: Element>(x: f64) -> E {
 #[inline(always)]
 fn epsilon<E: Element>() -> E {
     E::from(E::Primitive::epsilon())
-}
-
-/// `y · ln x`, and 0 where `y` is 0 (Flux's `xlogy`).
-#[inline(always)]
-fn xlogy<E: Element>(y: E, x: E) -> E {
-    if y == E::zero() {
-        E::zero()
-    } else {
-        y * x.ln()
-    }
-}
-
-/// `y / x`, and 0 where `y` is 0: the derivative of [`xlogy`] in `x`.
-#[inline(always)]
-fn y_over_x<E: Element>(y: E, x: E) -> E {
-    if y == E::zero() { E::zero() } else { y / x }
-}
-
-#[track_caller]
-fn check_shapes<S: Shape, E: Element, D: Host>(
-    name: &str,
-    y_hat: &Tensor<S, E, D>,
-    y: &Tensor<S, E, D>,
-) {
-    if y_hat.shape() != y.shape() {
-        panic!(
-            "{name}: prediction {}, target {}: shapes disagree",
-            y_hat.shape().describe(),
-            y.shape().describe()
-        );
-    }
 }
 
 /// The factor that turns a sum over `count` terms into the aggregate.
@@ -133,357 +139,180 @@ fn columns<S: Shape>(shape: S) -> usize {
     shape.dims()[1]
 }
 
-/// An elementwise loss: `term(ŷ, y)` gives the loss of one element and its
-/// derivative in `ŷ`; the result aggregates over all elements.
-#[inline(always)]
-#[track_caller]
-fn elementwise<S: Shape, E: Element, D: Host>(
-    name: &str,
-    agg: Aggregate,
-    y_hat: &Tensor<S, E, D>,
-    y: &Tensor<S, E, D>,
-    term: impl Fn(E, E) -> (E, E),
-) -> (E, Tensor<S, E, D>) {
-    check_shapes(name, y_hat, y);
-    let s = scale::<E>(agg, y_hat.len());
-    let mut total = E::zero();
-    let grad = y_hat.zip_map(y, |p, t| {
-        let (l, d) = term(p, t);
-        total += l;
-        d * s
-    });
-    (total * s, grad)
-}
-
-/// The value of an elementwise loss alone.
-#[inline(always)]
-#[track_caller]
-fn elementwise_value<S: Shape, E: Element, D: Host>(
-    name: &str,
-    agg: Aggregate,
-    y_hat: &Tensor<S, E, D>,
-    y: &Tensor<S, E, D>,
-    term: impl Fn(E, E) -> E,
-) -> E {
-    check_shapes(name, y_hat, y);
-    let total = y_hat
-        .iter()
-        .zip(y.iter())
-        .fold(E::zero(), |acc, (&p, &t)| acc + term(p, t));
-    total * scale::<E>(agg, y_hat.len())
+/// `1 - y`.
+#[inline]
+fn one_minus<S: Shape, E: Element, D: Kernels<E>>(y: &Tensor<S, E, D>) -> Tensor<S, E, D> {
+    y.scalar_op_left(BinaryOp::Sub, E::one())
 }
 
 macro_rules! losses {
-    ($($(#[$doc:meta])* $Type:ident $name:ident $({ $($field:ident: $fty:ty = $default:expr),* })?;)*) => {$(
+    ($(
+        $(#[$doc:meta])*
+        $Type:ident $name:ident { $($field:ident: $fty:ty = $default:expr),* }
+        |$this:ident, $y_hat:ident, $y:ident, $s:ident| $count:expr => $body:expr;
+    )*) => {$(
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub struct $Type {
-            agg: Aggregate,
-            $($($field: $fty,)*)?
+            /// How the terms are aggregated, Flux's `agg`.
+            pub agg: Aggregate,
+            $(
+                #[doc = concat!("Flux's `", stringify!($field), "`.")]
+                pub $field: $fty,
+            )*
         }
 
-        $(#[$doc])*
-        #[allow(non_upper_case_globals)]
-        pub const $name: $Type = $Type {
-            agg: Aggregate::Mean,
-            $($($field: $default,)*)?
-        };
-
         impl $Type {
+            /// The loss with Flux's defaults.
+            pub const fn new() -> Self {
+                $Type {
+                    agg: Aggregate::Mean,
+                    $($field: $default,)*
+                }
+            }
+
             /// The same loss with another aggregation, Flux's `agg` keyword.
             #[must_use]
             pub const fn agg(mut self, agg: Aggregate) -> Self {
                 self.agg = agg;
                 self
             }
+
+            $(
+                #[doc = concat!("The same loss with another `", stringify!($field), "`.")]
+                #[must_use]
+                pub const fn $field(mut self, $field: $fty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+
+        impl Loss for $Type {
+            #[inline]
+            #[track_caller]
+            fn loss<P, E, D>(&self, y_hat: P, y: &Tensor<P::Shape, E, D>) -> LossOf<P, E, D>
+            where
+                P: Operand<E, D>,
+                E: Element,
+                D: Kernels<E>,
+            {
+                #[allow(unused_variables)]
+                let ($this, $y) = (self, y);
+                let $s: E = scale(self.agg, $count);
+                eager(stringify!($name), y_hat, y, |$y_hat| $body)
+            }
         }
 
         impl Default for $Type {
             fn default() -> Self {
-                $name
+                $Type::new()
             }
+        }
+
+        $(#[$doc])*
+        ///
+        /// With Flux's defaults; the struct of the same name sets its keywords.
+        #[inline]
+        #[track_caller]
+        pub fn $name<P, E, D>(y_hat: P, y: &Tensor<P::Shape, E, D>) -> LossOf<P, E, D>
+        where
+            P: Operand<E, D>,
+            E: Element,
+            D: Kernels<E>,
+        {
+            $Type::new().loss(y_hat, y)
         }
     )*};
 }
 
 losses! {
     /// Mean squared error, Flux's `mse`: `agg((ŷ - y)²)`.
-    Mse mse;
-    /// Mean absolute error, Flux's `mae`: `agg(|ŷ - y|)`.
-    Mae mae;
+    Mse mse {} |this, y_hat, y, s| y.len() => (y_hat - y).sum_squares() * s;
+    /// Mean absolute error, Flux's `mae`: `agg(|ŷ - y|)`; its derivative at
+    /// `ŷ = y` is 0.
+    Mae mae {} |this, y_hat, y, s| y.len() => (y_hat - y).abs().sum() * s;
     /// Flux's `huber_loss`: `½(ŷ - y)²` where `|ŷ - y| < δ`, and
-    /// `δ(|ŷ - y| - ½δ)` elsewhere; `δ = 1` unless set with
-    /// [`delta`](HuberLoss::delta).
-    HuberLoss huber_loss { delta: f64 = 1.0 };
+    /// `δ(|ŷ - y| - ½δ)` elsewhere; `δ = 1` unless set.
+    HuberLoss huber_loss { delta: f64 = 1.0 } |this, y_hat, y, s| y.len() => {
+        // With a = |ŷ - y| and r = relu(a - δ): ½(a - r)² + δr.
+        let delta = lit::<E>(this.delta);
+        let a = (y_hat - y).abs();
+        let r = (a.clone() - delta).relu();
+        ((a - r.clone()).square() * lit::<E>(0.5) + r * delta).sum() * s
+    };
     /// Flux's `crossentropy` of probabilities `ŷ` (a softmax output) against
     /// `y`: `-Σ y ln(ŷ + ϵ)` over each column, aggregated over the columns.
-    CrossEntropy crossentropy;
-    /// Flux's `logitcrossentropy`: `-Σ y · logsoftmax(ŷ)` over each column,
-    /// aggregated over the columns. Equal to `crossentropy(softmax(ŷ), y)`, but
-    /// finite for any scores.
-    LogitCrossEntropy logitcrossentropy;
+    CrossEntropy crossentropy {} |this, y_hat, y, s| columns(y.shape()) => {
+        ((y_hat + epsilon::<E>()).ln() * y).sum() * -s
+    };
     /// Flux's `binarycrossentropy` of probabilities `ŷ` (a sigmoid output):
     /// `-y ln(ŷ + ϵ) - (1 - y) ln(1 - ŷ + ϵ)`, aggregated over all elements.
-    BinaryCrossEntropy binarycrossentropy;
+    BinaryCrossEntropy binarycrossentropy {} |this, y_hat, y, s| y.len() => {
+        let eps = epsilon::<E>();
+        let positive = (y_hat.clone() + eps).ln() * y;
+        let negative = (y_hat * -E::one() + (E::one() + eps)).ln() * one_minus(y);
+        (positive + negative).sum() * -s
+    };
     /// Flux's `logitbinarycrossentropy`: `(1 - y)ŷ - ln σ(ŷ)`, aggregated over
     /// all elements. Equal to `binarycrossentropy(σ(ŷ), y)`, but finite for
     /// any scores.
-    LogitBinaryCrossEntropy logitbinarycrossentropy;
+    LogitBinaryCrossEntropy logitbinarycrossentropy {} |this, y_hat, y, s| y.len() => {
+        (y_hat.clone() * one_minus(y) + (-y_hat).softplus()).sum() * s
+    };
 }
 
-impl HuberLoss {
-    /// The same loss with another `δ`, where it turns from quadratic to
-    /// linear.
-    #[must_use]
-    pub const fn delta(self, delta: f64) -> Self {
-        HuberLoss { delta, ..self }
-    }
+/// Flux's `logitcrossentropy`: `-Σ y · logsoftmax(ŷ)` over each column,
+/// aggregated over the columns. Equal to `crossentropy(softmax(ŷ), y)`, but
+/// finite for any scores: one fused rule
+/// ([`typeflux_ad::reverse::rules::softmax::logit_cross_entropy`]),
+/// whose gradient is `softmax(ŷ) · Σ y - y` per column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogitCrossEntropy {
+    /// How the columns are aggregated, Flux's `agg`.
+    pub agg: Aggregate,
 }
 
-impl Loss for Mse {
-    #[inline]
-    #[track_caller]
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E {
-        elementwise_value("mse", self.agg, y_hat, y, |p, t| (p - t) * (p - t))
-    }
-
-    #[inline]
-    #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>) {
-        elementwise("mse", self.agg, y_hat, y, |p, t| {
-            let d = p - t;
-            (d * d, d + d)
-        })
-    }
-}
-
-impl Loss for Mae {
-    #[inline]
-    #[track_caller]
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E {
-        elementwise_value("mae", self.agg, y_hat, y, |p, t| (p - t).abs())
-    }
-
-    /// The derivative of `|d|` at `d = 0` is taken as 0.
-    #[inline]
-    #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>) {
-        elementwise("mae", self.agg, y_hat, y, |p, t| {
-            let d = p - t;
-            (d.abs(), sign(d))
-        })
-    }
-}
-
-/// `1`, `-1` or `0` by the sign of `x`.
-#[inline(always)]
-fn sign<E: Element>(x: E) -> E {
-    if x > E::zero() {
-        E::one()
-    } else if x < E::zero() {
-        -E::one()
-    } else {
-        E::zero()
-    }
-}
-
-impl HuberLoss {
-    /// The loss of one difference `d = ŷ - y` and its derivative.
-    #[inline(always)]
-    fn term<E: Element>(&self, d: E) -> (E, E) {
-        let delta = lit::<E>(self.delta);
-        let half = lit::<E>(0.5);
-        if d.abs() < delta {
-            (d * d * half, d)
-        } else {
-            (delta * (d.abs() - delta * half), delta * sign(d))
+impl LogitCrossEntropy {
+    /// The loss with Flux's defaults.
+    pub const fn new() -> Self {
+        LogitCrossEntropy {
+            agg: Aggregate::Mean,
         }
     }
-}
 
-impl Loss for HuberLoss {
-    #[inline]
-    #[track_caller]
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E {
-        elementwise_value("huber_loss", self.agg, y_hat, y, |p, t| self.term(p - t).0)
-    }
-
-    #[inline]
-    #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>) {
-        elementwise("huber_loss", self.agg, y_hat, y, |p, t| self.term(p - t))
-    }
-}
-
-impl Loss for CrossEntropy {
-    #[inline]
-    #[track_caller]
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E {
-        check_shapes("crossentropy", y_hat, y);
-        let eps = epsilon::<E>();
-        let total = y_hat
-            .iter()
-            .zip(y.iter())
-            .fold(E::zero(), |acc, (&p, &t)| acc - xlogy(t, p + eps));
-        total * scale::<E>(self.agg, columns(y.shape()))
-    }
-
-    #[inline]
-    #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>) {
-        let s = scale::<E>(self.agg, columns(y.shape()));
-        let eps = epsilon::<E>();
-        let grad = y_hat.zip_map(y, |p, t| -y_over_x(t, p + eps) * s);
-        (self.value(y_hat, y), grad)
+    /// The same loss with another aggregation, Flux's `agg` keyword.
+    #[must_use]
+    pub const fn agg(mut self, agg: Aggregate) -> Self {
+        self.agg = agg;
+        self
     }
 }
 
 impl Loss for LogitCrossEntropy {
     #[inline]
     #[track_caller]
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E {
-        check_shapes("logitcrossentropy", y_hat, y);
-        let mut log_p = y_hat.clone();
-        logsoftmax_columns(&mut log_p);
-        let total = log_p
-            .iter()
-            .zip(y.iter())
-            .fold(E::zero(), |acc, (&l, &t)| acc - t * l);
-        total * scale::<E>(self.agg, columns(y.shape()))
-    }
-
-    /// Per column, `softmax(ŷ) · Σ y - y`, which is `softmax(ŷ) - y` for a
-    /// target that sums to 1.
-    #[inline]
-    #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>) {
-        check_shapes("logitcrossentropy", y_hat, y);
+    fn loss<P, E, D>(&self, y_hat: P, y: &Tensor<P::Shape, E, D>) -> LossOf<P, E, D>
+    where
+        P: Operand<E, D>,
+        E: Element,
+        D: Kernels<E>,
+    {
         let s = scale::<E>(self.agg, columns(y.shape()));
-        let mut log_p = y_hat.clone();
-        logsoftmax_columns(&mut log_p);
-        let mut grad = log_p.clone();
-        softmax_columns(&mut grad);
-        let rows = y.shape().dims()[0].max(1);
-        let mut total = E::zero();
-        for ((g, l), t) in grad
-            .as_mut_slice()
-            .chunks_exact_mut(rows)
-            .zip(log_p.as_slice().chunks_exact(rows))
-            .zip(y.as_slice().chunks_exact(rows))
-        {
-            let mass = t.iter().fold(E::zero(), |acc, &t| acc + t);
-            for ((g, &l), &t) in g.iter_mut().zip(l).zip(t) {
-                total -= t * l;
-                *g = (*g * mass - t) * s;
-            }
-        }
-        (total * s, grad)
+        let y_hat = y_hat.operand();
+        check_shapes("logitcrossentropy", y_hat.value(), y);
+        y_hat.apply(|x| logit_cross_entropy(x, y, s)).finish()
     }
 }
 
-impl BinaryCrossEntropy {
-    /// The loss of one element and its derivative in `ŷ`.
-    #[inline(always)]
-    fn term<E: Element>(p: E, t: E) -> (E, E) {
-        let eps = epsilon::<E>();
-        let not_t = E::one() - t;
-        let not_p = E::one() - p + eps;
-        (
-            -xlogy(t, p + eps) - xlogy(not_t, not_p),
-            -y_over_x(t, p + eps) + y_over_x(not_t, not_p),
-        )
-    }
-}
-
-impl Loss for BinaryCrossEntropy {
-    #[inline]
-    #[track_caller]
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E {
-        elementwise_value("binarycrossentropy", self.agg, y_hat, y, |p, t| {
-            Self::term(p, t).0
-        })
-    }
-
-    #[inline]
-    #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>) {
-        elementwise("binarycrossentropy", self.agg, y_hat, y, Self::term)
-    }
-}
-
-impl Loss for LogitBinaryCrossEntropy {
-    #[inline]
-    #[track_caller]
-    fn value<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> E {
-        elementwise_value("logitbinarycrossentropy", self.agg, y_hat, y, |p, t| {
-            (E::one() - t) * p + stable_softplus(-p)
-        })
-    }
-
-    #[inline]
-    #[track_caller]
-    fn value_and_gradient<S: Shape, E: Element, D: Host>(
-        &self,
-        y_hat: &Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> (E, Tensor<S, E, D>) {
-        elementwise("logitbinarycrossentropy", self.agg, y_hat, y, |p, t| {
-            (
-                (E::one() - t) * p + stable_softplus(-p),
-                stable_sigmoid(p) - t,
-            )
-        })
-    }
+/// Flux's `logitcrossentropy` with its defaults (see [`LogitCrossEntropy`]).
+#[inline]
+#[track_caller]
+pub fn logitcrossentropy<P, E, D>(y_hat: P, y: &Tensor<P::Shape, E, D>) -> LossOf<P, E, D>
+where
+    P: Operand<E, D>,
+    E: Element,
+    D: Kernels<E>,
+{
+    LogitCrossEntropy::new().loss(y_hat, y)
 }

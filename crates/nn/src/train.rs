@@ -1,12 +1,10 @@
 //! Training loops: Flux's `train!`, one epoch or several.
 
-use crate::layer::Differentiable;
-use crate::loss::Loss;
 use crate::optim::{Optimiser, Rule};
-use core::borrow::Borrow;
 use num_traits::Float;
-use typeflux_core::functor::Functor;
-use typeflux_core::{Element, Host, Shape, Tensor};
+use typeflux_ad::reverse::{Backward, Reverse, Traced, value_and_gradient};
+use typeflux_core::functor::{Functor, Trace};
+use typeflux_core::{Element, Kernels, Scalar};
 
 /// What [`train_epochs`] reports after each epoch.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -20,16 +18,19 @@ pub struct EpochReport<E> {
     pub batches: usize,
 }
 
+/// The model as a loss function receives it: its parameters traced.
+pub type TracedModel<M> = <M as Trace<Reverse>>::Traced;
+
 /// One pass over `data`, Flux's `train!(loss, model, data, opt)`: for each
-/// batch `(x, y)`, runs `model` on `x` with its pullback, takes `loss` of
-/// the prediction against the target `y` and its gradient, pulls that back
-/// to the gradient with respect to the model, and updates the model with
-/// `opt`. Returns the mean loss over the batches, each computed before that
-/// batch's update; NaN when `data` is empty.
+/// batch `(x, y)`, the gradient of `loss(m, x, y)` with respect to the model
+/// (`m` is the model with its parameters traced; `loss` is any code, such
+/// as `mse(m.forward(x), y)`, a penalty on the weights added to it, or a
+/// physics-informed residual), then a step of `opt`. Returns the mean loss
+/// over the batches, each computed before that batch's update; NaN when
+/// `data` is empty.
 ///
 /// Inputs are best passed borrowed (`&x`): they are data, and the work of
-/// differentiating with respect to them is skipped. Targets may be owned or
-/// borrowed.
+/// differentiating with respect to them is skipped.
 ///
 /// ```
 /// use typeflux_core::prelude::*;
@@ -48,10 +49,14 @@ pub struct EpochReport<E> {
 /// let mut model: Dense<1, 1, Identity, f64> = Dense::new(identity).init(zeros);
 /// let mut opt = Descent::new(0.5).setup(&model);
 ///
-/// let first = train(&mut model, &mut opt, data.iter().map(|(x, y)| (x, y)), mse);
+/// let first = train(&mut model, &mut opt, data.iter().map(|(x, y)| (x, y)), |m, x, y| {
+///     mse(m.forward(x), y)
+/// });
 /// let mut last = first;
 /// for _ in 0..100 {
-///     last = train(&mut model, &mut opt, data.iter().map(|(x, y)| (x, y)), mse);
+///     last = train(&mut model, &mut opt, data.iter().map(|(x, y)| (x, y)), |m, x, y| {
+///         mse(m.forward(x), y)
+///     });
 /// }
 /// assert!(last < first / 100.0);
 /// assert!((model.weight[[0, 0]] - 2.0).abs() < 0.05);
@@ -59,27 +64,23 @@ pub struct EpochReport<E> {
 ///
 /// # Panics
 /// When a batch's runtime shape disagrees with the model or with its target.
-pub fn train<M, R, X, Y, S, E, L, D>(
+pub fn train<M, R, X, Y, E, D, L>(
     model: &mut M,
     opt: &mut Optimiser<R, M>,
     data: impl IntoIterator<Item = (X, Y)>,
-    loss: L,
+    mut loss: impl FnMut(TracedModel<M>, X, Y) -> Traced<Scalar<E, D>, L>,
 ) -> E
 where
-    M: Differentiable<X, Output = Tensor<S, E, D>> + Functor,
+    M: Functor + Clone + Trace<Reverse, Grads = M>,
     R: Rule,
-    Y: Borrow<Tensor<S, E, D>>,
-    S: Shape,
     E: Element,
-    L: Loss,
-    D: Host,
+    D: Kernels<E>,
+    L: Backward<Scalar<E, D>, M::Slots>,
 {
     let mut total = E::zero();
     let mut batches = 0usize;
     for (x, y) in data {
-        let (y_hat, back) = model.pullback(x);
-        let (value, dy) = loss.value_and_gradient(&y_hat, y.borrow());
-        let (grad, _) = back(dy);
+        let (value, grad) = value_and_gradient(|m| loss(m, x, y), model.clone());
         opt.update(model, &grad);
         total += value;
         batches += 1;
@@ -107,35 +108,38 @@ where
 /// let mut opt = Momentum::new(0.1, 0.9).setup(&model);
 ///
 /// let mut history = Vec::new();
-/// let last = train_epochs(&mut model, &mut opt, 200, [(&x, &y)], mse, |report| {
-///     history.push(report.loss)
-/// });
+/// let last = train_epochs(
+///     &mut model,
+///     &mut opt,
+///     200,
+///     [(&x, &y)],
+///     |m, x, y| mse(m.forward(x), y),
+///     |report| history.push(report.loss),
+/// );
 /// assert_eq!(history.len(), 200);
 /// assert!(last < history[0] / 100.0);
 /// ```
-pub fn train_epochs<M, R, X, Y, S, E, L, I, D>(
+pub fn train_epochs<M, R, X, Y, E, D, L, I>(
     model: &mut M,
     opt: &mut Optimiser<R, M>,
     epochs: usize,
     data: I,
-    loss: L,
+    mut loss: impl FnMut(TracedModel<M>, X, Y) -> Traced<Scalar<E, D>, L>,
     mut on_epoch: impl FnMut(EpochReport<E>),
 ) -> E
 where
-    M: Differentiable<X, Output = Tensor<S, E, D>> + Functor,
+    M: Functor + Clone + Trace<Reverse, Grads = M>,
     R: Rule,
-    Y: Borrow<Tensor<S, E, D>>,
-    S: Shape,
     E: Element,
-    L: Loss,
-    D: Host,
+    D: Kernels<E>,
+    L: Backward<Scalar<E, D>, M::Slots>,
     I: IntoIterator<Item = (X, Y)> + Clone,
 {
     let mut last = nan();
     for epoch in 1..=epochs {
         let mut batches = 0usize;
         let counted = data.clone().into_iter().inspect(|_| batches += 1);
-        last = train(model, opt, counted, loss);
+        last = train(model, opt, counted, &mut loss);
         on_epoch(EpochReport {
             epoch,
             loss: last,

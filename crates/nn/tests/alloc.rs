@@ -8,6 +8,7 @@
 
 use core::cell::Cell;
 use std::alloc::{GlobalAlloc, Layout, System};
+use typeflux_ad::reverse::{model, pullback, value_and_gradient};
 use typeflux_core::prelude::*;
 use typeflux_nn::Descent;
 use typeflux_nn::prelude::*;
@@ -49,7 +50,7 @@ fn allocations() -> usize {
 
 #[test]
 fn seed_model_forward_and_backward_on_one_sample_do_not_allocate() {
-    let model = Chain((
+    let chain = Chain((
         Dense::<10, 5>::new(sigmoid),
         Dense::<5, 2>::new(identity),
         softmax,
@@ -64,49 +65,53 @@ fn seed_model_forward_and_backward_on_one_sample_do_not_allocate() {
     drop(big);
 
     let start = allocations();
-    let y = model.forward(&x);
+    let y = chain.forward(&x);
     let forward = allocations() - start;
 
     let start = allocations();
-    let (y_hat, back) = model.pullback(&x);
-    let (loss, dy) = crossentropy.value_and_gradient(&y_hat, &target);
-    let (grad, ()) = back(dy);
-    let borrowed = allocations() - start;
+    let (loss, grad) = value_and_gradient(|m| crossentropy(m.forward(&x), &target), model(&chain));
+    let data = allocations() - start;
 
     let start = allocations();
-    let (_, back) = model.pullback(x.clone());
-    let (grad_owned, dx) = back(crossentropy.gradient(&y_hat, &target));
-    let owned = allocations() - start;
+    let (loss_too, (grad_too, dx)) = value_and_gradient(
+        |(m, x)| crossentropy(m.forward(x), &target),
+        (model(&chain), &x),
+    );
+    let with_input = allocations() - start;
+
+    let start = allocations();
+    let (y_hat, back) = pullback(|m| m.forward(&x), model(&chain));
+    let _ = back(Vector::<2>::ones());
+    let output = allocations() - start;
 
     assert_eq!(
-        (forward, borrowed, owned),
-        (0, 0, 0),
-        "allocations: forward, backward from &x, backward from x"
+        (forward, data, with_input, output),
+        (0, 0, 0, 0),
+        "allocations: forward, gradient of the model, of the model and the input, a pullback"
     );
     assert_eq!(y, y_hat);
     assert!(loss.is_finite());
-    assert_eq!(grad.0.0.weight, grad_owned.0.0.weight);
+    assert_eq!(loss, loss_too);
+    assert_eq!(grad.0.0.weight, grad_too.0.0.weight);
     assert!(dx.iter().all(|d| d.is_finite()));
 
     // The same on the Stack.
-    let model = model.to_device(&Stack);
+    let chain = chain.to_device(&Stack);
     let (x, target) = (x.to_device(&Stack), target.to_device(&Stack));
     let start = allocations();
-    let y = model.forward(&x);
-    let (y_hat, back) = model.pullback(&x);
-    let (_, dy) = crossentropy.value_and_gradient(&y_hat, &target);
-    let (grad_stack, ()) = back(dy);
-    let (_, back) = model.pullback(x.clone());
-    let (_, dx) = back(crossentropy.gradient(&y_hat, &target));
+    let y = chain.forward(&x);
+    let grad_stack = typeflux_ad::gradient(|m| crossentropy(m.forward(&x), &target), model(&chain));
+    let (_, (_, dx)) = value_and_gradient(
+        |(m, x)| crossentropy(m.forward(x), &target),
+        (model(&chain), &x),
+    );
     assert_eq!(allocations() - start, 0, "allocations on the Stack");
 
     // A step of descent folded into the backward pass, on the Stack: the
     // small products add into the weights in place.
-    let mut stepped = model.clone();
+    let mut stepped = chain.clone();
     let start = allocations();
-    let loss = Descent::new(0.1).step(&mut stepped, &x, |p| {
-        crossentropy.value_and_gradient(&p, &target)
-    });
+    let loss = Descent::new(0.1).step(&mut stepped, |m| crossentropy(m.forward(&x), &target));
     assert_eq!(
         allocations() - start,
         0,
@@ -115,9 +120,9 @@ fn seed_model_forward_and_backward_on_one_sample_do_not_allocate() {
     assert!(loss.is_finite());
     assert_ne!(
         stepped.0.0.weight.to_device(&Cpu),
-        model.0.0.weight.to_device(&Cpu)
+        chain.0.0.weight.to_device(&Cpu)
     );
-    assert_eq!(y.to_device(&Cpu), y_hat.to_device(&Cpu));
+    assert_eq!(y.to_device(&Cpu), y_hat);
     assert_eq!(grad_stack.0.0.weight.to_device(&Cpu), grad.0.0.weight);
     assert!(dx.iter().all(|d| d.is_finite()));
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{assert_close, finite_difference_gradient, forward_mode_gradient, random_params};
+use typeflux_ad::reverse::{gradient, model, pullback};
 use typeflux_core::functor::{Mut, Path, Ref, Visitor, visit, walk};
 use typeflux_core::prelude::*;
 use typeflux_nn::activation::Activation;
@@ -25,9 +26,9 @@ fn chain_of_one_member() {
     let chain = Chain((layer.clone(),));
     let x = Vector::<3, f64>::from_array([0.1, 0.2, -0.3]);
     assert_eq!(chain.forward(&x), layer.forward(&x));
-    let (y, back) = chain.pullback(x.clone());
+    let (y, back) = pullback(|(m, x)| m.forward(x), (model(&chain), &x));
     let (grad, dx) = back(Vector::<2, f64>::ones());
-    let (y1, back1) = layer.pullback(x);
+    let (y1, back1) = pullback(|(m, x)| m.forward(x), (model(&layer), &x));
     let (grad1, dx1) = back1(Vector::<2, f64>::ones());
     assert_eq!(y, y1);
     assert_eq!(dx, dx1);
@@ -61,15 +62,15 @@ fn chain_of_sixteen_functions() {
 }
 
 /// A `Dense<I, O>` from `p`: weight column-major, then bias.
-fn layer_from<const I: usize, const O: usize, A: Activation<E>, E: Element>(
+fn layer_from<const I: usize, const O: usize, A: Activation, E: Element>(
     p: &[E],
     activation: A,
 ) -> Dense<I, O, A, E> {
-    Dense {
-        weight: Tensor::try_from_slice(&p[..O * I]).unwrap(),
-        bias: Some(Tensor::try_from_slice(&p[O * I..O * I + O]).unwrap()),
+    Dense::from_parts(
+        Tensor::try_from_slice(&p[..O * I]).unwrap(),
+        Tensor::try_from_slice(&p[O * I..O * I + O]).unwrap(),
         activation,
-    }
+    )
 }
 
 const DEEP: usize = 16;
@@ -147,7 +148,7 @@ fn chain_of_sixteen_layers_gradients() {
     let p = random_params(7, DEEP * PER_LAYER + WIDTH, 1.2);
     let c = [0.7, -1.3, 0.4];
     let (chain, x) = deep_from(&p);
-    let (y, back) = chain.pullback(x.clone());
+    let (y, back) = pullback(|(m, x)| m.forward(x), (model(&chain), &x));
     assert_eq!(y, chain.forward(&x));
     let (grad, dx) = back(Tensor::from_array(c));
     let g = &grad.0;
@@ -175,18 +176,18 @@ fn chain_of_sixteen_layers_gradients() {
     assert_close(&reverse, &forward, 1e-12, "16 layers vs forward mode");
     assert_close(&reverse, &fd, 1e-6, "16 layers vs finite differences");
 
-    // Borrowed input: the same parameter gradients.
-    let (_, back) = chain.pullback(&x);
-    let (grad_borrowed, ()) = back(Tensor::from_array(c));
-    assert_eq!(grad_borrowed.0.0.weight, grad.0.0.weight);
-    assert_eq!(grad_borrowed.0.15.bias, grad.0.15.bias);
+    // The input as data: the same parameter gradients.
+    let (_, back) = pullback(|m| m.forward(&x), model(&chain));
+    let grad_data = back(Tensor::from_array(c));
+    assert_eq!(grad_data.0.0.weight, grad.0.0.weight);
+    assert_eq!(grad_data.0.15.bias, grad.0.15.bias);
 }
 
-/// The seed's `Chain(Dense(10 => 5, σ), Dense(5 => 2), softmax)` from `p`.
-#[allow(clippy::type_complexity)]
-fn seed_from<E: Element>(
-    p: &[E],
-) -> Chain<(Dense<10, 5, Sigmoid, E>, Dense<5, 2, Identity, E>, Softmax)> {
+/// The seed's `Chain(Dense(10 => 5, σ), Dense(5 => 2), softmax)`.
+type Seed<E> = Chain<(Dense<10, 5, Sigmoid, E>, Dense<5, 2, Identity, E>, Softmax)>;
+
+/// The seed's model from `p`.
+fn seed_from<E: Element>(p: &[E]) -> Seed<E> {
     Chain((
         layer_from(&p[..55], sigmoid),
         layer_from(&p[55..67], identity),
@@ -244,9 +245,9 @@ fn seed_model_outputs_distributions() {
 fn seed_model_gradients() {
     let p = random_params(9, SEED_PARAMS + 10 * BATCH, 1.0);
     let c = random_params(10, 2 * BATCH, 1.0);
-    let model = seed_from(&p);
+    let seed = seed_from(&p);
     let x = Batch::<10, f64>::from_slice((Const, BATCH), &p[SEED_PARAMS..]).unwrap();
-    let (_, back) = model.pullback(x);
+    let (_, back) = pullback(|(m, x)| m.forward(x), (model(&seed), x));
     let (Chain((g1, g2, Softmax)), dx) =
         back(Batch::<2, f64>::from_slice((Const, BATCH), &c).unwrap());
     let mut reverse = Vec::new();
@@ -267,8 +268,8 @@ fn compose_applies_the_inner_layer_first() {
     let m = compose(outer.clone(), inner.clone());
     let x = Vector::<10, f64>::from_fn((Const,), |[i, _]| i as f64 / 10.0);
     assert_eq!(m.forward(&x), outer.forward(inner.forward(&x)));
-    let (_, back) = m.pullback(&x);
-    let (Chain((g_inner, g_outer)), ()) = back(Vector::<2, f64>::ones());
+    let (_, back) = pullback(|m| m.forward(&x), model(&m));
+    let Chain((g_inner, g_outer)) = back(Vector::<2, f64>::ones());
     assert_eq!(g_inner.weight.shape(), inner.weight.shape());
     assert_eq!(g_outer.weight.shape(), outer.weight.shape());
 
@@ -290,9 +291,9 @@ fn chains_nest() {
     ));
     let x = Vector::<10, f64>::try_from_slice(&p[67..]).unwrap();
     assert_eq!(nested.forward(&x), flat_model.forward(&x));
-    let (_, back) = nested.pullback(x.clone());
+    let (_, back) = pullback(|(m, x)| m.forward(x), (model(&nested), &x));
     let (Chain((Chain((g1, _)), Softmax)), dx) = back(Vector::<2, f64>::from_array([1.0, -1.0]));
-    let (_, back) = flat_model.pullback(x);
+    let (_, back) = pullback(|(m, x)| m.forward(x), (model(&flat_model), &x));
     let (Chain((h1, _, Softmax)), dx_flat) = back(Vector::<2, f64>::from_array([1.0, -1.0]));
     assert_eq!(g1.weight, h1.weight);
     assert_eq!(dx, dx_flat);
@@ -303,7 +304,7 @@ struct Names(Vec<String>);
 
 impl Visitor for Names {
     type Access = Ref;
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, _: &Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, _: &Tensor<S, E, D>) {
         self.0.push(path.to_string());
     }
 }
@@ -326,7 +327,7 @@ struct Descent(f64);
 
 impl Visitor for Descent {
     type Access = (Mut, Ref);
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
@@ -338,16 +339,81 @@ impl Visitor for Descent {
 #[test]
 fn a_gradient_step_walks_model_and_gradient_together() {
     let p = random_params(14, SEED_PARAMS, 1.0);
-    let mut model = seed_from(&p);
+    let mut model: Seed<f64> = seed_from(&p);
     let x = Batch::<10, f64>::from_slice((Const, 4), &random_params(15, 40, 1.0)).unwrap();
     let y = Batch::<2, f64>::from_fn((Const, 4), |[r, c]| (r == c % 2) as u8 as f64);
-    let before = crossentropy.value(&model.forward(&x), &y);
+    let before = crossentropy(model.forward(&x), &y).item();
     for _ in 0..20 {
-        let (y_hat, back) = model.pullback(&x);
-        let dy = crossentropy.gradient(&y_hat, &y);
-        let (grad, ()) = back(dy);
+        let grad = gradient(|m| crossentropy(m.forward(&x), &y), &model);
         walk((&mut model, &grad), &mut Descent(0.5));
     }
-    let after = crossentropy.value(&model.forward(&x), &y);
+    let after = crossentropy(model.forward(&x), &y).item();
     assert!(after < before * 0.9, "{before} -> {after}");
+}
+
+#[test]
+fn a_closure_in_a_chain_trains_and_runs_plain() {
+    // Flux: Chain(Dense(3 => 4, tanh), x -> 2x, Dense(4 => 1)).
+    let p = random_params(16, 21, 0.8);
+    let d1: Dense<3, 4, Tanh, f64> = layer_from(&p[..16], tanh);
+    let d2: Dense<4, 1, Identity, f64> = layer_from(&p[16..], identity);
+    let chain = Chain((d1.clone(), Lambda(|x| x * 2.0), d2.clone()));
+    let x = Batch::<3, f64>::from_fn((Const, 5), |[i, j]| (i as f64 - j as f64) / 4.0);
+    let y = Batch::<1, f64>::from_fn((Const, 5), |[_, j]| j as f64 / 5.0);
+
+    // Plain: the closure runs on the plain values (through an idle hole).
+    let plain = chain.forward(&x);
+    let by_hand = d2.forward(d1.forward(&x) * 2.0);
+    assert_eq!(plain, by_hand);
+
+    // Traced: the gradient goes through the closure to the first layer.
+    let g = gradient(|m| mse(m.forward(&x), &y), model(&chain));
+    let loss = |w: &Matrix<4, 3, f64>| {
+        let mut d = d1.clone();
+        d.weight = w.clone();
+        mse(d2.forward(d.forward(&x) * 2.0), &y).item()
+    };
+    let numeric: Vec<f64> = (0..12)
+        .map(|i| {
+            let (mut up, mut down) = (d1.weight.clone(), d1.weight.clone());
+            up.as_mut_slice()[i] += 1e-6;
+            down.as_mut_slice()[i] -= 1e-6;
+            (loss(&up) - loss(&down)) / 2e-6
+        })
+        .collect();
+    assert_close(
+        g.0.0.weight.as_slice(),
+        &numeric,
+        1e-6,
+        "through the closure",
+    );
+}
+
+#[test]
+fn a_chain_on_plain_data_returns_plain_values_and_nests_one_level() {
+    let chain = Chain((
+        Dense::<3, 4>::new(relu),
+        Dense::<4, 2>::new(identity),
+        softmax,
+    ));
+    let x = Vector::<3>::ones();
+    // A plain chain returns a plain tensor...
+    let y: Vector<2> = chain.forward(&x);
+    assert!((y.sum() - 1.0).abs() < 1e-6);
+    // ...and a traced one a value whose backward pass is one chain node.
+    let (_, back) = pullback(
+        |m| {
+            let out = m.forward(&x);
+            let name = core::any::type_name_of_val(out.back());
+            assert!(
+                name.starts_with("typeflux_ad::reverse::chain::ChainNode<"),
+                "{name}"
+            );
+            out
+        },
+        model(&chain),
+    );
+    let g = back(Vector::<2>::ones());
+    // Softmax's outputs sum to 1, so a cotangent of ones has no gradient.
+    assert!(g.0.0.weight.iter().all(|w| w.abs() < 1e-6));
 }

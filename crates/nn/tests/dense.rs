@@ -6,6 +6,7 @@ mod common;
 use common::{assert_close, finite_difference_gradient, forward_mode_gradient, random_params};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use typeflux_ad::reverse::{model, pullback};
 use typeflux_core::num_dual::Dual64;
 use typeflux_core::prelude::*;
 use typeflux_nn::activation::Activation;
@@ -98,11 +99,11 @@ fn bias_free_layer_trains_no_bias() {
     let layer: Dense<3, 2, Tanh, f64> = Dense::new(tanh);
     let layer = layer.bias(false);
     let x = Vector::<3, f64>::from_array([0.1, -0.2, 0.3]);
-    let (_, back) = layer.pullback(&x);
-    let (grad, ()) = back(Vector::<2, f64>::ones());
+    let (_, back) = pullback(|m| m.forward(&x), model(&layer));
+    let grad = back(Vector::<2, f64>::ones());
     assert!(grad.bias.is_none());
     assert!(grad.weight.iter().any(|&g| g != 0.0));
-    let (_, back) = layer.pullback(x);
+    let (_, back) = pullback(|(m, x)| m.forward(x), (model(&layer), &x));
     let (grad, dx) = back(Vector::<2, f64>::ones());
     assert!(grad.bias.is_none());
     assert!(dx.iter().any(|&g| g != 0.0));
@@ -126,17 +127,17 @@ fn batch_columns_match_vectors() {
 
 /// A `Dense<3, 2>` from the first `PARAMS` numbers (weight column-major,
 /// then bias).
-fn layer_from<A: Activation<E>, E: Element>(p: &[E], activation: A) -> Dense<I, O, A, E> {
-    Dense {
-        weight: Tensor::try_from_slice(&p[..WEIGHTS]).unwrap(),
-        bias: Some(Tensor::try_from_slice(&p[WEIGHTS..PARAMS]).unwrap()),
+fn layer_from<A: Activation, E: Element>(p: &[E], activation: A) -> Dense<I, O, A, E> {
+    Dense::from_parts(
+        Tensor::try_from_slice(&p[..WEIGHTS]).unwrap(),
+        Tensor::try_from_slice(&p[WEIGHTS..PARAMS]).unwrap(),
         activation,
-    }
+    )
 }
 
 /// `Σ c ⊙ layer(x)` for a batch `x` that follows the layer's parameters in
 /// `p`, and a fixed cotangent `c`.
-fn batch_objective<A: Activation<E>, E: Element>(p: &[E], activation: A, c: &[f64]) -> E {
+fn batch_objective<A: Activation, E: Element>(p: &[E], activation: A, c: &[f64]) -> E {
     let layer = layer_from(p, activation);
     let x = Batch::<I, E>::from_slice((Const, B), &p[PARAMS..]).unwrap();
     let y = layer.forward(x);
@@ -145,7 +146,7 @@ fn batch_objective<A: Activation<E>, E: Element>(p: &[E], activation: A, c: &[f6
         .fold(E::zero(), |s, (&y, &c)| s + y * E::from_f64(c).unwrap())
 }
 
-fn vector_objective<A: Activation<E>, E: Element>(p: &[E], activation: A, c: &[f64]) -> E {
+fn vector_objective<A: Activation, E: Element>(p: &[E], activation: A, c: &[f64]) -> E {
     let layer = layer_from(p, activation);
     let x = Vector::<I, E>::try_from_slice(&p[PARAMS..]).unwrap();
     let y = layer.forward(&x);
@@ -159,7 +160,7 @@ fn vector_objective<A: Activation<E>, E: Element>(p: &[E], activation: A, c: &[f
 /// owned and borrowed inputs.
 fn check_gradients<A>(activation: A, seed: u64)
 where
-    A: Activation<f64> + Activation<Dual64>,
+    A: Activation,
 {
     let name = core::any::type_name::<A>();
     // Batch input.
@@ -167,7 +168,7 @@ where
     let c = random_params(seed + 100, O * B, 1.0);
     let layer = layer_from(&p, activation);
     let x = Batch::<I, f64>::from_slice((Const, B), &p[PARAMS..]).unwrap();
-    let (y, back) = layer.pullback(x.clone());
+    let (y, back) = pullback(|(m, x)| m.forward(x), (model(&layer), &x));
     assert_eq!(y, layer.forward(&x));
     let (grad, dx) = back(Batch::<O, f64>::from_slice((Const, B), &c).unwrap());
     let mut reverse = grad.weight.to_vec();
@@ -189,9 +190,9 @@ where
         &format!("{name} batch vs finite differences"),
     );
 
-    // Borrowed batch: the same parameter gradients, no input gradient.
-    let (_, back) = layer.pullback(&x);
-    let (grad_borrowed, ()) = back(Batch::<O, f64>::from_slice((Const, B), &c).unwrap());
+    // The batch as data: the same parameter gradients, no input gradient.
+    let (_, back) = pullback(|m| m.forward(&x), model(&layer));
+    let grad_borrowed = back(Batch::<O, f64>::from_slice((Const, B), &c).unwrap());
     assert_eq!(grad_borrowed.weight, grad.weight);
     assert_eq!(grad_borrowed.bias, grad.bias);
 
@@ -200,7 +201,7 @@ where
     let c = random_params(seed + 200, O, 1.0);
     let layer = layer_from(&p, activation);
     let x = Vector::<I, f64>::try_from_slice(&p[PARAMS..]).unwrap();
-    let (_, back) = layer.pullback(x);
+    let (_, back) = pullback(|(m, x)| m.forward(x), (model(&layer), x));
     let (grad, dx) = back(Vector::<O, f64>::try_from_slice(&c).unwrap());
     let mut reverse = grad.weight.to_vec();
     reverse.extend(grad.bias.unwrap().to_vec());
@@ -282,17 +283,17 @@ fn forward_mode_through_a_layer_gives_the_input_jacobian() {
     // the Jacobian times the seed direction, here the first input feature.
     let p = random_params(21, PARAMS + I, 1.0);
     let layer = layer_from(&p, sigmoid);
-    let dual_layer: Dense<I, O, Sigmoid, Dual64> = Dense {
-        weight: layer.weight.map(Dual64::from),
-        bias: layer.bias.as_ref().map(|b| b.map(Dual64::from)),
-        activation: sigmoid,
-    };
+    let dual_layer: Dense<I, O, Sigmoid, Dual64> = Dense::from_parts(
+        layer.weight.map(Dual64::from),
+        layer.bias.as_ref().map(|b| b.map(Dual64::from)),
+        sigmoid,
+    );
     let x = Vector::<I, f64>::try_from_slice(&p[PARAMS..]).unwrap();
     let seeded =
         Vector::<I, Dual64>::from_fn((Const,), |[i, _]| Dual64::new(x[i], (i == 0) as u8 as f64));
     let y = dual_layer.forward(seeded);
     for o in 0..O {
-        let (_, back) = layer.pullback(x.clone());
+        let (_, back) = pullback(|(m, x)| m.forward(x), (model(&layer), &x));
         let mut cot = Vector::<O, f64>::zeros();
         cot[o] = 1.0;
         let (_, dx) = back(cot);
@@ -305,6 +306,7 @@ fn forward_mode_through_a_layer_gives_the_input_jacobian() {
 #[should_panic(expected = "shapes disagree")]
 fn a_batch_gradient_of_another_batch_size_panics() {
     let layer = Dense::<3, 2>::new(identity);
-    let (_, back) = layer.pullback(Batch::<3>::zeros_with((Const, 4)));
+    let x = Batch::<3>::zeros_with((Const, 4));
+    let (_, back) = pullback(|(m, x)| m.forward(x), (model(&layer), &x));
     let _ = back(Batch::<2>::zeros_with((Const, 5)));
 }

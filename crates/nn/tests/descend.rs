@@ -1,13 +1,13 @@
-//! Descent folded into the backward pass (`Descend`, `Descent::step`) against
-//! the separate path it replaces: `pullback`, the loss gradient, and
+//! Descent folded into the backward pass (`Descent::step`, typeflux-ad's
+//! `descend`) against the separate path: `gradient` of the model and
 //! `Optimiser::update` with `Descent`, whose gradients the other tests check
 //! against forward mode and finite differences. Both paths must leave the
-//! same model, return the same loss and (from an owned input) the same input
-//! gradient, computed with the weights before the step.
+//! same model and return the same loss.
 
+use typeflux_ad::reverse::{gradient, model};
 use typeflux_core::functor::{Path, Ref, Visitor, walk};
 use typeflux_core::prelude::*;
-use typeflux_core::{Device, Element, Shape};
+use typeflux_core::{Element, Kernels, Shape};
 use typeflux_nn::optim::{Descent, Rule};
 use typeflux_nn::prelude::*;
 
@@ -20,7 +20,7 @@ struct Params(Vec<f64>);
 impl Visitor for Params {
     type Access = Ref;
 
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, _: &Path, t: &Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, _: &Path, t: &Tensor<S, E, D>) {
         let t = t.to_device(&Cpu);
         self.0.extend(
             t.iter()
@@ -69,55 +69,38 @@ fn batch() -> (Batch<5, f64>, Batch<3, f64>) {
     (x, y)
 }
 
-#[test]
-fn a_chain_from_a_borrowed_batch_steps_like_pullback_and_update() {
-    let (x, y) = batch();
-    let mut fused = mlp();
-    let mut separate = fused.clone();
-    let before = params(&fused);
-
-    let loss = Descent::new(ETA).step(&mut fused, &x, |scores| {
-        logitcrossentropy.value_and_gradient(&scores, &y)
-    });
-
-    let (scores, back) = separate.pullback(&x);
-    let (expected_loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
-    let (grad, ()) = back(dscores);
-    Descent::new(ETA)
-        .setup(&separate)
-        .update(&mut separate, &grad);
-
-    assert_eq!(loss, expected_loss);
-    assert!(params(&fused) != before, "the step changed the model");
-    assert_close(&params(&fused), &params(&separate), 1e-14, "parameters");
+/// One step both ways, from the same model: folded (`Descent::step`) and
+/// separate (`gradient`, then `update`). Returns both models and losses.
+macro_rules! both_ways {
+    ($model:expr, |$m:ident| $loss:expr) => {{
+        let mut fused = $model.clone();
+        let mut separate = $model.clone();
+        let loss = Descent::new(ETA).step(&mut fused, |$m| $loss);
+        let g = gradient(|$m| $loss, model(&separate));
+        let expected = {
+            let $m = &separate;
+            ($loss).item()
+        };
+        Descent::new(ETA).setup(&separate).update(&mut separate, &g);
+        (fused, separate, loss, expected)
+    }};
 }
 
 #[test]
-fn an_owned_batch_gets_its_gradient_from_the_weights_before_the_step() {
+fn a_chain_on_a_batch_steps_like_gradient_and_update() {
     let (x, y) = batch();
-    let mut fused = mlp();
-    let mut separate = fused.clone();
-
-    let (loss, dx) = fused.descend(x.clone(), ETA, |scores| {
-        logitcrossentropy.value_and_gradient(&scores, &y)
-    });
-
-    let (scores, back) = separate.pullback(x);
-    let (expected_loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
-    let (grad, expected_dx) = back(dscores);
-    Descent::new(ETA)
-        .setup(&separate)
-        .update(&mut separate, &grad);
-
-    assert_eq!(loss, expected_loss);
-    assert_close(&dx.to_vec(), &expected_dx.to_vec(), 1e-14, "input gradient");
+    let m = mlp();
+    let before = params(&m);
+    let (fused, separate, loss, expected) = both_ways!(m, |m| logitcrossentropy(m.forward(&x), &y));
+    assert_eq!(loss, expected);
+    assert!(params(&fused) != before, "the step changed the model");
     assert_close(&params(&fused), &params(&separate), 1e-14, "parameters");
 }
 
 #[test]
 fn single_samples_and_activation_members_step_too() {
     typeflux_nn::init::seed(12);
-    let model = Chain((
+    let chain = Chain((
         Dense::<3, 4, Identity, f64>::new(identity),
         tanh,
         Dense::<4, 2, Identity, f64>::new(identity).bias(false),
@@ -125,30 +108,21 @@ fn single_samples_and_activation_members_step_too() {
     ));
     let x = Vector::<3, f64>::from_array([0.5, -1.0, 2.0]);
     let target = Vector::<2, f64>::from_array([1.0, 0.0]);
-    for owned in [false, true] {
-        let mut fused = model.clone();
-        let mut separate = model.clone();
-        let (loss, dx) = if owned {
-            let (l, dx) = fused.descend(x.clone(), ETA, |p| mse.value_and_gradient(&p, &target));
-            (l, Some(dx.to_vec()))
-        } else {
-            let (l, ()) = fused.descend(&x, ETA, |p| mse.value_and_gradient(&p, &target));
-            (l, None)
-        };
-        let (p, back) = separate.pullback(x.clone());
-        let (expected_loss, dp) = mse.value_and_gradient(&p, &target);
-        let (grad, expected_dx) = back(dp);
-        Descent::new(ETA)
-            .setup(&separate)
-            .update(&mut separate, &grad);
+    let (fused, separate, loss, expected) = both_ways!(chain, |m| mse(m.forward(&x), &target));
+    assert_eq!(loss, expected);
+    assert!(fused.0.2.bias.is_none(), "an absent bias stays absent");
+    assert_close(&params(&fused), &params(&separate), 1e-14, "parameters");
+}
 
-        assert_eq!(loss, expected_loss);
-        if let Some(dx) = dx {
-            assert_close(&dx, &expected_dx.to_vec(), 1e-14, "input gradient");
-        }
-        assert!(fused.0.2.bias.is_none(), "an absent bias stays absent");
-        assert_close(&params(&fused), &params(&separate), 1e-14, "parameters");
-    }
+#[test]
+fn any_loss_steps_a_weight_penalty_too() {
+    let (x, y) = batch();
+    let m = mlp();
+    let (fused, separate, loss, expected) = both_ways!(m, |m| {
+        logitcrossentropy(m.forward(&x), &y) + m.0.0.weight.square().sum() * 0.01
+    });
+    assert!((loss - expected).abs() < 1e-14);
+    assert_close(&params(&fused), &params(&separate), 1e-14, "parameters");
 }
 
 #[test]
@@ -156,7 +130,7 @@ fn large_f32_layers_fold_the_step_into_the_blocked_product() {
     // Products of this size run the blocked kernel (and its operand copy on
     // AVX-512), where the fused step is one gemm call reading the weight.
     typeflux_nn::init::seed(13);
-    let model = Chain((
+    let chain = Chain((
         Dense::<300, 260>::new(relu),
         Dense::<260, 10>::new(identity),
     ));
@@ -164,46 +138,26 @@ fn large_f32_layers_fold_the_step_into_the_blocked_product() {
         ((i * 7 + j * 13) % 17) as f32 / 17.0 - 0.4
     });
     let y = Batch::<10>::from_fn((Const, 70), |[i, j]| f32::from(u8::from(i == j % 10)));
-    let mut fused = model.clone();
-    let mut separate = model.clone();
-
-    let (loss, dx) = fused.descend(x.clone(), ETA, |s| {
-        logitcrossentropy.value_and_gradient(&s, &y)
-    });
-
-    let (s, back) = separate.pullback(x);
-    let (expected_loss, ds) = logitcrossentropy.value_and_gradient(&s, &y);
-    let (grad, expected_dx) = back(ds);
-    Descent::new(ETA)
-        .setup(&separate)
-        .update(&mut separate, &grad);
-
-    assert_eq!(loss, expected_loss);
-    let to_f64 = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<_>>();
-    assert_close(
-        &to_f64(dx.to_vec()),
-        &to_f64(expected_dx.to_vec()),
-        1e-5,
-        "input gradient",
-    );
+    let (fused, separate, loss, expected) =
+        both_ways!(chain, |m| logitcrossentropy(m.forward(&x), &y));
+    assert_eq!(loss, expected);
     assert_close(&params(&fused), &params(&separate), 1e-5, "parameters");
-    assert!(params(&fused) != params(&model));
+    assert!(params(&fused) != params(&chain));
 }
 
 #[test]
 fn a_model_on_the_stack_device_steps_like_on_the_cpu() {
     typeflux_nn::init::seed(14);
-    let model = Chain((Dense::<3, 4>::new(sigmoid), Dense::<4, 2>::new(identity)));
+    let chain = Chain((Dense::<3, 4>::new(sigmoid), Dense::<4, 2>::new(identity)));
     let x = Vector::<3>::from_array([0.25, -0.5, 1.0]);
     let target = Vector::<2>::from_array([0.0, 1.0]);
 
-    let mut on_cpu = model.clone();
-    let cpu_loss = Descent::new(ETA).step(&mut on_cpu, &x, |p| mse.value_and_gradient(&p, &target));
+    let mut on_cpu = chain.clone();
+    let cpu_loss = Descent::new(ETA).step(&mut on_cpu, |m| mse(m.forward(&x), &target));
 
-    let mut on_stack = model.to_device(&Stack);
+    let mut on_stack = chain.to_device(&Stack);
     let (xs, ts) = (x.to_device(&Stack), target.to_device(&Stack));
-    let stack_loss =
-        Descent::new(ETA).step(&mut on_stack, &xs, |p| mse.value_and_gradient(&p, &ts));
+    let stack_loss = Descent::new(ETA).step(&mut on_stack, |m| mse(m.forward(&xs), &ts));
 
     assert_eq!(cpu_loss, stack_loss);
     assert_close(&params(&on_stack), &params(&on_cpu), 1e-6, "parameters");

@@ -1,10 +1,11 @@
 //! Optimisers against hand-computed references written from Optimisers.jl's
 //! definitions, loss decrease on a quadratic problem, and `train`.
 
+use typeflux_ad::reverse::{gradient as reverse_gradient, model};
 use typeflux_core::prelude::*;
 use typeflux_nn::optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule};
 use typeflux_nn::prelude::*;
-use typeflux_nn::train::{EpochReport, train, train_epochs};
+use typeflux_nn::train::{EpochReport, TracedModel, train, train_epochs};
 
 /// Two layers; the second has no bias, so the walk must pass over it.
 type Model = Chain<(Dense<2, 3, Identity, f64>, Dense<3, 1, Identity, f64>)>;
@@ -260,15 +261,14 @@ fn regression() -> (Batch<3, f64>, Batch<2, f64>) {
 /// Steps `rule` on the regression and returns the loss before and after.
 fn fit<R: Rule>(rule: R, steps: usize) -> (f64, f64) {
     let (x, y) = regression();
-    let mut model: Dense<3, 2, Identity, f64> = Dense::new(identity).init(zeros);
-    let mut opt = rule.setup(&model);
-    let before = mse.value(&model.forward(&x), &y);
+    let mut layer: Dense<3, 2, Identity, f64> = Dense::new(identity).init(zeros);
+    let mut opt = rule.setup(&layer);
+    let before = mse(layer.forward(&x), &y).item();
     for _ in 0..steps {
-        let (y_hat, back) = model.pullback(&x);
-        let (grad, ()) = back(mse.gradient(&y_hat, &y));
-        opt.update(&mut model, &grad);
+        let grad = reverse_gradient(|m| mse(m.forward(&x), &y), model(&layer));
+        opt.update(&mut layer, &grad);
     }
-    (before, mse.value(&model.forward(&x), &y))
+    (before, mse(layer.forward(&x), &y).item())
 }
 
 #[test]
@@ -308,9 +308,10 @@ fn train_reduces_the_loss_over_epochs() {
     let mut opt = Adam::new(0.05).setup(&model);
 
     let data = batches.iter().map(|(x, y)| (x, y));
-    let first = train(&mut model, &mut opt, data.clone(), mse);
+    let loss = |m: TracedModel<Dense<3, 2, Identity, f64>>, x, y| mse(m.forward(x), y);
+    let first = train(&mut model, &mut opt, data.clone(), loss);
     let mut reports: Vec<EpochReport<f64>> = Vec::new();
-    let last = train_epochs(&mut model, &mut opt, 100, data, mse, |r| reports.push(r));
+    let last = train_epochs(&mut model, &mut opt, 100, data, loss, |r| reports.push(r));
 
     assert_eq!(reports.len(), 100);
     assert_eq!(reports[0].epoch, 1);
@@ -318,7 +319,7 @@ fn train_reduces_the_loss_over_epochs() {
     assert!(reports.iter().all(|r| r.batches == 4));
     assert_eq!(reports[99].loss, last);
     assert!(last < first / 100.0, "mean loss {first} -> {last}");
-    assert!(mse.value(&model.forward(&x), &y) < first / 100.0);
+    assert!(mse(model.forward(&x), &y).item() < first / 100.0);
 }
 
 #[test]
@@ -330,12 +331,13 @@ fn train_returns_the_mean_of_the_batch_losses() {
     let mut frozen = model.clone();
     let mut opt = Descent::new(0.0).setup(&frozen);
     let y2 = &y * 2.0;
-    let mean = train(&mut frozen, &mut opt, [(&x, &y), (&x, &y2)], mse);
-    let expected = (mse.value(&model.forward(&x), &y) + mse.value(&model.forward(&x), &y2)) / 2.0;
+    let loss = |m: TracedModel<Dense<3, 2, Identity, f64>>, x, y| mse(m.forward(x), y);
+    let mean = train(&mut frozen, &mut opt, [(&x, &y), (&x, &y2)], loss);
+    let expected = (mse(model.forward(&x), &y).item() + mse(model.forward(&x), &y2).item()) / 2.0;
     assert!((mean - expected).abs() < 1e-12, "{mean} vs {expected}");
 
     let none: [(&Batch<3, f64>, &Batch<2, f64>); 0] = [];
-    assert!(train(&mut frozen, &mut opt, none, mse).is_nan());
+    assert!(train(&mut frozen, &mut opt, none, loss).is_nan());
 }
 
 #[test]
@@ -345,7 +347,42 @@ fn train_works_through_a_chain() {
     let out: Dense<8, 2, Identity, f64> = Dense::new(identity);
     let mut model = Chain((hidden, out));
     let mut opt = Adam::new(0.02).setup(&model);
-    let first = train(&mut model, &mut opt, [(&x, &y)], mse);
-    let last = train_epochs(&mut model, &mut opt, 300, [(&x, &y)], mse, |_| {});
+    let first = train(&mut model, &mut opt, [(&x, &y)], |m, x, y| {
+        mse(m.forward(x), y)
+    });
+    let last = train_epochs(
+        &mut model,
+        &mut opt,
+        300,
+        [(&x, &y)],
+        |m, x, y| mse(m.forward(x), y),
+        |_| {},
+    );
     assert!(last < first / 20.0, "{first} -> {last}");
+}
+
+#[test]
+fn train_takes_any_loss_a_penalty_included() {
+    let (x, y) = regression();
+    let start: Dense<3, 2, Identity, f64> = Dense::new(identity).init(zeros);
+    // Ridge regression: the penalty pulls the weights toward zero, so the
+    // trained weights are smaller than without it.
+    let fit = |penalty: f64| {
+        let mut m = start.clone();
+        let mut opt = Adam::new(0.05).setup(&m);
+        train_epochs(
+            &mut m,
+            &mut opt,
+            400,
+            [(&x, &y)],
+            |m, x, y| mse(m.forward(x), y) + m.weight.clone().square().sum() * penalty,
+            |_| {},
+        );
+        m.weight.iter().map(|w| w * w).sum::<f64>()
+    };
+    let (plain, ridge) = (fit(0.0), fit(0.5));
+    assert!(
+        ridge < 0.7 * plain,
+        "|W|² {plain} without, {ridge} with the penalty"
+    );
 }

@@ -9,6 +9,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use typeflux_ad::reverse::value_and_gradient;
 use typeflux_core::cpu::cache;
 use typeflux_core::prelude::*;
 use typeflux_nn::optim::{Descent, Optimiser, Rule};
@@ -63,9 +64,10 @@ fn step(
     x: &Batch<256>,
     y: &Batch<10>,
 ) -> f32 {
-    let (scores, back) = model.pullback(x);
-    let (loss, dscores) = logitcrossentropy.value_and_gradient(&scores, y);
-    let (grad, ()) = back(dscores);
+    let (loss, grad) = value_and_gradient(
+        |m| logitcrossentropy(m.forward(x), y),
+        typeflux_ad::reverse::model(model),
+    );
     opt.update(model, &grad);
     loss
 }

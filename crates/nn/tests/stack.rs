@@ -8,6 +8,7 @@ mod common;
 use common::{assert_close, finite_difference_gradient, forward_mode_gradient, random_params};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use typeflux_ad::reverse::{gradient, model, pullback, value_and_gradient};
 use typeflux_core::num_dual::Dual64;
 use typeflux_core::prelude::*;
 use typeflux_nn::io;
@@ -60,18 +61,19 @@ fn input<E: Element>() -> (Vector<10, E, Stack>, Vector<2, E, Stack>) {
 /// The sum of squared errors of the model's output.
 fn seed_loss<E: Element>(p: &[E]) -> E {
     let (x, t) = input::<E>();
-    mse.agg(Aggregate::Sum)
-        .value(&seed_on_stack(p).forward(&x), &t)
+    Mse::new()
+        .agg(Aggregate::Sum)
+        .loss(seed_on_stack(p).forward(&x), &t)
+        .item()
 }
 
 #[test]
 fn seed_gradient_on_the_stack_matches_finite_differences_and_forward_mode() {
     let p = random_params(11, PARAMS, 1.0);
     let (x, t) = input::<f64>();
-    let model = seed_on_stack(&p);
-    let (y, back) = model.pullback(&x);
-    let (loss, dy) = mse.agg(Aggregate::Sum).value_and_gradient(&y, &t);
-    let (grad, ()) = back(dy);
+    let seed = seed_on_stack(&p);
+    let sum = Mse::new().agg(Aggregate::Sum);
+    let (loss, grad) = value_and_gradient(|m| sum.loss(m.forward(&x), &t), model(&seed));
     let reverse = params_of(&grad);
 
     assert_close(&[loss], &[seed_loss(&p)], 1e-15, "loss");
@@ -91,14 +93,13 @@ fn seed_gradient_on_the_stack_matches_finite_differences_and_forward_mode() {
         "reverse vs forward mode, both on the Stack",
     );
 
-    // From an owned input, the input's gradient too.
-    let (_, back) = model.pullback(x.clone());
-    let (_, dx) = back(mse.agg(Aggregate::Sum).gradient(&y, &t));
+    // With respect to the input too.
+    let (_, (_, dx)) = value_and_gradient(|(m, x)| sum.loss(m.forward(x), &t), (model(&seed), &x));
     let dx_fd = finite_difference_gradient(&x.to_vec(), 1e-6, |xs| {
         let x = Vector::<10, f64>::try_from_slice(xs)
             .unwrap()
             .to_device(&Stack);
-        mse.agg(Aggregate::Sum).value(&model.forward(&x), &t)
+        sum.loss(seed.forward(&x), &t).item()
     });
     assert_close(&dx.to_vec(), &dx_fd, 1e-7, "input gradient");
 }
@@ -106,49 +107,43 @@ fn seed_gradient_on_the_stack_matches_finite_differences_and_forward_mode() {
 #[test]
 fn seed_model_on_the_stack_gives_the_cpus_numbers() {
     typeflux_nn::init::seed(5);
-    let model = Chain((
+    let chain = Chain((
         Dense::<10, 5>::new(sigmoid),
         Dense::<5, 2>::new(identity),
         softmax,
     ));
-    let on_stack = model.to_device(&Stack);
+    let on_stack = chain.to_device(&Stack);
     let x = Vector::<10>::from_array([0.5, -0.25, 1.0, 0.0, 2.0, -1.5, 0.75, 0.1, -0.3, 0.9]);
     let t = Vector::<2>::from_array([0.0, 1.0]);
-    let xs = x.to_device(&Stack);
+    let (xs, ts) = (x.to_device(&Stack), t.to_device(&Stack));
 
-    let (y, back) = model.pullback(&x);
-    let (ys, back_s) = on_stack.pullback(&xs);
-    assert_eq!(ys.to_device(&Cpu), y);
-    let (grad, ()) = back(crossentropy.gradient(&y, &t));
-    let (grad_s, ()) = back_s(crossentropy.gradient(&ys, &t.to_device(&Stack)));
+    assert_eq!(on_stack.forward(&xs).to_device(&Cpu), chain.forward(&x));
+    let grad = gradient(|m| crossentropy(m.forward(&x), &t), model(&chain));
+    let grad_s = gradient(|m| crossentropy(m.forward(&xs), &ts), model(&on_stack));
     assert_eq!(io::to_bytes(&grad_s).unwrap(), io::to_bytes(&grad).unwrap());
 
     // A batch: static weights on the Stack, the batch in a heap buffer.
     let batch = Batch::<10>::randn_with((Const, 6), &mut StdRng::seed_from_u64(2));
     let out = on_stack.forward(&batch.to_device(&Stack));
-    assert_eq!(out.to_device(&Cpu), model.forward(&batch));
+    assert_eq!(out.to_device(&Cpu), chain.forward(&batch));
 }
 
 /// One activation's value and pullback on a `Stack` vector and batch
 /// against the `Cpu`.
 fn check_activation<A>(activation: A)
 where
-    A: Differentiable<Vector<6, f64>, Output = Vector<6, f64>, InputGradient = Vector<6, f64>>
-        + Differentiable<
-            Vector<6, f64, Stack>,
-            Output = Vector<6, f64, Stack>,
-            InputGradient = Vector<6, f64, Stack>,
-        > + Layer<Batch<6, f64>, Output = Batch<6, f64>>
+    A: Activation
+        + Layer<Batch<6, f64>, Output = Batch<6, f64>>
         + Layer<Batch<6, f64, Stack>, Output = Batch<6, f64, Stack>>,
 {
     let name = core::any::type_name::<A>();
     let x = Vector::<6, f64>::from_array([-30.0, -1.2, -0.1, 0.0, 0.7, 25.0]);
     let dy = Vector::<6, f64>::from_array([0.3, -1.0, 2.0, 0.5, -0.25, 1.5]);
-    let (y, back) = activation.pullback(x.clone());
-    let (ys, back_s) = activation.pullback(x.to_device(&Stack));
+    let (y, back) = pullback(|x| x.activate(activation), &x);
+    let (ys, back_s) = pullback(|x| x.activate(activation), x.to_device(&Stack));
     assert_eq!(ys.to_vec(), y.to_vec(), "{name}: values");
-    let (_, dx) = back(dy.clone());
-    let (_, dxs) = back_s(dy.to_device(&Stack));
+    let dx = back(dy.clone());
+    let dxs = back_s(dy.to_device(&Stack));
     assert_eq!(dxs.to_vec(), dx.to_vec(), "{name}: gradients");
 
     let batch = Batch::<6, f64>::randn_with((Const, 3), &mut StdRng::seed_from_u64(4));
@@ -196,23 +191,23 @@ fn every_loss_on_the_stack() {
         sy: &Matrix<3, 4, f64, Stack>,
     ) {
         let name = core::any::type_name::<L>();
-        let (v, g) = loss.value_and_gradient(y_hat, y);
-        let (vs, gs) = loss.value_and_gradient(s_hat, sy);
+        let (v, g) = value_and_gradient(|p| loss.loss(p, y), y_hat);
+        let (vs, gs) = value_and_gradient(|p| loss.loss(p, sy), s_hat);
         assert_eq!(vs, v, "{name}: value");
         assert_eq!(
-            loss.value(s_hat, sy),
-            loss.value(y_hat, y),
+            loss.loss(s_hat, sy).item(),
+            loss.loss(y_hat, y).item(),
             "{name}: value alone"
         );
         assert_eq!(gs.to_vec(), g.to_vec(), "{name}: gradient");
     }
-    check(mse, &logits, &sl, &y, &sy);
-    check(mae, &logits, &sl, &y, &sy);
-    check(huber_loss, &logits, &sl, &y, &sy);
-    check(logitcrossentropy, &logits, &sl, &y, &sy);
-    check(logitbinarycrossentropy, &logits, &sl, &y, &sy);
-    check(crossentropy, &probs, &sp, &y, &sy);
-    check(binarycrossentropy, &probs, &sp, &y, &sy);
+    check(Mse::new(), &logits, &sl, &y, &sy);
+    check(Mae::new(), &logits, &sl, &y, &sy);
+    check(HuberLoss::new(), &logits, &sl, &y, &sy);
+    check(LogitCrossEntropy::new(), &logits, &sl, &y, &sy);
+    check(LogitBinaryCrossEntropy::new(), &logits, &sl, &y, &sy);
+    check(CrossEntropy::new(), &probs, &sp, &y, &sy);
+    check(BinaryCrossEntropy::new(), &probs, &sp, &y, &sy);
 }
 
 #[test]
@@ -221,19 +216,18 @@ fn optimisers_and_weight_files_on_the_stack() {
     let (x, t) = input::<f64>();
     let cpu_start = seed_on_stack(&p).to_device(&Cpu);
 
-    fn steps<R: Rule + Clone, D: Host>(
+    fn steps<R: Rule + Clone, D: Host + Kernels<f64>>(
         rule: R,
-        mut model: Seed<f64, D>,
+        mut seed: Seed<f64, D>,
         x: &Vector<10, f64, D>,
         t: &Vector<2, f64, D>,
     ) -> Seed<f64, D> {
-        let mut opt: Optimiser<R, _> = rule.setup(&model);
+        let mut opt: Optimiser<R, _> = rule.setup(&seed);
         for _ in 0..3 {
-            let (y, back) = model.pullback(x);
-            let (grad, ()) = back(mse.gradient(&y, t));
-            opt.update(&mut model, &grad);
+            let grad = gradient(|m| mse(m.forward(x), t), model(&seed));
+            opt.update(&mut seed, &grad);
         }
-        model
+        seed
     }
     let cpu_x = (x.to_device(&Cpu), t.to_device(&Cpu));
     for (on_stack, on_cpu) in [

@@ -1,7 +1,6 @@
 //! The entry points: `pullback`, `gradient`, `value_and_gradient`.
 
-use super::input::Input;
-use super::lazy::Settle;
+use super::input::{Input, Reverse};
 use super::node::Backward;
 use super::traced::Traced;
 use typeflux_core::{Device, Element, Tensor};
@@ -27,12 +26,12 @@ use typeflux_core::{Device, Element, Tensor};
 /// assert_eq!(dx, Tensor::from_array([1.0, 2.0, 3.0]) * slope);
 /// ```
 #[inline]
-pub fn pullback<X: Input, V, B: Settle<V, Settled: Backward<V, X::Slots>>>(
+pub fn pullback<X: Input, V, B: Backward<V, X::Slots>>(
     f: impl FnOnce(X::Traced) -> Traced<V, B>,
     x: X,
 ) -> (V, impl FnOnce(V) -> X::Grads) {
-    let (traced, mut slots) = x.trace();
-    let (y, back) = f(traced).settle().into_raw();
+    let (traced, mut slots) = x.trace(&Reverse);
+    let (y, back) = f(traced).into_parts();
     let pullback = move |dy: V| {
         back.backward(dy, &mut slots);
         X::grads(slots)
@@ -58,7 +57,7 @@ pub fn value_and_gradient<X: Input, E: Element, D: Device, B>(
     x: X,
 ) -> (E, X::Grads)
 where
-    B: Settle<Tensor<(), E, D>, Settled: Backward<Tensor<(), E, D>, X::Slots>>,
+    B: Backward<Tensor<(), E, D>, X::Slots>,
 {
     let (y, back) = pullback(f, x);
     let seed = Tensor::full_on((), E::one(), y.device());
@@ -96,7 +95,7 @@ pub fn gradient<X: Input, E: Element, D: Device, B>(
     x: X,
 ) -> X::Grads
 where
-    B: Settle<Tensor<(), E, D>, Settled: Backward<Tensor<(), E, D>, X::Slots>>,
+    B: Backward<Tensor<(), E, D>, X::Slots>,
 {
     value_and_gradient(f, x).1
 }

@@ -5,27 +5,30 @@
 use super::node::Leaf;
 use super::slots::{Root, Step, TensorSlot};
 use super::traced::Traced;
-use typeflux_core::functor::{Functor, Rebuild};
-use typeflux_core::{Cpu, Device, Element, Shape, Tensor};
+use typeflux_core::functor::{Functor, Rebuild, Trace, TraceLeaf};
+use typeflux_core::{Device, Element, Shape, Tensor};
 
 /// Something [`gradient`](super::gradient) can differentiate with respect to,
-/// with its tensors at the gradient slots below the type-level path `P`.
+/// with its tensors at the gradient slots below the type-level path `P`:
+/// whatever core's [`Trace`] traces under reverse mode's [`Reverse`].
 ///
-/// Implemented for a tensor (`&x` is cloned into the computation, `x`
-/// moved), an `f32` or `f64`, an `Option` (an absent bias), a tuple of up to
-/// 8 inputs, nested tuples, [`Params`](super::Params), and a struct that
-/// derives `Functor` through [`fields`] or [`model`].
+/// That is a tensor (`&x` is cloned into the computation, `x` moved), an
+/// `f32` or `f64`, an `Option` (an absent bias), a tuple of up to 16
+/// inputs, nested as deep as needed, [`Params`](super::Params), a model
+/// (`Dense`, `Chain`, a struct deriving `Functor` whose children are bare
+/// type parameters), and a struct deriving `Functor` through [`fields`].
 ///
-/// The function receives [`Traced`](Self::Traced), the input with each
-/// tensor traced, and the gradient comes back as [`Grads`](Self::Grads), in
+/// The function receives [`Traced`](Trace::Traced), the input with each
+/// tensor traced, and the gradient comes back as [`Grads`](Trace::Grads), in
 /// the input's own shape: a tensor for a tensor, a tuple for a tuple, the
 /// struct for a struct.
 ///
-/// A type can also implement it by hand, by delegating to a tuple of its
-/// parts:
+/// A type can also implement [`Trace`] by hand, by delegating to a tuple of
+/// its parts:
 ///
 /// ```
-/// use typeflux_ad::reverse::{Input, gradient};
+/// use typeflux_ad::reverse::{Reverse, gradient};
+/// use typeflux_core::functor::Trace;
 /// use typeflux_core::prelude::*;
 ///
 /// struct Linear {
@@ -35,20 +38,20 @@ use typeflux_core::{Cpu, Device, Element, Shape, Tensor};
 ///
 /// type Parts<'a> = (&'a Matrix<2, 3>, &'a Vector<2>);
 ///
-/// impl<'a, P> Input<P> for &'a Linear
+/// impl<'a, P> Trace<Reverse, P> for &'a Linear
 /// where
-///     Parts<'a>: Input<P, Grads = (Matrix<2, 3>, Vector<2>)>,
+///     Parts<'a>: Trace<Reverse, P, Grads = (Matrix<2, 3>, Vector<2>)>,
 /// {
-///     type Traced = <Parts<'a> as Input<P>>::Traced;
-///     type Slots = <Parts<'a> as Input<P>>::Slots;
+///     type Traced = <Parts<'a> as Trace<Reverse, P>>::Traced;
+///     type Slots = <Parts<'a> as Trace<Reverse, P>>::Slots;
 ///     type Grads = Linear;
 ///
-///     fn trace(self) -> (Self::Traced, Self::Slots) {
-///         Input::<P>::trace((&self.w, &self.b))
+///     fn trace(self, kind: &Reverse) -> (Self::Traced, Self::Slots) {
+///         Trace::<Reverse, P>::trace((&self.w, &self.b), kind)
 ///     }
 ///
 ///     fn grads(slots: Self::Slots) -> Linear {
-///         let (w, b) = <Parts<'a> as Input<P>>::grads(slots);
+///         let (w, b) = <Parts<'a> as Trace<Reverse, P>>::grads(slots);
 ///         Linear { w, b }
 ///     }
 /// }
@@ -59,150 +62,45 @@ use typeflux_core::{Cpu, Device, Element, Shape, Tensor};
 /// assert_eq!(g.w, Tensor::from_array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]));
 /// assert_eq!(g.b, Vector::ones());
 /// ```
-///
-/// A struct that derives `Functor` needs none of this: see [`fields`] and
-/// [`model`].
-pub trait Input<P = Root> {
-    /// The input as the function receives it, its tensors traced.
-    type Traced;
-    /// The gradient slots, in the input's shape.
-    type Slots;
-    /// The gradient, in the input's shape.
-    type Grads;
+pub trait Input<P = Root>: Trace<Reverse, P> {}
 
-    /// The traced input and its empty slots.
-    fn trace(self) -> (Self::Traced, Self::Slots);
+impl<P, X: Trace<Reverse, P>> Input<P> for X {}
 
-    /// The gradient from the filled slots.
-    fn grads(slots: Self::Slots) -> Self::Grads;
-}
+/// Reverse mode's leaf kind for core's [`Trace`]: a tensor at path `P`
+/// becomes a [`Traced`] value whose [`Leaf`] adds its cotangent into a
+/// [`TensorSlot`], and the filled slot gives the gradient.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reverse;
 
-impl<P, S: Shape, E: Element, D: Device> Input<P> for Tensor<S, E, D> {
+impl<P, S: Shape, E: Element, D: Device> TraceLeaf<Tensor<S, E, D>, P> for Reverse {
     type Traced = Traced<Tensor<S, E, D>, Leaf<P>>;
-    type Slots = TensorSlot<S, E, D>;
-    type Grads = Tensor<S, E, D>;
+    type Slot = TensorSlot<S, E, D>;
+    type Grad = Tensor<S, E, D>;
 
     #[inline]
-    fn trace(self) -> (Self::Traced, Self::Slots) {
-        let slot = TensorSlot::new(self.shape(), self.device().clone());
-        (Traced::new(self, Leaf::new()), slot)
+    fn trace(&self, tensor: Tensor<S, E, D>) -> (Self::Traced, Self::Slot) {
+        let slot = TensorSlot::new(tensor.shape(), tensor.device().clone());
+        (Traced::new(tensor, Leaf::new()), slot)
     }
 
     #[inline]
-    fn grads(slots: Self::Slots) -> Self::Grads {
-        slots.into_grad()
+    fn grad(slot: Self::Slot) -> Tensor<S, E, D> {
+        slot.into_grad()
     }
-}
-
-impl<P, S: Shape, E: Element, D: Device> Input<P> for &Tensor<S, E, D> {
-    type Traced = Traced<Tensor<S, E, D>, Leaf<P>>;
-    type Slots = TensorSlot<S, E, D>;
-    type Grads = Tensor<S, E, D>;
-
-    #[inline]
-    fn trace(self) -> (Self::Traced, Self::Slots) {
-        Input::<P>::trace(self.clone())
-    }
-
-    #[inline]
-    fn grads(slots: Self::Slots) -> Self::Grads {
-        slots.into_grad()
-    }
-}
-
-macro_rules! scalar_input {
-    ($($f:ty),*) => {$(
-        /// A scalar, traced as a scalar tensor.
-        impl<P> Input<P> for $f {
-            type Traced = Traced<Tensor<(), $f, Cpu>, Leaf<P>>;
-            type Slots = TensorSlot<(), $f, Cpu>;
-            type Grads = $f;
-
-            #[inline]
-            fn trace(self) -> (Self::Traced, Self::Slots) {
-                Input::<P>::trace(Tensor::scalar(self))
-            }
-
-            #[inline]
-            fn grads(slots: Self::Slots) -> $f {
-                slots.into_grad().as_slice()[0]
-            }
-        }
-    )*};
-}
-
-scalar_input!(f32, f64);
-
-/// An input that may be absent, such as a layer's bias: the function
-/// receives `None` for `None`, and the gradient is `None` too.
-impl<P, X: Input<Step<P, 0>>> Input<P> for Option<X> {
-    type Traced = Option<X::Traced>;
-    type Slots = Option<X::Slots>;
-    type Grads = Option<X::Grads>;
-
-    #[inline]
-    fn trace(self) -> (Self::Traced, Self::Slots) {
-        match self.map(X::trace) {
-            Some((traced, slots)) => (Some(traced), Some(slots)),
-            None => (None, None),
-        }
-    }
-
-    #[inline]
-    fn grads(slots: Self::Slots) -> Self::Grads {
-        slots.map(X::grads)
-    }
-}
-
-macro_rules! tuple_input {
-    ($(($($X:ident $i:tt),+);)+) => {$(
-        impl<P, $($X: Input<Step<P, $i>>),+> Input<P> for ($($X,)+) {
-            type Traced = ($($X::Traced,)+);
-            type Slots = ($($X::Slots,)+);
-            type Grads = ($($X::Grads,)+);
-
-            #[inline]
-            fn trace(self) -> (Self::Traced, Self::Slots) {
-                let parts = ($(self.$i.trace(),)+);
-                (($(parts.$i.0,)+), ($(parts.$i.1,)+))
-            }
-
-            #[inline]
-            fn grads(slots: Self::Slots) -> Self::Grads {
-                ($($X::grads(slots.$i),)+)
-            }
-        }
-    )+};
-}
-
-tuple_input! {
-    (A 0);
-    (A 0, B 1);
-    (A 0, B 1, C 2);
-    (A 0, B 1, C 2, D 3);
-    (A 0, B 1, C 2, D 3, E 4);
-    (A 0, B 1, C 2, D 3, E 4, F 5);
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 }
 
 // The children of a `Functor` struct are traced at field 0 of its slots;
 // field 1 holds the fields that are not children, which the gradient keeps,
 // as rebuilding needs them.
-type ChildSlots<T, P> = <<T as Functor>::Children as Input<Step<P, 0>>>::Slots;
-type ChildGrads<T, P> = <<T as Functor>::Children as Input<Step<P, 0>>>::Grads;
-type ChildTraced<T, P> = <<T as Functor>::Children as Input<Step<P, 0>>>::Traced;
+type ChildSlots<T, P> = <<T as Functor>::Children as Trace<Reverse, Step<P, 0>>>::Slots;
+type ChildGrads<T, P> = <<T as Functor>::Children as Trace<Reverse, Step<P, 0>>>::Grads;
+type ChildTraced<T, P> = <<T as Functor>::Children as Trace<Reverse, Step<P, 0>>>::Traced;
 
 /// A struct that derives `Functor`, differentiated with respect to its
 /// children, which the function receives as a tuple of traced values; from
 /// [`fields`].
 #[derive(Clone, Copy, Debug)]
 pub struct Fields<'a, T>(&'a T);
-
-/// A struct that derives `Functor` and is generic over its fields' types,
-/// which the function receives with its fields traced; from [`model`].
-#[derive(Clone, Copy, Debug)]
-pub struct Model<'a, T>(&'a T);
 
 /// Differentiates with respect to the children of a struct that derives
 /// `Functor` (its fields, less those marked `#[functor(skip)]`): the
@@ -242,11 +140,14 @@ pub fn fields<T: Functor + Clone>(model: &T) -> Fields<'_, T> {
     Fields(model)
 }
 
-/// Differentiates with respect to a struct that derives `Functor` and
-/// whose children's types are type parameters (`struct Linear<W, B>`): the
-/// function receives the struct with its children traced and uses them by
-/// name; the gradient comes back as the struct, each child replaced by its
-/// gradient. Flux's `gradient(m -> loss(m), model)`.
+/// The model to differentiate with respect to, Flux's
+/// `gradient(m -> loss(m), model)`: the function receives the model with
+/// its parameters traced and uses it as the model (its fields by name, its
+/// `forward`), and the gradient comes back as a value of the model's own
+/// type. Any traceable model works (see [`Trace`]): `Dense`, `Chain`, and a
+/// struct deriving `Functor` whose children's types are type parameters
+/// (`struct Linear<W, B>`). Passing `&model` does the same; `model(&m)`
+/// says what is meant.
 ///
 /// ```
 /// use typeflux_ad::reverse::{gradient, model};
@@ -267,48 +168,30 @@ pub fn fields<T: Functor + Clone>(model: &T) -> Fields<'_, T> {
 /// assert_eq!(g.b.to_vec(), vec![8.0, 6.0]);
 /// assert_eq!(g.w, Tensor::from_array([[8.0; 5], [6.0; 5]]));
 /// ```
-#[inline]
-pub fn model<T: Functor + Clone>(model: &T) -> Model<'_, T> {
-    Model(model)
+#[inline(always)]
+pub fn model<T>(model: &T) -> &T {
+    model
 }
 
-impl<'a, P, T> Input<P> for Fields<'a, T>
+impl<'a, P, T> Trace<Reverse, P> for Fields<'a, T>
 where
     T: Functor + Clone + Rebuild<ChildGrads<T, P>, Output = T>,
-    T::Children: Input<Step<P, 0>>,
+    T::Children: Trace<Reverse, Step<P, 0>>,
 {
     type Traced = ChildTraced<T, P>;
     type Slots = (ChildSlots<T, P>, T::Rest);
     type Grads = T;
 
-    fn trace(self) -> (Self::Traced, Self::Slots) {
+    fn trace(self, kind: &Reverse) -> (Self::Traced, Self::Slots) {
         let (children, rest) = self.0.clone().into_children();
-        let (traced, slots) = children.trace();
+        let (traced, slots) = children.trace(kind);
         (traced, (slots, rest))
     }
 
     fn grads((slots, rest): Self::Slots) -> T {
-        T::rebuild(rest, <T::Children as Input<Step<P, 0>>>::grads(slots))
-    }
-}
-
-impl<'a, P, T> Input<P> for Model<'a, T>
-where
-    T: Functor + Clone + Rebuild<ChildTraced<T, P>> + Rebuild<ChildGrads<T, P>>,
-    T::Children: Input<Step<P, 0>>,
-    T::Rest: Clone,
-{
-    type Traced = <T as Rebuild<ChildTraced<T, P>>>::Output;
-    type Slots = (ChildSlots<T, P>, T::Rest);
-    type Grads = <T as Rebuild<ChildGrads<T, P>>>::Output;
-
-    fn trace(self) -> (Self::Traced, Self::Slots) {
-        let (children, rest) = self.0.clone().into_children();
-        let (traced, slots) = children.trace();
-        (T::rebuild(rest.clone(), traced), (slots, rest))
-    }
-
-    fn grads((slots, rest): Self::Slots) -> Self::Grads {
-        T::rebuild(rest, <T::Children as Input<Step<P, 0>>>::grads(slots))
+        T::rebuild(
+            rest,
+            <T::Children as Trace<Reverse, Step<P, 0>>>::grads(slots),
+        )
     }
 }

@@ -9,70 +9,64 @@
 // aliases per signature would only hide it.
 #![allow(clippy::type_complexity)]
 
-use super::lazy::{Lazy, Mean, Settle, Square, Sum};
-use super::node::{Combine, Node};
+use super::node::{Backward, Combine, Hole, Node};
+use super::rules;
+use super::rules::activation::ActivationPullback;
 use super::rules::matmul::{
     self as products, DotLhs, DotRhs, MatMulRule, MatMulTLhs, MatMulTRhs, OuterLhs, OuterRhs,
     TMatMulLhs, TMatMulRhs, VecMatLhs, VecMatRhs,
 };
 use super::rules::reduce::{
-    self, MaxAlongPullback, MaxPullback, MeanAlongPullback, MeanPullback, Reduced,
-    SumAlongPullback, SumPullback,
+    self, GradientPullback, MaxAlongPullback, MaxPullback, MeanAlongPullback, MeanPullback,
+    Reduced, SquaresPullback, SumAlongPullback, SumPullback,
 };
 use super::rules::shape::{
     self, ConcatLhs, ConcatRhs, IntoBatchPullback, ReshapePullback, TransposePullback,
     VectorIntoBatchPullback,
 };
-use super::rules::unary::{
-    self, AbsPullback, CosPullback, ExpPullback, LnPullback, MapPullback, SinPullback,
-    SqrtPullback, TanhPullback, UnaryPullback,
-};
+use super::rules::softmax::{self, SoftmaxPullback};
+use super::rules::unary::{self, MapPullback, UnaryPullback};
+use super::slots::WithHole;
 use super::traced::{IntoTraced, Traced};
 use num_dual::Dual;
+use typeflux_core::activation::Activation;
 use typeflux_core::ops::{AddsUpTo, ReshapeTo};
 use typeflux_core::{
-    Const, ConstShape, Cpu, Device, Dim, Element, ReduceAxis, Scalar, Shape, Tensor, UnaryOp,
+    Const, ConstShape, Cpu, Dim, Element, Kernels, ReduceAxis, Scalar, Shape, Tensor, UnaryOp,
 };
 
-/// A unary rule's result: the value `V`, and `B` (settled, for an input
-/// `I`) extended by the pullback `P`.
-type Next<I, V, B, P> = Traced<V, <<B as Settle<I>>::Settled as Node>::Then<P>>;
+/// A unary rule's result: the value `V`, and `B` extended by the pullback
+/// `P`.
+type Next<V, B, P> = Traced<V, <B as Node>::Then<P>>;
 
-/// A binary rule's result: the value `W`, and the node joining `B` (settled,
-/// for an input `I`) and `R`'s node under the halves `PL` and `PR`.
-type Joined<I, W, B, R, PL, PR> =
-    Traced<W, <<B as Settle<I>>::Settled as Combine<<R as IntoTraced>::Back>>::Join<PL, PR>>;
+/// A binary rule's result: the value `W`, and the node joining `B` and `R`'s
+/// node under the halves `PL` and `PR`.
+type Joined<W, B, R, PL, PR> = Traced<W, <B as Combine<<R as IntoTraced>::Back>>::Join<PL, PR>>;
 
+/// One method per line of core's table of elementwise operations
+/// ([`unary_ops!`](typeflux_core::unary_ops)), each through [`unary::unary`].
 macro_rules! elementwise_methods {
-    ($($(#[$doc:meta])* $f:ident $Pullback:ident;)*) => {$(
-        $(#[$doc])*
-        #[inline]
-        pub fn $f(self) -> Next<Tensor<S, E, D>, Tensor<S, E, D>, B, $Pullback<S, E, D>> {
-            self.apply(unary::$f)
+    ($(#[$ndoc:meta])* Neg neg $NT:ident |$nx:ident| $nvalue:expr;
+     $($(#[$doc:meta])* $Op:ident $name:ident $T:ident |$x:ident| $value:expr;)*) => {
+        /// Elementwise operations, one per line of core's table: the value
+        /// and its derivative in one pass, the derivative kept.
+        impl<S: Shape, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, B> {
+            $(
+                $(#[$doc])*
+                #[doc = ""]
+                #[doc = "Elementwise; the pullback keeps the derivative."]
+                #[inline]
+                pub fn $name(self) -> Next<Tensor<S, E, D>, B, UnaryPullback<S, E, D>> {
+                    self.apply(|x| unary::unary(x, UnaryOp::$Op))
+                }
+            )*
         }
-    )*};
+    };
 }
 
-impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
-    Traced<Tensor<S, E, D>, B>
-{
-    elementwise_methods! {
-        /// `|x|`, elementwise (gradient 0 at 0).
-        abs AbsPullback;
-        /// `√x`, elementwise.
-        sqrt SqrtPullback;
-        /// `eˣ`, elementwise.
-        exp ExpPullback;
-        /// `ln x`, elementwise.
-        ln LnPullback;
-        /// `tanh x`, elementwise.
-        tanh TanhPullback;
-        /// `sin x`, elementwise.
-        sin SinPullback;
-        /// `cos x`, elementwise.
-        cos CosPullback;
-    }
+typeflux_core::unary_ops!(elementwise_methods);
 
+impl<S: Shape, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, B> {
     /// `op(x)`, elementwise, for an operation chosen at run time: one traced
     /// type for every `op`, so that the branches of an `if` agree.
     ///
@@ -94,54 +88,107 @@ impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
     /// }
     /// ```
     #[inline]
-    pub fn unary(
-        self,
-        op: UnaryOp,
-    ) -> Next<Tensor<S, E, D>, Tensor<S, E, D>, B, UnaryPullback<S, E, D>> {
+    pub fn unary(self, op: UnaryOp) -> Next<Tensor<S, E, D>, B, UnaryPullback<S, E, D>> {
         self.apply(|x| unary::unary(x, op))
     }
 
-    /// `x²`, elementwise: the single-use form of `x * x`.
-    ///
-    /// The square is deferred (see [`Lazy`]): a following
-    /// [`sum`](Self::sum) or [`mean`](Self::mean) computes `Σ x²` in one
-    /// pass without storing `x²`, and any other use squares first. The
-    /// backward pass is the same either way.
+    /// The sum of all elements, as a scalar tensor.
+    #[inline]
+    pub fn sum(self) -> Next<Scalar<E, D>, B, SumPullback<S, D>> {
+        self.apply(reduce::sum)
+    }
+
+    /// The mean of all elements, as a scalar tensor.
+    #[inline]
+    pub fn mean(self) -> Next<Scalar<E, D>, B, MeanPullback<S, D>> {
+        self.apply(reduce::mean)
+    }
+
+    /// `Σ x²` in one pass that stores no `x²` (see
+    /// [`reduce::sum_of_squares`]): `sum((x - y)²)` at the speed of memory.
     ///
     /// ```
     /// use typeflux_ad::reverse::gradient;
     /// use typeflux_core::prelude::*;
     ///
     /// let (x, y): (Vector<2>, Vector<2>) = (Tensor::from_array([2.0, 1.0]), Tensor::from_array([2.0, 0.0]));
-    /// // The seed's gradient((x, y) -> sum((x .- y).^2), x, y).
-    /// let (dx, dy) = gradient(|(x, y)| (x - y).square().sum(), (&x, &y));
+    /// let (dx, dy) = gradient(|(x, y)| (x - y).sum_squares(), (&x, &y));
     /// assert_eq!((dx.to_vec(), dy.to_vec()), (vec![0.0, 2.0], vec![-0.0, -2.0]));
-    /// // Used otherwise, the square is applied first.
-    /// let dx = gradient(|x| (x.square() * 3.0).sum(), &x);
-    /// assert_eq!(dx.to_vec(), vec![12.0, 6.0]);
     /// ```
     #[inline]
-    pub fn square(self) -> Traced<Tensor<S, E, D>, Lazy<Square, B::Settled>> {
-        let (x, back) = self.settle().into_raw();
-        Traced::new(x, Lazy::new(back))
+    pub fn sum_squares(self) -> Next<Scalar<E, D>, B, SquaresPullback<S, E, D>> {
+        self.apply(reduce::sum_of_squares)
     }
 
-    /// The sum of all elements, as a scalar tensor (of a fresh
-    /// [`square`](Self::square): `Σ x²` in one pass).
+    /// `Σ x² / n` in one pass (see [`sum_squares`](Self::sum_squares)).
     #[inline]
-    pub fn sum(self) -> Next<Tensor<S, E, D>, Scalar<E, D>, B, SumPullback<S, D>> {
-        let (x, back) = self.into_raw();
-        let (s, back) = back.settle_reduce(x, Sum);
-        Traced::new(s, back)
+    pub fn mean_squares(self) -> Next<Scalar<E, D>, B, SquaresPullback<S, E, D>> {
+        self.apply(reduce::mean_of_squares)
     }
 
-    /// The mean of all elements, as a scalar tensor (of a fresh
-    /// [`square`](Self::square): `Σ x² / n` in one pass).
+    /// An activation (see [`Activation`]): an elementwise operation of the
+    /// table, `Identity`, `Softmax` or `LogSoftmax`. What its pullback needs
+    /// is kept only when a gradient is wanted through this value.
     #[inline]
-    pub fn mean(self) -> Next<Tensor<S, E, D>, Scalar<E, D>, B, MeanPullback<S, D>> {
-        let (x, back) = self.into_raw();
-        let (m, back) = back.settle_reduce(x, Mean);
-        Traced::new(m, back)
+    pub fn activate<A: Activation>(
+        self,
+        activation: A,
+    ) -> Next<Tensor<S, E, D>, B, ActivationPullback<A, S, E, D>> {
+        let keep = self.back().active();
+        self.apply(|x| rules::activation::activate(x, activation, keep))
+    }
+
+    /// A scalar function `f` of this value, differentiated at once: `f`
+    /// receives the value behind a [`Hole`], its gradient is taken by
+    /// running its backward pass right away (when a gradient is wanted
+    /// through this value), and the result is one node whose pullback
+    /// scales that gradient ([`GradientPullback`]). This is how a loss is
+    /// written once, with the rules of this module, and yet has a short
+    /// type: typeflux-nn's losses are built this way.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let x: Vector<2, f64> = Tensor::from_array([3.0, -4.0]);
+    /// let y: Vector<2, f64> = Tensor::from_array([1.0, 1.0]);
+    /// // Half the squared distance to `y`, differentiated at once.
+    /// let g = gradient(|x| x.eager(|x| (x - &y).sum_squares() * 0.5), &x);
+    /// assert_eq!(g.to_vec(), vec![2.0, -5.0]);
+    /// ```
+    #[inline]
+    pub fn eager<N>(
+        self,
+        f: impl FnOnce(Traced<Tensor<S, E, D>, Hole>) -> Traced<Scalar<E, D>, N>,
+    ) -> Next<Scalar<E, D>, B, GradientPullback<S, E, D>>
+    where
+        N: for<'a> Backward<Scalar<E, D>, WithHole<'a, (), Option<Tensor<S, E, D>>>>,
+    {
+        let want = self.back().active();
+        self.apply(|x| {
+            let (shape, device) = (x.shape(), x.device().clone());
+            let (value, node) = f(Traced::new(x, Hole::new(want))).into_parts();
+            if !want {
+                return (value, GradientPullback::unwanted(shape, device));
+            }
+            let mut hole = None;
+            let seed = Tensor::full_on((), E::one(), &device);
+            node.backward(seed, &mut WithHole::new(&mut (), &mut hole));
+            let grad = hole.unwrap_or_else(|| Tensor::full_on(shape, E::zero(), &device));
+            (value, GradientPullback::new(grad))
+        })
+    }
+
+    /// Softmax of each column (each sample of a batch): Flux's `softmax`.
+    #[inline]
+    pub fn softmax(self) -> Next<Tensor<S, E, D>, B, SoftmaxPullback<S, E, D>> {
+        self.apply(|x| softmax::softmax(x, false))
+    }
+
+    /// The logarithm of the softmax of each column: Flux's `logsoftmax`.
+    #[inline]
+    pub fn logsoftmax(self) -> Next<Tensor<S, E, D>, B, SoftmaxPullback<S, E, D>> {
+        self.apply(|x| softmax::softmax(x, true))
     }
 
     /// The largest element, as a scalar tensor; its gradient goes to the
@@ -151,7 +198,7 @@ impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
     /// On an empty tensor.
     #[inline]
     #[track_caller]
-    pub fn max(self) -> Next<Tensor<S, E, D>, Scalar<E, D>, B, MaxPullback<S, E, D>> {
+    pub fn max(self) -> Next<Scalar<E, D>, B, MaxPullback<S, E, D>> {
         self.apply(reduce::max)
     }
 
@@ -160,7 +207,7 @@ impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
     #[inline]
     pub fn sum_along<const AXIS: usize>(
         self,
-    ) -> Next<Tensor<S, E, D>, Reduced<S, E, D, AXIS>, B, SumAlongPullback<AXIS, S, D>>
+    ) -> Next<Reduced<S, E, D, AXIS>, B, SumAlongPullback<AXIS, S, D>>
     where
         Tensor<S, E, D>: ReduceAxis<AXIS>,
     {
@@ -171,7 +218,7 @@ impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
     #[inline]
     pub fn mean_along<const AXIS: usize>(
         self,
-    ) -> Next<Tensor<S, E, D>, Reduced<S, E, D, AXIS>, B, MeanAlongPullback<AXIS, S, D>>
+    ) -> Next<Reduced<S, E, D, AXIS>, B, MeanAlongPullback<AXIS, S, D>>
     where
         Tensor<S, E, D>: ReduceAxis<AXIS>,
     {
@@ -183,7 +230,7 @@ impl<S: Shape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
     #[track_caller]
     pub fn max_along<const AXIS: usize>(
         self,
-    ) -> Next<Tensor<S, E, D>, Reduced<S, E, D, AXIS>, B, MaxAlongPullback<AXIS, S, E, D>>
+    ) -> Next<Reduced<S, E, D, AXIS>, B, MaxAlongPullback<AXIS, S, E, D>>
     where
         Tensor<S, E, D>: ReduceAxis<AXIS>,
     {
@@ -208,41 +255,25 @@ impl<A, B> Traced<A, B> {
     pub fn matmul<R: IntoTraced>(
         self,
         rhs: R,
-    ) -> Joined<
-        A,
-        A::Output,
-        B,
-        R,
-        <A as MatMulRule<R::Value>>::Lhs,
-        <A as MatMulRule<R::Value>>::Rhs,
-    >
+    ) -> Joined<A::Output, B, R, <A as MatMulRule<R::Value>>::Lhs, <A as MatMulRule<R::Value>>::Rhs>
     where
         A: MatMulRule<R::Value>,
-        B: Settle<A, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), A::matmul_rule)
     }
 }
 
-impl<M: Dim, K: Dim, E: Element, D: Device, B> Traced<Tensor<(M, K), E, D>, B> {
+impl<M: Dim, K: Dim, E: Element, D: Kernels<E>, B> Traced<Tensor<(M, K), E, D>, B> {
     /// `selfᵀ · rhs`, without forming the transpose.
     #[inline]
     #[track_caller]
     pub fn t_matmul<N: Dim, R: IntoTraced<Value = Tensor<(M, N), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<
-        Tensor<(M, K), E, D>,
-        Tensor<(K, N), E, D>,
-        B,
-        R,
-        TMatMulLhs<M, N, E, D>,
-        TMatMulRhs<M, K, E, D>,
-    >
+    ) -> Joined<Tensor<(K, N), E, D>, B, R, TMatMulLhs<M, N, E, D>, TMatMulRhs<M, K, E, D>>
     where
-        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::t_matmul)
     }
@@ -253,61 +284,50 @@ impl<M: Dim, K: Dim, E: Element, D: Device, B> Traced<Tensor<(M, K), E, D>, B> {
     pub fn matmul_t<N: Dim, R: IntoTraced<Value = Tensor<(N, K), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<
-        Tensor<(M, K), E, D>,
-        Tensor<(M, N), E, D>,
-        B,
-        R,
-        MatMulTLhs<N, K, E, D>,
-        MatMulTRhs<M, K, E, D>,
-    >
+    ) -> Joined<Tensor<(M, N), E, D>, B, R, MatMulTLhs<N, K, E, D>, MatMulTRhs<M, K, E, D>>
     where
-        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::matmul_t)
     }
 
     /// The transpose.
     #[inline]
-    pub fn transpose(self) -> Next<Tensor<(M, K), E, D>, Tensor<(K, M), E, D>, B, TransposePullback>
+    pub fn transpose(self) -> Next<Tensor<(K, M), E, D>, B, TransposePullback>
     where
-        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
+        B: Node,
     {
         self.apply(shape::transpose)
     }
 
     /// Short for [`transpose`](Self::transpose).
     #[inline]
-    pub fn t(self) -> Next<Tensor<(M, K), E, D>, Tensor<(K, M), E, D>, B, TransposePullback>
+    pub fn t(self) -> Next<Tensor<(K, M), E, D>, B, TransposePullback>
     where
-        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
+        B: Node,
     {
         self.transpose()
     }
 
     /// The same matrix with its column count as a runtime dim (a batch).
     #[inline]
-    pub fn into_batch(
-        self,
-    ) -> Next<Tensor<(M, K), E, D>, Tensor<(M, usize), E, D>, B, IntoBatchPullback<K>>
+    pub fn into_batch(self) -> Next<Tensor<(M, usize), E, D>, B, IntoBatchPullback<K>>
     where
-        B: Settle<Tensor<(M, K), E, D>, Settled: Node>,
+        B: Node,
     {
         self.apply(shape::into_batch)
     }
 }
 
-impl<M: Dim, E: Element, D: Device, B> Traced<Tensor<(M,), E, D>, B> {
+impl<M: Dim, E: Element, D: Kernels<E>, B> Traced<Tensor<(M,), E, D>, B> {
     /// The outer product `self · rhsᵀ`.
     #[inline]
     pub fn outer<N: Dim, R: IntoTraced<Value = Tensor<(N,), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<Tensor<(M,), E, D>, Tensor<(M, N), E, D>, B, R, OuterLhs<N, E, D>, OuterRhs<M, E, D>>
+    ) -> Joined<Tensor<(M, N), E, D>, B, R, OuterLhs<N, E, D>, OuterRhs<M, E, D>>
     where
-        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::outer)
     }
@@ -318,17 +338,9 @@ impl<M: Dim, E: Element, D: Device, B> Traced<Tensor<(M,), E, D>, B> {
     pub fn vecmat<N: Dim, R: IntoTraced<Value = Tensor<(M, N), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<
-        Tensor<(M,), E, D>,
-        Tensor<(N,), E, D>,
-        B,
-        R,
-        VecMatLhs<M, N, E, D>,
-        VecMatRhs<M, E, D>,
-    >
+    ) -> Joined<Tensor<(N,), E, D>, B, R, VecMatLhs<M, N, E, D>, VecMatRhs<M, E, D>>
     where
-        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::vecmat)
     }
@@ -339,34 +351,27 @@ impl<M: Dim, E: Element, D: Device, B> Traced<Tensor<(M,), E, D>, B> {
     pub fn dot<R: IntoTraced<Value = Tensor<(M,), E, D>>>(
         self,
         rhs: R,
-    ) -> Joined<Tensor<(M,), E, D>, Tensor<(), E, D>, B, R, DotLhs<M, E, D>, DotRhs<M, E, D>>
+    ) -> Joined<Tensor<(), E, D>, B, R, DotLhs<M, E, D>, DotRhs<M, E, D>>
     where
-        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), products::dot)
     }
 
     /// The vector as a batch of one column.
     #[inline]
-    pub fn into_batch(
-        self,
-    ) -> Next<Tensor<(M,), E, D>, Tensor<(M, usize), E, D>, B, VectorIntoBatchPullback>
+    pub fn into_batch(self) -> Next<Tensor<(M, usize), E, D>, B, VectorIntoBatchPullback>
     where
-        B: Settle<Tensor<(M,), E, D>, Settled: Node>,
+        B: Node,
     {
         self.apply(shape::vector_into_batch)
     }
 }
 
-impl<S: ConstShape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: Node>>
-    Traced<Tensor<S, E, D>, B>
-{
+impl<S: ConstShape, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, B> {
     /// The same elements under another static shape with the same count.
     #[inline]
-    pub fn reshape<S2: ConstShape>(
-        self,
-    ) -> Next<Tensor<S, E, D>, Tensor<S2, E, D>, B, ReshapePullback<S>>
+    pub fn reshape<S2: ConstShape>(self) -> Next<Tensor<S2, E, D>, B, ReshapePullback<S>>
     where
         S: ReshapeTo<S2>,
     {
@@ -375,9 +380,7 @@ impl<S: ConstShape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: N
 
     /// All elements as one vector of `N`, column by column.
     #[inline]
-    pub fn flatten<const N: usize>(
-        self,
-    ) -> Next<Tensor<S, E, D>, Tensor<(Const<N>,), E, D>, B, ReshapePullback<S>>
+    pub fn flatten<const N: usize>(self) -> Next<Tensor<(Const<N>,), E, D>, B, ReshapePullback<S>>
     where
         S: ReshapeTo<(Const<N>,)>,
         (Const<N>,): ConstShape,
@@ -386,7 +389,7 @@ impl<S: ConstShape, E: Element, D: Device, B: Settle<Tensor<S, E, D>, Settled: N
     }
 }
 
-impl<const A: usize, C: Dim, E: Element, D: Device, B> Traced<Tensor<(Const<A>, C), E, D>, B> {
+impl<const A: usize, C: Dim, E: Element, D: Kernels<E>, B> Traced<Tensor<(Const<A>, C), E, D>, B> {
     /// Stacks `self` (`A` features) over `other` (`P` features) into
     /// `N = A + P` features, checked by the type checker.
     #[inline]
@@ -394,43 +397,27 @@ impl<const A: usize, C: Dim, E: Element, D: Device, B> Traced<Tensor<(Const<A>, 
     pub fn concat<const P: usize, const N: usize, R>(
         self,
         other: R,
-    ) -> Joined<
-        Tensor<(Const<A>, C), E, D>,
-        Tensor<(Const<N>, C), E, D>,
-        B,
-        R,
-        ConcatLhs<A>,
-        ConcatRhs<A, P>,
-    >
+    ) -> Joined<Tensor<(Const<N>, C), E, D>, B, R, ConcatLhs<A>, ConcatRhs<A, P>>
     where
         R: IntoTraced<Value = Tensor<(Const<P>, C), E, D>>,
-        B: Settle<Tensor<(Const<A>, C), E, D>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
         Const<A>: AddsUpTo<Const<P>, Const<N>>,
     {
         self.apply2(other.into_traced(), shape::concat)
     }
 }
 
-impl<const A: usize, E: Element, D: Device, B> Traced<Tensor<(Const<A>,), E, D>, B> {
+impl<const A: usize, E: Element, D: Kernels<E>, B> Traced<Tensor<(Const<A>,), E, D>, B> {
     /// Joins two vectors into one of `N = A + P` elements, checked by the type
     /// checker.
     #[inline]
     pub fn concat<const P: usize, const N: usize, R>(
         self,
         other: R,
-    ) -> Joined<
-        Tensor<(Const<A>,), E, D>,
-        Tensor<(Const<N>,), E, D>,
-        B,
-        R,
-        ConcatLhs<A>,
-        ConcatRhs<A, P>,
-    >
+    ) -> Joined<Tensor<(Const<N>,), E, D>, B, R, ConcatLhs<A>, ConcatRhs<A, P>>
     where
         R: IntoTraced<Value = Tensor<(Const<P>,), E, D>>,
-        B: Settle<Tensor<(Const<A>,), E, D>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
         Const<A>: AddsUpTo<Const<P>, Const<N>>,
     {
         self.apply2(other.into_traced(), shape::concat_vectors)
@@ -457,18 +444,15 @@ impl<S: Shape, E: Element, B> Traced<Tensor<S, E, Cpu>, B> {
         self,
         rhs: R,
         f: impl Fn(Dual<E>, Dual<E>) -> Dual<E>,
-    ) -> Joined<Tensor<S, E, Cpu>, Tensor<S, E, Cpu>, B, R, MapPullback<S, E>, MapPullback<S, E>>
+    ) -> Joined<Tensor<S, E, Cpu>, B, R, MapPullback<S, E>, MapPullback<S, E>>
     where
-        B: Settle<Tensor<S, E, Cpu>, Settled: Node>,
-        B::Settled: Combine<R::Back>,
+        B: Combine<R::Back>,
     {
         self.apply2(rhs.into_traced(), |a, b| unary::zip_map(a, b, f))
     }
 }
 
-impl<S: Shape, E: Element, B: Settle<Tensor<S, E, Cpu>, Settled: Node>>
-    Traced<Tensor<S, E, Cpu>, B>
-{
+impl<S: Shape, E: Element, B: Node> Traced<Tensor<S, E, Cpu>, B> {
     /// `f` applied to every element (CPU), `f` written for dual numbers so
     /// that its derivative comes with its value.
     ///
@@ -485,7 +469,7 @@ impl<S: Shape, E: Element, B: Settle<Tensor<S, E, Cpu>, Settled: Node>>
     pub fn map(
         self,
         f: impl Fn(Dual<E>) -> Dual<E>,
-    ) -> Next<Tensor<S, E, Cpu>, Tensor<S, E, Cpu>, B, MapPullback<S, E>> {
+    ) -> Next<Tensor<S, E, Cpu>, B, MapPullback<S, E>> {
         self.apply(|x| unary::map(x, f))
     }
 }

@@ -96,9 +96,11 @@
 //! # Control flow
 //!
 //! Ordinary Rust code with runtime branches works as long as every branch
-//! returns the same traced type: the same operations in the same order, or
-//! operations of one type such as [`Traced::unary`] with a runtime
-//! [`UnaryOp`](typeflux_core::UnaryOp), or a scalar chosen at run time.
+//! returns the same traced type: the same operations in the same order,
+//! elementwise operations of the table (which all have one rule, so
+//! `x.exp()` and `x.tanh()` have one type, as does [`Traced::unary`] with a
+//! runtime [`UnaryOp`](typeflux_core::UnaryOp)), or a scalar chosen at run
+//! time.
 //!
 //! ```
 //! use typeflux_ad::reverse::gradient;
@@ -119,7 +121,7 @@
 //! use typeflux_core::prelude::*;
 //!
 //! let x = Vector::<3>::ones();
-//! let g = gradient(|x| (if true { x.exp() } else { x.tanh() }).sum(), &x);
+//! let g = gradient(|x| (if true { x.exp() } else { x * 2.0 }).sum(), &x);
 //! ```
 //!
 //! Ending the two branches in [`Traced::left`] and [`Traced::right`] gives
@@ -131,7 +133,7 @@
 //! use typeflux_core::prelude::*;
 //!
 //! let x = Vector::<3>::ones();
-//! let g = gradient(|x| (if true { x.exp().left() } else { x.tanh().right() }).sum(), &x);
+//! let g = gradient(|x| (if true { x.exp().left() } else { (x * 2.0).right() }).sum(), &x);
 //! assert_eq!(g, x.exp());
 //! ```
 //!
@@ -142,25 +144,34 @@
 //!
 //! # What is kept and what is allocated
 //!
-//! A pullback keeps only what its derivative needs (`exp` its output, `ln`
-//! its input, `+` nothing; a product each operand for the other's
-//! gradient). An operation with a constant operand keeps only the pullback
-//! toward the traced one. The backward pass allocates the cotangents and
-//! nothing else; cotangents that are no longer needed lend their buffers to
-//! the next one where the shapes allow. The cotangent of a sum or a mean
-//! stays one scalar, a [`Fill`], until it meets a tensor: the gradient of
-//! `sum((x - y)²)` scales the `x - y` that the square kept, in place, and
-//! that buffer becomes `x̄`. Of a binary pullback, the right half borrows
-//! the cotangent and the left half then takes it, so `ȳ = -x̄` is one pass
-//! and no copy. The pullbacks of `abs`, `max`,
-//! `max_along` and `concat` pass through host memory (the device has no
-//! comparison or slicing kernel), and [`Traced::map`] and [`Traced::zip_map`]
-//! run on the CPU.
+//! A pullback keeps only what its derivative needs (an elementwise
+//! operation its derivative, computed in the same pass as its value; `+`
+//! nothing; a product each operand for the other's gradient). An operation
+//! with a constant operand keeps only the pullback toward the traced one.
+//! The backward pass allocates the cotangents and nothing else; cotangents
+//! that are no longer needed lend their buffers to the next one where the
+//! shapes allow. The cotangent of a sum or a mean stays one scalar, a
+//! [`Fill`], until it meets a tensor: the gradient of `(x - y).sum_squares()`
+//! scales the `x - y` that the fused rule kept, in place, and that buffer
+//! becomes `x̄`. Of a binary pullback, the right half borrows the cotangent
+//! and the left half then takes it, so `ȳ = -x̄` is one pass and no copy.
+//! The pullbacks of `max`, `max_along` and `concat` pass through host
+//! memory (the device has no comparison or slicing kernel), and
+//! [`Traced::map`] and [`Traced::zip_map`] run on the CPU.
+//!
+//! # Layers and chains
+//!
+//! Layers are written on these rules (typeflux-nn's `Dense` is the fused
+//! rule [`rules::dense`]; its `Chain` joins its members' backward passes
+//! into one [`ChainNode`]), so a model is differentiated by the same
+//! [`gradient`] as any other code, and a model of the model's own type
+//! comes back.
 
+mod chain;
+mod descend;
 mod fill;
 mod gradient;
 mod input;
-mod lazy;
 mod methods;
 mod node;
 mod ops;
@@ -170,12 +181,16 @@ pub mod rules;
 mod slots;
 mod traced;
 
+pub use chain::{ChainNode, Choose, Member, Members, Pick};
+pub use descend::{Descend, StepSlot, descend};
 pub use fill::{Cotangent, Fill};
 pub use gradient::{gradient, pullback, value_and_gradient};
-pub use input::{Fields, Input, Model, fields, model};
-pub use lazy::{Lazy, Mean, Reducer, Settle, Square, Sum};
-pub use node::{Backward, Combine, Constant, Either, Join, Leaf, Node, Then, Tracked, Tracks};
+pub use input::{Fields, Input, Reverse, fields, model};
+pub use node::{
+    Backward, Bool, Combine, Constant, Either, Hole, Join, Join3, LayerNode, Leaf, No, Node,
+    Optional, OuterProduct, Product, Then, Tracked, Tracks, Yes,
+};
 pub use params::{GradList, Grads, ParamKeys, ParamList, Params, params};
 pub use pullback::{Both, Identity, Pullback};
-pub use slots::{Accumulate, Field, Locate, Root, Step, TensorSlot};
-pub use traced::{IntoTraced, Traced};
+pub use slots::{Accumulate, Field, Locate, Root, Step, TensorSlot, WithHole};
+pub use traced::{IntoTraced, Operand, Param, Traced};

@@ -9,13 +9,14 @@
 //! backward pass is the same composed type as for [`gradient`](super::gradient)
 //! of a tuple. Only the result is collected into a map.
 
-use super::input::Input;
+use super::input::Reverse;
 use super::slots::Step;
 use core::any::{Any, type_name};
 use core::fmt;
 use core::ops::Index;
 use std::collections::HashMap;
-use typeflux_core::{Device, Element, Shape, Tensor};
+use typeflux_core::functor::Trace;
+use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// The parameters of an implicit-style gradient: a tensor reference or a
 /// tuple of them (nested as needed), to be passed to
@@ -43,7 +44,7 @@ pub struct Params<T> {
 }
 
 /// The address that identifies a parameter: that of its buffer.
-fn key<S: Shape, E: Element, D: Device>(t: &Tensor<S, E, D>) -> usize {
+fn key<S: Shape, E: Element, D: Kernels<E>>(t: &Tensor<S, E, D>) -> usize {
     core::ptr::from_ref(t.buffer()).addr()
 }
 
@@ -59,13 +60,13 @@ pub trait GradList {
     fn file(self, keys: &mut dyn Iterator<Item = usize>, grads: &mut Grads);
 }
 
-impl<S: Shape, E: Element, D: Device> ParamList for &Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> ParamList for &Tensor<S, E, D> {
     fn keys(&self, out: &mut Vec<usize>) {
         out.push(key(self));
     }
 }
 
-impl<S: Shape, E: Element, D: Device> GradList for Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> GradList for Tensor<S, E, D> {
     fn file(self, keys: &mut dyn Iterator<Item = usize>, grads: &mut Grads) {
         let key = keys.next().expect("one key per parameter");
         grads.insert(key, self);
@@ -104,7 +105,7 @@ tuple_params! {
 #[derive(Clone, Debug)]
 pub struct ParamKeys(Vec<usize>);
 
-impl<P, T: ParamList + Input<Step<P, 0>>> Input<P> for Params<T>
+impl<P, T: ParamList + Trace<Reverse, Step<P, 0>>> Trace<Reverse, P> for Params<T>
 where
     T::Grads: GradList,
 {
@@ -112,10 +113,10 @@ where
     type Slots = (T::Slots, ParamKeys);
     type Grads = Grads;
 
-    fn trace(self) -> (Self::Traced, Self::Slots) {
+    fn trace(self, kind: &Reverse) -> (Self::Traced, Self::Slots) {
         let mut keys = Vec::new();
         self.tensors.keys(&mut keys);
-        let (traced, slots) = self.tensors.trace();
+        let (traced, slots) = self.tensors.trace(kind);
         (traced, (slots, ParamKeys(keys)))
     }
 
@@ -155,7 +156,7 @@ struct Entry {
 
 impl Grads {
     /// Files `grad` under `key`; a parameter listed twice gets the sum.
-    fn insert<S: Shape, E: Element, D: Device>(&mut self, key: usize, grad: Tensor<S, E, D>) {
+    fn insert<S: Shape, E: Element, D: Kernels<E>>(&mut self, key: usize, grad: Tensor<S, E, D>) {
         match self.entries.get_mut(&key) {
             Some(entry) => {
                 let sum = entry
@@ -176,7 +177,7 @@ impl Grads {
 
     /// The gradient of `param`, or `None` when `param` is not a parameter
     /// (or has another type than its gradient).
-    pub fn get<S: Shape, E: Element, D: Device>(
+    pub fn get<S: Shape, E: Element, D: Kernels<E>>(
         &self,
         param: &Tensor<S, E, D>,
     ) -> Option<&Tensor<S, E, D>> {
@@ -194,7 +195,7 @@ impl Grads {
     }
 }
 
-impl<S: Shape, E: Element, D: Device> Index<&Tensor<S, E, D>> for Grads {
+impl<S: Shape, E: Element, D: Kernels<E>> Index<&Tensor<S, E, D>> for Grads {
     type Output = Tensor<S, E, D>;
 
     /// The gradient of `param`.

@@ -6,24 +6,12 @@
 //! a [`Step`] path from the [`Root`], so finding a slot compiles to a field
 //! access, and a leaf cannot reach a slot of the wrong type.
 
-use core::fmt;
-use core::marker::PhantomData;
-use typeflux_core::{Device, Element, Shape, Tensor};
+use super::node::{OuterProduct, Product};
+use core::ops::AddAssign;
+pub use typeflux_core::functor::{Root, Step};
+use typeflux_core::{Device, Element, Kernels, Shape, Tensor};
 
-/// The empty path: the slots themselves.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Root;
-
-/// The path `P` followed by field `I` of the tuple found there.
-pub struct Step<P, const I: usize>(PhantomData<fn() -> P>);
-
-impl<P, const I: usize> fmt::Debug for Step<P, I> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Step<{}, {I}>", core::any::type_name::<P>())
-    }
-}
-
-/// Field `I` of a tuple, for tuples of 1 to 8 fields.
+/// Field `I` of a tuple, for tuples of 1 to 16 fields.
 pub trait Field<const I: usize> {
     /// The field's type.
     type Item;
@@ -60,6 +48,23 @@ tuple_fields! {
     (A, B, C, D, E, F) => [0: A, 1: B, 2: C, 3: D, 4: E, 5: F];
     (A, B, C, D, E, F, G) => [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G];
     (A, B, C, D, E, F, G, H) => [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H];
+    (A, B, C, D, E, F, G, H, I) => [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I];
+    (A, B, C, D, E, F, G, H, I, J) =>
+        [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I, 9: J];
+    (A, B, C, D, E, F, G, H, I, J, K) =>
+        [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I, 9: J, 10: K];
+    (A, B, C, D, E, F, G, H, I, J, K, L) =>
+        [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I, 9: J, 10: K, 11: L];
+    (A, B, C, D, E, F, G, H, I, J, K, L, M) =>
+        [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I, 9: J, 10: K, 11: L, 12: M];
+    (A, B, C, D, E, F, G, H, I, J, K, L, M, N) =>
+        [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I, 9: J, 10: K, 11: L, 12: M, 13: N];
+    (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O) =>
+        [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I, 9: J, 10: K, 11: L, 12: M, 13: N,
+         14: O];
+    (A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P) =>
+        [0: A, 1: B, 2: C, 3: D, 4: E, 5: F, 6: G, 7: H, 8: I, 9: J, 10: K, 11: L, 12: M, 13: N,
+         14: O, 15: P];
 }
 
 /// The slots of a present `Option` input. A leaf inside an absent one is
@@ -110,6 +115,16 @@ where
 pub trait Accumulate<G> {
     /// Adds `grad`.
     fn accumulate(&mut self, grad: G);
+
+    /// Adds a gradient given as the factors of an outer product; by default
+    /// the product is formed and added.
+    #[inline]
+    fn accumulate_product<A, B>(&mut self, product: OuterProduct<A, B>)
+    where
+        OuterProduct<A, B>: Product<Value = G>,
+    {
+        self.accumulate(product.value());
+    }
 }
 
 /// The gradient slot of a tensor input: empty until the first gradient
@@ -139,13 +154,73 @@ impl<S: Shape, E: Element, D: Device> TensorSlot<S, E, D> {
     }
 }
 
-impl<S: Shape, E: Element, D: Device> Accumulate<Tensor<S, E, D>> for TensorSlot<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Accumulate<Tensor<S, E, D>> for TensorSlot<S, E, D> {
     #[inline]
     #[track_caller]
     fn accumulate(&mut self, grad: Tensor<S, E, D>) {
         match &mut self.grad {
             Some(sum) => *sum += grad,
             None => self.grad = Some(grad),
+        }
+    }
+}
+
+/// The slots of a backward pass with one more slot, the *hole*: where the
+/// cotangent of a layer's input arrives when a chain runs that layer's
+/// backward pass (see [`Hole`](super::Hole)). Paths into the slots lead
+/// through it to the slots it wraps, so leaves inside the layer find their
+/// own slots as before.
+pub struct WithHole<'a, G, H> {
+    grads: &'a mut G,
+    hole: &'a mut H,
+}
+
+impl<'a, G, H> WithHole<'a, G, H> {
+    /// `grads` with the extra slot `hole`.
+    #[inline(always)]
+    pub fn new(grads: &'a mut G, hole: &'a mut H) -> Self {
+        WithHole { grads, hole }
+    }
+
+    /// The hole's slot.
+    #[inline(always)]
+    pub fn hole(&mut self) -> &mut H {
+        self.hole
+    }
+}
+
+impl<G: Field<I>, H, const I: usize> Field<I> for WithHole<'_, G, H> {
+    type Item = G::Item;
+
+    #[inline(always)]
+    fn field(&mut self) -> &mut G::Item {
+        self.grads.field()
+    }
+}
+
+impl<G: Accumulate<T>, H, T> Accumulate<T> for WithHole<'_, G, H> {
+    #[inline(always)]
+    fn accumulate(&mut self, grad: T) {
+        self.grads.accumulate(grad);
+    }
+
+    #[inline(always)]
+    fn accumulate_product<A, B>(&mut self, product: OuterProduct<A, B>)
+    where
+        OuterProduct<A, B>: Product<Value = T>,
+    {
+        self.grads.accumulate_product(product);
+    }
+}
+
+/// The slot of a hole: empty until a cotangent arrives, which it takes;
+/// later ones are added.
+impl<T: AddAssign> Accumulate<T> for Option<T> {
+    #[inline(always)]
+    fn accumulate(&mut self, grad: T) {
+        match self {
+            Some(sum) => *sum += grad,
+            None => *self = Some(grad),
         }
     }
 }

@@ -1,6 +1,5 @@
 //! Traced values: a value together with its backward pass.
 
-use super::lazy::Settle;
 use super::node::{Combine, Constant, Either, Node};
 use super::pullback::Both;
 use typeflux_core::{Device, Element, Shape, Tensor};
@@ -48,46 +47,10 @@ impl<V, B> Traced<V, B> {
         Traced { value, back }
     }
 
-    /// The value with its deferred operation applied, if it has one (see
-    /// [`Lazy`](super::Lazy)); methods do this themselves, so it is needed
-    /// only to reach the value or the backward pass of a fresh
-    /// [`square`](Self::square).
-    ///
-    /// ```
-    /// use typeflux_ad::reverse::gradient;
-    /// use typeflux_core::prelude::*;
-    ///
-    /// let x: Vector<2> = Tensor::from_array([1.0, 2.0]);
-    /// let g = gradient(|x| {
-    ///     let y = x.square().settle();
-    ///     assert_eq!(y.value().to_vec(), vec![1.0, 4.0]);
-    ///     y.sum()
-    /// }, &x);
-    /// assert_eq!(g.to_vec(), vec![2.0, 4.0]);
-    /// ```
-    #[inline(always)]
-    pub fn settle(self) -> Traced<V, B::Settled>
-    where
-        B: Settle<V>,
-    {
-        let (value, back) = self.back.settle(self.value);
-        Traced::new(value, back)
-    }
-
-    /// The stored value and node as they are, deferred operation or not:
-    /// for the methods that settle it themselves.
-    #[inline(always)]
-    pub(crate) fn into_raw(self) -> (V, B) {
-        (self.value, self.back)
-    }
-
     /// The same value as a constant: gradients stop here.
     #[inline(always)]
-    pub fn detach(self) -> Traced<V, Constant>
-    where
-        B: Settle<V>,
-    {
-        Traced::constant(self.settle().value)
+    pub fn detach(self) -> Traced<V, Constant> {
+        Traced::constant(self.value)
     }
 
     /// The value as computed on the first of two paths chosen at run time;
@@ -109,23 +72,15 @@ impl<V, B> Traced<V, B> {
     /// }
     /// ```
     #[inline(always)]
-    pub fn left<R>(self) -> Traced<V, Either<B::Settled, R>>
-    where
-        B: Settle<V>,
-    {
-        let (value, back) = self.back.settle(self.value);
-        Traced::new(value, Either::Left(back))
+    pub fn left<R>(self) -> Traced<V, Either<B, R>> {
+        Traced::new(self.value, Either::Left(self.back))
     }
 
     /// The value as computed on the second of two paths chosen at run time
     /// (see [`left`](Self::left)).
     #[inline(always)]
-    pub fn right<L>(self) -> Traced<V, Either<L, B::Settled>>
-    where
-        B: Settle<V>,
-    {
-        let (value, back) = self.back.settle(self.value);
-        Traced::new(value, Either::Right(back))
+    pub fn right<L>(self) -> Traced<V, Either<L, B>> {
+        Traced::new(self.value, Either::Right(self.back))
     }
 
     /// Applies a unary rule (a function returning a value and its pullback),
@@ -148,16 +103,12 @@ impl<V, B> Traced<V, B> {
     /// assert_eq!(g.to_vec(), vec![1.0, 0.25]);
     /// ```
     #[inline(always)]
-    pub fn apply<W, P>(
-        self,
-        rule: impl FnOnce(V) -> (W, P),
-    ) -> Traced<W, <B::Settled as Node>::Then<P>>
+    pub fn apply<W, P>(self, rule: impl FnOnce(V) -> (W, P)) -> Traced<W, B::Then<P>>
     where
-        B: Settle<V, Settled: Node>,
+        B: Node,
     {
-        let (value, back) = self.back.settle(self.value);
-        let (value, pullback) = rule(value);
-        Traced::new(value, back.then(pullback))
+        let (value, pullback) = rule(self.value);
+        Traced::new(value, self.back.then(pullback))
     }
 
     /// Applies a binary rule to `self` and `rhs`: a function returning a
@@ -168,20 +119,14 @@ impl<V, B> Traced<V, B> {
         self,
         rhs: Traced<V2, B2>,
         rule: impl FnOnce(V, V2) -> (W, Both<PL, PR>),
-    ) -> Traced<W, <B::Settled as Combine<B2::Settled>>::Join<PL, PR>>
+    ) -> Traced<W, B::Join<PL, PR>>
     where
-        B: Settle<V>,
-        B2: Settle<V2>,
-        B::Settled: Combine<B2::Settled>,
+        B: Combine<B2>,
     {
-        let (lhs, back) = self.back.settle(self.value);
-        let (rhs, rhs_back) = rhs.back.settle(rhs.value);
-        let (value, pullback) = rule(lhs, rhs);
-        Traced::new(value, back.join(rhs_back, pullback))
+        let (value, pullback) = rule(self.value, rhs.value);
+        Traced::new(value, self.back.join(rhs.back, pullback))
     }
-}
 
-impl<V, B: Node> Traced<V, B> {
     /// The value.
     #[inline(always)]
     pub fn value(&self) -> &V {
@@ -198,6 +143,12 @@ impl<V, B: Node> Traced<V, B> {
     #[inline(always)]
     pub fn into_parts(self) -> (V, B) {
         (self.value, self.back)
+    }
+
+    /// The backward pass.
+    #[inline(always)]
+    pub fn back(&self) -> &B {
+        &self.back
     }
 }
 
@@ -225,20 +176,20 @@ impl<V> Traced<V, Constant> {
 pub trait IntoTraced {
     /// The value.
     type Value;
-    /// Its node, settled.
+    /// Its node.
     type Back: Node;
 
     /// The operand as a traced value.
     fn into_traced(self) -> Traced<Self::Value, Self::Back>;
 }
 
-impl<V, B: Settle<V, Settled: Node>> IntoTraced for Traced<V, B> {
+impl<V, B: Node> IntoTraced for Traced<V, B> {
     type Value = V;
-    type Back = B::Settled;
+    type Back = B;
 
     #[inline(always)]
-    fn into_traced(self) -> Traced<V, B::Settled> {
-        self.settle()
+    fn into_traced(self) -> Traced<V, B> {
+        self
     }
 }
 
@@ -259,5 +210,93 @@ impl<S: Shape, E: Element, D: Device> IntoTraced for &Tensor<S, E, D> {
     #[inline(always)]
     fn into_traced(self) -> Traced<Tensor<S, E, D>, Constant> {
         Traced::constant(self.clone())
+    }
+}
+
+impl<V, B: Node> Traced<V, B> {
+    /// The plain value when nothing is traced (the node is [`Constant`]),
+    /// the traced value otherwise (see [`Node::Finished`]). Layers and
+    /// losses return this, so that a plain model on plain data computes
+    /// plain tensors.
+    #[inline(always)]
+    pub fn finish(self) -> B::Finished<V> {
+        self.back.finish(self.value)
+    }
+}
+
+/// A parameter as a layer holds it: a tensor, which counts as a constant,
+/// or a traced tensor (inside a [`gradient`](super::gradient) of the
+/// model). A layer's forward pass takes its parameters through this, so it
+/// is written once for both.
+pub trait Param {
+    /// The tensor.
+    type Value;
+    /// Its node: [`Constant`] for a plain tensor.
+    type Node: Node;
+
+    /// The parameter as a traced value (a copy: large CPU buffers are
+    /// shared, not copied).
+    fn traced(&self) -> Traced<Self::Value, Self::Node>;
+}
+
+impl<S: Shape, E: Element, D: Device> Param for Tensor<S, E, D> {
+    type Value = Tensor<S, E, D>;
+    type Node = Constant;
+
+    #[inline(always)]
+    fn traced(&self) -> Traced<Self, Constant> {
+        Traced::constant(self.clone())
+    }
+}
+
+impl<V: Clone, B: Node + Clone> Param for Traced<V, B> {
+    type Value = V;
+    type Node = B;
+
+    #[inline(always)]
+    fn traced(&self) -> Traced<V, B> {
+        self.clone()
+    }
+}
+
+/// An input as a layer takes it: a tensor (owned, or borrowed, which is
+/// copied), which counts as data, or a traced tensor.
+pub trait Operand<E: Element, D: Device> {
+    /// The tensor's shape.
+    type Shape: Shape;
+    /// Its node: [`Constant`] for data.
+    type Node: Node;
+
+    /// The input as a traced value.
+    fn operand(self) -> Traced<Tensor<Self::Shape, E, D>, Self::Node>;
+}
+
+impl<S: Shape, E: Element, D: Device> Operand<E, D> for Tensor<S, E, D> {
+    type Shape = S;
+    type Node = Constant;
+
+    #[inline(always)]
+    fn operand(self) -> Traced<Self, Constant> {
+        Traced::constant(self)
+    }
+}
+
+impl<S: Shape, E: Element, D: Device> Operand<E, D> for &Tensor<S, E, D> {
+    type Shape = S;
+    type Node = Constant;
+
+    #[inline(always)]
+    fn operand(self) -> Traced<Tensor<S, E, D>, Constant> {
+        Traced::constant(self.clone())
+    }
+}
+
+impl<S: Shape, E: Element, D: Device, B: Node> Operand<E, D> for Traced<Tensor<S, E, D>, B> {
+    type Shape = S;
+    type Node = B;
+
+    #[inline(always)]
+    fn operand(self) -> Self {
+        self
     }
 }

@@ -3,9 +3,11 @@
 //! and [`Stack`] (buffers sized by the shape).
 
 use crate::cpu::{CpuBuffer, Host, HostBuffer, Stack, cache, parallel};
-use crate::device::{BinaryOp, Device, UnaryOp};
+use crate::device::{BinaryOp, Device, Kernels, UnaryOp};
 use crate::element::Element;
+use crate::elementwise::{Elementwise, OpVisitor};
 use crate::shape::Shape;
+use core::marker::PhantomData;
 
 /// The CPU. Tensors with few elements (64 `f32`, 32 `f64`) are stored inline,
 /// on the stack, and never allocate; larger ones are a heap buffer.
@@ -96,13 +98,69 @@ mod host {
         }
     }
 
+    /// `op(a)` as a new buffer: one loop per operation, chosen once.
     #[inline(always)]
     pub(super) fn unary<E: Element, O: HostBuffer<E>>(op: UnaryOp, a: &[E]) -> O {
-        match op {
-            UnaryOp::Neg => parallel::map(a, |x| -x),
-            UnaryOp::Square => parallel::map(a, |x| x * x),
-            _ => parallel::map(a, |x| op.apply(x)),
+        struct Values<'a, E, O>(&'a [E], PhantomData<O>);
+        impl<E: Element, O: HostBuffer<E>> OpVisitor for Values<'_, E, O> {
+            type Out = O;
+            #[inline(always)]
+            fn visit<F: Elementwise>(self) -> O {
+                parallel::map(self.0, F::apply::<E>)
+            }
         }
+        op.dispatch(Values(a, PhantomData))
+    }
+
+    /// `a = op(a)`.
+    #[inline(always)]
+    pub(super) fn unary_assign<E: Element, B: HostBuffer<E>>(op: UnaryOp, a: &mut B) {
+        if a.is_shared() {
+            *a = unary(op, a);
+            return;
+        }
+        struct InPlace<'a, E>(&'a mut [E]);
+        impl<E: Element> OpVisitor for InPlace<'_, E> {
+            type Out = ();
+            #[inline(always)]
+            fn visit<F: Elementwise>(self) {
+                parallel::update(self.0, |x| *x = F::apply(*x));
+            }
+        }
+        op.dispatch(InPlace(a));
+    }
+
+    /// `op(a)` and `op'(a)` as new buffers.
+    #[inline(always)]
+    pub(super) fn unary_slope<E: Element, O: HostBuffer<E>>(op: UnaryOp, a: &[E]) -> (O, O) {
+        struct Slopes<'a, E, O>(&'a [E], PhantomData<O>);
+        impl<E: Element, O: HostBuffer<E>> OpVisitor for Slopes<'_, E, O> {
+            type Out = (O, O);
+            #[inline(always)]
+            fn visit<F: Elementwise>(self) -> (O, O) {
+                parallel::map_split(self.0, F::value_and_slope::<E>)
+            }
+        }
+        op.dispatch(Slopes(a, PhantomData))
+    }
+
+    /// `a = op(a)`, returning `op'` at the former `a`.
+    #[inline(always)]
+    pub(super) fn unary_slope_assign<E: Element, B: HostBuffer<E>>(op: UnaryOp, a: &mut B) -> B {
+        if a.is_shared() {
+            let (values, slopes) = unary_slope(op, a);
+            *a = values;
+            return slopes;
+        }
+        struct InPlace<'a, E, B>(&'a mut [E], PhantomData<B>);
+        impl<E: Element, B: HostBuffer<E>> OpVisitor for InPlace<'_, E, B> {
+            type Out = B;
+            #[inline(always)]
+            fn visit<F: Elementwise>(self) -> B {
+                parallel::update_split(self.0, F::value_and_slope::<E>)
+            }
+        }
+        op.dispatch(InPlace(a, PhantomData))
     }
 
     #[inline(always)]
@@ -198,11 +256,15 @@ mod host {
 
     #[inline(always)]
     pub(super) fn sum_of<E: Element>(op: UnaryOp, a: &[E]) -> E {
-        match op {
-            UnaryOp::Square => sum_map(a, |x| x * x),
-            UnaryOp::Abs => sum_map(a, |x| x.abs()),
-            _ => sum_map(a, |x| op.apply(x)),
+        struct SumOf<'a, E>(&'a [E]);
+        impl<E: Element> OpVisitor for SumOf<'_, E> {
+            type Out = E;
+            #[inline(always)]
+            fn visit<F: Elementwise>(self) -> E {
+                sum_map(self.0, F::apply::<E>)
+            }
         }
+        op.dispatch(SumOf(a))
     }
 
     #[inline(always)]
@@ -277,10 +339,108 @@ mod host {
             }
         }))
     }
+
+    /// The largest element of a column (NaN only where the first is), and
+    /// nothing for an empty column.
+    #[inline(always)]
+    fn column_max<E: Element>(col: &[E]) -> E {
+        col[1..]
+            .iter()
+            .fold(col[0], |m, &v| if v > m { v } else { m })
+    }
+
+    /// The columns of a `rows × (len / rows)` buffer; none for an empty one.
+    #[inline(always)]
+    fn columns<E>(a: &[E], rows: usize) -> core::slice::ChunksExact<'_, E> {
+        a.chunks_exact(rows.max(1))
+    }
+
+    #[inline]
+    pub(super) fn softmax<E: Element, O: HostBuffer<E>>(a: &[E], rows: usize, log: bool) -> O {
+        let mut out = O::from_slice(a);
+        if rows == 0 {
+            return out;
+        }
+        for col in out.chunks_exact_mut(rows) {
+            let max = column_max(col);
+            if log {
+                let sum = col.iter().fold(E::zero(), |s, &v| s + (v - max).exp());
+                let shift = sum.ln();
+                col.iter_mut().for_each(|v| *v = (*v - max) - shift);
+            } else {
+                let mut sum = E::zero();
+                for v in col.iter_mut() {
+                    *v = (*v - max).exp();
+                    sum += *v;
+                }
+                let inv = sum.recip();
+                col.iter_mut().for_each(|v| *v *= inv);
+            }
+        }
+        out
+    }
+
+    #[inline]
+    pub(super) fn softmax_pullback<E: Element, O: HostBuffer<E>>(
+        y: &[E],
+        dy: &[E],
+        rows: usize,
+        log: bool,
+    ) -> O {
+        let mut out = O::from_slice(dy);
+        if rows == 0 {
+            return out;
+        }
+        for (d, y) in out.chunks_exact_mut(rows).zip(columns(y, rows)) {
+            if log {
+                let total = d.iter().fold(E::zero(), |s, &d| s + d);
+                d.iter_mut()
+                    .zip(y)
+                    .for_each(|(d, &y)| *d -= y.exp() * total);
+            } else {
+                let dot = d.iter().zip(y).fold(E::zero(), |s, (&d, &y)| s + d * y);
+                d.iter_mut().zip(y).for_each(|(d, &y)| *d = y * (*d - dot));
+            }
+        }
+        out
+    }
+
+    /// Per column: `ls = x - max - ln Σ e^(x - max)`, the loss `-Σ y · ls`
+    /// over the targets that are not 0 (so a logit that underflows against
+    /// the largest one costs nothing where its target is 0), and the
+    /// gradient `scale · (e^ls · Σ y - y)`.
+    #[inline]
+    pub(super) fn logit_cross_entropy<E: Element, O: HostBuffer<E>>(
+        x: &[E],
+        y: &[E],
+        rows: usize,
+        scale: E,
+    ) -> (E, O) {
+        let mut grad = O::from_slice(x);
+        let mut total = E::zero();
+        if rows == 0 {
+            return (total, grad);
+        }
+        for (g, t) in grad.chunks_exact_mut(rows).zip(columns(y, rows)) {
+            let max = column_max(g);
+            let sum = g.iter().fold(E::zero(), |s, &v| s + (v - max).exp());
+            let shift = sum.ln();
+            let mass = t.iter().fold(E::zero(), |s, &t| s + t);
+            for (g, &t) in g.iter_mut().zip(t) {
+                let ls = (*g - max) - shift;
+                if t != E::zero() {
+                    total -= t * ls;
+                }
+                *g = (ls.exp() * mass - t) * scale;
+            }
+        }
+        (total * scale, grad)
+    }
 }
 
-/// Implements [`Device`] and [`Host`] for a CPU device whose buffer for a
-/// tensor of shape `S` and element `E` is the given type.
+/// Implements [`Device`], [`Kernels`] for every element type and [`Host`] for
+/// a CPU device whose buffer for a tensor of shape `S` and element `E` is the
+/// given type.
 macro_rules! host_device {
     ($device:ty, $buffer:ty, $reshape:ident) => {
         impl Device for $device {
@@ -316,29 +476,21 @@ macro_rules! host_device {
             fn reshape<S: Shape, T: Shape, E: Element>(&self, buf: $buffer) -> Self::Buffer<T, E> {
                 $reshape::<S, T, E>(buf)
             }
+        }
 
+        impl<E: Element> Kernels<E> for $device {
             #[inline(always)]
-            fn binary<S: Shape, E: Element>(
-                &self,
-                op: BinaryOp,
-                a: &$buffer,
-                b: &$buffer,
-            ) -> $buffer {
+            fn binary<S: Shape>(&self, op: BinaryOp, a: &$buffer, b: &$buffer) -> $buffer {
                 host::binary(op, a, b)
             }
 
             #[inline(always)]
-            fn binary_assign<S: Shape, E: Element>(
-                &self,
-                op: BinaryOp,
-                a: &mut $buffer,
-                b: &$buffer,
-            ) {
+            fn binary_assign<S: Shape>(&self, op: BinaryOp, a: &mut $buffer, b: &$buffer) {
                 host::binary_assign(op, a, b)
             }
 
             #[inline(always)]
-            fn scalar<S: Shape, E: Element>(
+            fn scalar<S: Shape>(
                 &self,
                 op: BinaryOp,
                 a: &$buffer,
@@ -349,22 +501,37 @@ macro_rules! host_device {
             }
 
             #[inline(always)]
-            fn scalar_assign<S: Shape, E: Element>(&self, op: BinaryOp, a: &mut $buffer, s: E) {
+            fn scalar_assign<S: Shape>(&self, op: BinaryOp, a: &mut $buffer, s: E) {
                 host::scalar_assign(op, a, s)
             }
 
             #[inline(always)]
-            fn unary<S: Shape, E: Element>(&self, op: UnaryOp, a: &$buffer) -> $buffer {
+            fn unary<S: Shape>(&self, op: UnaryOp, a: &$buffer) -> $buffer {
                 host::unary(op, a)
             }
 
             #[inline(always)]
-            fn axpy<S: Shape, E: Element>(&self, y: &mut $buffer, alpha: E, x: &$buffer) {
+            fn unary_assign<S: Shape>(&self, op: UnaryOp, a: &mut $buffer) {
+                host::unary_assign(op, a)
+            }
+
+            #[inline(always)]
+            fn unary_slope<S: Shape>(&self, op: UnaryOp, a: &$buffer) -> ($buffer, $buffer) {
+                host::unary_slope(op, a)
+            }
+
+            #[inline(always)]
+            fn unary_slope_assign<S: Shape>(&self, op: UnaryOp, a: &mut $buffer) -> $buffer {
+                host::unary_slope_assign(op, a)
+            }
+
+            #[inline(always)]
+            fn axpy<S: Shape>(&self, y: &mut $buffer, alpha: E, x: &$buffer) {
                 host::axpy(y, alpha, x)
             }
 
             #[inline(always)]
-            fn broadcast<S: Shape, V: Shape, E: Element>(
+            fn broadcast<S: Shape, V: Shape>(
                 &self,
                 op: BinaryOp,
                 m: &$buffer,
@@ -377,7 +544,7 @@ macro_rules! host_device {
             }
 
             #[inline(always)]
-            fn broadcast_assign<S: Shape, V: Shape, E: Element>(
+            fn broadcast_assign<S: Shape, V: Shape>(
                 &self,
                 op: BinaryOp,
                 m: &mut $buffer,
@@ -388,7 +555,7 @@ macro_rules! host_device {
             }
 
             #[inline(always)]
-            fn matmul<A: Shape, B: Shape, C: Shape, E: Element>(
+            fn matmul<A: Shape, B: Shape, C: Shape>(
                 &self,
                 m: usize,
                 k: usize,
@@ -402,7 +569,7 @@ macro_rules! host_device {
             }
 
             #[inline(always)]
-            fn matmul_add<A: Shape, B: Shape, C: Shape, E: Element>(
+            fn matmul_add<A: Shape, B: Shape, C: Shape>(
                 &self,
                 c: &mut Self::Buffer<C, E>,
                 scale: E,
@@ -418,7 +585,7 @@ macro_rules! host_device {
             }
 
             #[inline]
-            fn transpose<S: Shape, T: Shape, E: Element>(
+            fn transpose<S: Shape, T: Shape>(
                 &self,
                 a: &$buffer,
                 rows: usize,
@@ -428,22 +595,22 @@ macro_rules! host_device {
             }
 
             #[inline(always)]
-            fn sum<S: Shape, E: Element>(&self, a: &$buffer) -> E {
+            fn sum<S: Shape>(&self, a: &$buffer) -> E {
                 sum_map(a, |x| x)
             }
 
             #[inline(always)]
-            fn sum_of<S: Shape, E: Element>(&self, op: UnaryOp, a: &$buffer) -> E {
+            fn sum_of<S: Shape>(&self, op: UnaryOp, a: &$buffer) -> E {
                 host::sum_of(op, a)
             }
 
             #[inline(always)]
-            fn max<S: Shape, E: Element>(&self, a: &$buffer) -> Option<E> {
+            fn max<S: Shape>(&self, a: &$buffer) -> Option<E> {
                 host::max(a)
             }
 
             #[inline]
-            fn sum_axis<S: Shape, T: Shape, E: Element>(
+            fn sum_axis<S: Shape, T: Shape>(
                 &self,
                 a: &$buffer,
                 rows: usize,
@@ -454,7 +621,7 @@ macro_rules! host_device {
             }
 
             #[inline]
-            fn max_axis<S: Shape, T: Shape, E: Element>(
+            fn max_axis<S: Shape, T: Shape>(
                 &self,
                 a: &$buffer,
                 rows: usize,
@@ -465,7 +632,7 @@ macro_rules! host_device {
             }
 
             #[inline]
-            fn concat_rows<A: Shape, B: Shape, C: Shape, E: Element>(
+            fn concat_rows<A: Shape, B: Shape, C: Shape>(
                 &self,
                 a: &Self::Buffer<A, E>,
                 a_rows: usize,
@@ -474,6 +641,33 @@ macro_rules! host_device {
                 cols: usize,
             ) -> Self::Buffer<C, E> {
                 host::concat_rows(a, a_rows, b, b_rows, cols)
+            }
+
+            #[inline]
+            fn softmax<S: Shape>(&self, a: &$buffer, rows: usize, log: bool) -> $buffer {
+                host::softmax(a, rows, log)
+            }
+
+            #[inline]
+            fn softmax_pullback<S: Shape>(
+                &self,
+                y: &$buffer,
+                dy: &$buffer,
+                rows: usize,
+                log: bool,
+            ) -> $buffer {
+                host::softmax_pullback(y, dy, rows, log)
+            }
+
+            #[inline]
+            fn logit_cross_entropy<S: Shape>(
+                &self,
+                x: &$buffer,
+                y: &$buffer,
+                rows: usize,
+                scale: E,
+            ) -> (E, $buffer) {
+                host::logit_cross_entropy(x, y, rows, scale)
             }
         }
 

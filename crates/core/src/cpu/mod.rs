@@ -2,6 +2,7 @@
 
 mod buffer;
 pub mod cache;
+mod element;
 pub(crate) mod gemm;
 mod host;
 mod kernels;
@@ -10,5 +11,6 @@ mod parallel;
 mod transpose;
 
 pub use buffer::CpuBuffer;
+pub use element::HostElement;
 pub use host::{ArrayBuffer, Host, HostBuffer, Stack};
 pub use kernels::Cpu;

@@ -97,6 +97,62 @@ pub(crate) fn update_zip<E: Element>(a: &mut [E], b: &[E], f: impl Fn(&mut E, E)
     }
 }
 
+/// `f(x)` for every element of `a`, where `f` gives two values: the first
+/// replaces `x` in place, the second goes into a new buffer (an operation's
+/// value and its derivative, in one pass).
+#[inline]
+pub(crate) fn update_split<E: Element, O: HostBuffer<E>>(
+    a: &mut [E],
+    f: impl Fn(E) -> (E, E) + Sync,
+) -> O {
+    if !split(a.len()) {
+        return O::from_exact_iter(a.iter_mut().map(|x| {
+            let (value, other) = f(*x);
+            *x = value;
+            other
+        }));
+    }
+    let len = a.len();
+    let mut out = cache::take(len);
+    assert!(
+        out.capacity() >= len,
+        "the cache hands out a block that fits"
+    );
+    out.spare_capacity_mut()[..len]
+        .par_chunks_mut(CHUNK)
+        .zip(a.par_chunks_mut(CHUNK))
+        .for_each(|(out, a)| {
+            for (o, x) in out.iter_mut().zip(a) {
+                let (value, other) = f(*x);
+                *x = value;
+                o.write(other);
+            }
+        });
+    // SAFETY: the capacity is at least `len` (asserted above); the chunks of
+    // the spare capacity and of `a` pair up one to one over the first `len`
+    // slots, and every slot of every chunk was written.
+    unsafe { out.set_len(len) };
+    O::from_vec(out)
+}
+
+/// `f(x)` for every element of `a`, where `f` gives two values, each going
+/// into its own new buffer.
+#[inline]
+pub(crate) fn map_split<E: Element, O: HostBuffer<E>>(
+    a: &[E],
+    f: impl Fn(E) -> (E, E) + Sync,
+) -> (O, O) {
+    if !split(a.len()) {
+        let mut first = O::from_slice(a);
+        let second = update_split(&mut first, f);
+        return (first, second);
+    }
+    let mut first = cache::take(a.len());
+    first.extend_from_slice(a);
+    let second = update_split(&mut first, f);
+    (O::from_vec(first), second)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +205,13 @@ mod tests {
                 .all(|(u, (x, y))| *u == -x + 0.5 * y)
         );
         assert_eq!((m.len(), z.len()), (LEN, LEN));
+        let mut v = a.clone();
+        let doubled: CpuBuffer<f32> = update_split(&mut v, |x| (x + 1.0, 2.0 * x));
+        assert!(v.iter().zip(&a).all(|(v, x)| *v == x + 1.0));
+        assert!(doubled.iter().zip(&a).all(|(d, x)| *d == 2.0 * x));
+        let (first, second): (CpuBuffer<f32>, CpuBuffer<f32>) = map_split(&a, |x| (-x, x * x));
+        assert!(first.iter().zip(&a).all(|(f, x)| *f == -x));
+        assert!(second.iter().zip(&a).all(|(s, x)| *s == x * x));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::leaf::Leaf;
 use super::path::Path;
 use super::visitor::Mapper;
-use crate::{Device, Element, Shape, Tensor};
+use crate::{Element, Kernels, Shape, Tensor};
 use core::any::Any;
 use core::marker::PhantomData;
 
@@ -33,7 +33,7 @@ impl<A: 'static, F: FnMut(A) -> A> Each<A, F> {
 }
 
 impl<A: 'static, F: FnMut(A) -> A> Mapper for Each<A, F> {
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         tensor: Tensor<S, E, D>,

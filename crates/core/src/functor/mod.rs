@@ -84,7 +84,7 @@
 //! unless the visitor says otherwise.
 //! ```
 //! use typeflux_core::functor::{visit, Functor, Path, Ref, Visitor};
-//! use typeflux_core::{Device, Element, Matrix, Shape, Tensor, Vector};
+//! use typeflux_core::{Element, Kernels, Matrix, Shape, Tensor, Vector};
 //!
 //! #[derive(Functor)]
 //! struct Affine<const I: usize, const O: usize> { weight: Matrix<O, I>, bias: Option<Vector<O>> }
@@ -93,7 +93,7 @@
 //! struct Sizes(Vec<(String, usize)>);
 //! impl Visitor for Sizes {
 //!     type Access = Ref;
-//!     fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+//!     fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
 //!         self.0.push((path.to_string(), t.len()));
 //!     }
 //! }
@@ -115,7 +115,7 @@
 //! passed over.
 //! ```
 //! use typeflux_core::functor::{walk, Functor, Mut, Path, Ref, Visitor};
-//! use typeflux_core::{Device, Element, Shape, Tensor, Vector};
+//! use typeflux_core::{Element, Kernels, Shape, Tensor, Vector};
 //!
 //! #[derive(Functor, Clone)]
 //! struct Line { slope: Vector<1, f64>, intercept: Vector<1, f64> }
@@ -124,7 +124,7 @@
 //! struct Descent { lr: f64 }
 //! impl Visitor for Descent {
 //!     type Access = (Mut, Ref);
-//!     fn tensor<S: Shape, E: Element, D: Device>(
+//!     fn tensor<S: Shape, E: Element, D: Kernels<E>>(
 //!         &mut self,
 //!         _: &Path,
 //!         (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
@@ -173,6 +173,7 @@ mod each;
 mod leaf;
 mod path;
 mod tensor;
+mod trace;
 mod visitor;
 
 pub use access::{Access, Mut, Of, Ref};
@@ -182,6 +183,7 @@ pub use typeflux_derive::Functor;
 // For the derive's `ToDevice` impl, which names paths through this module.
 #[doc(hidden)]
 pub use crate::{device::Device as __Device, transfer::ToDevice as __ToDevice};
+pub use trace::{Root, Step, Trace, TraceLeaf, TraceMut};
 pub use visitor::{Mapper, Visitor};
 
 /// A value whose parts can be walked and rebuilt: Functors.jl's `functor`.

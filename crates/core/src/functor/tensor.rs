@@ -4,12 +4,12 @@ use super::access::Of;
 use super::path::Path;
 use super::visitor::{Mapper, Visitor};
 use super::{Functor, Rebuild};
-use crate::{Device, Element, Shape, Tensor};
+use crate::{Element, Kernels, Shape, Tensor};
 
 /// A tensor is a leaf, as an array is in Flux: a walk calls the visitor's
 /// [`tensor`](Visitor::tensor) method, generic over shape, element and device,
 /// and does not step into the elements.
-impl<S: Shape, E: Element, D: Device> Functor for Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Functor for Tensor<S, E, D> {
     type Children = ();
     type ChildRefs<'a>
         = ()
@@ -37,7 +37,7 @@ impl<S: Shape, E: Element, D: Device> Functor for Tensor<S, E, D> {
     }
 }
 
-impl<S: Shape, E: Element, D: Device> Rebuild<()> for Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Rebuild<()> for Tensor<S, E, D> {
     type Output = Self;
 
     #[inline]

@@ -3,7 +3,7 @@
 use super::access::{Access, Of};
 use super::leaf::Leaf;
 use super::path::Path;
-use crate::{Device, Element, Shape, Tensor};
+use crate::{Element, Kernels, Shape, Tensor};
 
 /// What a walk by reference does at each leaf: the generic-method
 /// counterpart of a closure, which could not be generic over the leaf's type.
@@ -37,7 +37,7 @@ pub trait Visitor {
     type Access: Access;
 
     /// Called at each tensor: a model's parameters, a gradient's entries.
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         path: &Path,
         tensor: Of<'_, Self::Access, Tensor<S, E, D>>,
@@ -79,7 +79,7 @@ pub trait Visitor {
 /// ```
 pub trait Mapper {
     /// Called at each tensor.
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         path: &Path,
         tensor: Tensor<S, E, D>,

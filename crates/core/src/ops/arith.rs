@@ -1,13 +1,13 @@
 //! Elementwise arithmetic, scalar arithmetic and broadcasting over the batch.
 
-use crate::device::{BinaryOp, Device, UnaryOp};
+use crate::device::{BinaryOp, Kernels, UnaryOp};
 use crate::dims::Dim;
 use crate::element::Element;
 use crate::shape::{Shape, assert_same, shape_mismatch};
 use crate::tensor::Tensor;
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
-impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
     /// `self op rhs`, elementwise; runtime dims must agree.
     #[inline]
     #[track_caller]
@@ -66,58 +66,94 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
         self.device.axpy(&mut self.data, alpha, &x.data);
     }
 
-    /// Every element squared.
+    /// `op(self)` elementwise, in place.
     #[inline]
-    pub fn square(&self) -> Self {
-        self.unary(UnaryOp::Square)
+    pub fn unary_assign(&mut self, op: UnaryOp) {
+        self.device.unary_assign(op, &mut self.data);
     }
 
-    /// `eˣ`, elementwise.
+    /// `op(self)` and its derivative `op'(self)`, elementwise, in one pass.
+    ///
+    /// ```
+    /// use typeflux_core::{UnaryOp, prelude::*};
+    ///
+    /// let x = Vector::<2, f64>::from_array([0.0, 2.0]);
+    /// let (y, dy) = x.unary_slope(UnaryOp::Square);
+    /// assert_eq!((y.to_vec(), dy.to_vec()), (vec![0.0, 4.0], vec![0.0, 4.0]));
+    /// ```
     #[inline]
-    pub fn exp(&self) -> Self {
-        self.unary(UnaryOp::Exp)
+    pub fn unary_slope(&self, op: UnaryOp) -> (Self, Self) {
+        let (values, slopes) = self.device.unary_slope(op, &self.data);
+        (
+            Tensor::from_parts(self.shape, values, self.device.clone()),
+            Tensor::from_parts(self.shape, slopes, self.device.clone()),
+        )
     }
 
-    /// `ln x`, elementwise.
+    /// `self = op(self)` elementwise, returning the derivative `op'` at the
+    /// former values: an activation applied in place, with its slopes.
     #[inline]
-    pub fn ln(&self) -> Self {
-        self.unary(UnaryOp::Ln)
+    pub fn unary_slope_assign(&mut self, op: UnaryOp) -> Self {
+        let slopes = self.device.unary_slope_assign(op, &mut self.data);
+        Tensor::from_parts(self.shape, slopes, self.device.clone())
     }
 
-    /// `√x`, elementwise.
+    /// `-Σ y · logsoftmax(x)` over each column of the logits `self` against
+    /// the targets `y`, summed over the columns and times `scale`, and its
+    /// gradient in `self`: per column `scale · (softmax(x) · Σ y - y)`.
+    /// Terms whose target is 0 are left out, so the loss is finite for
+    /// every finite logit.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let x = Vector::<2, f64>::from_array([0.0, 0.0]);
+    /// let y = Vector::<2, f64>::from_array([1.0, 0.0]);
+    /// let (loss, grad) = x.logit_cross_entropy(&y, 1.0);
+    /// assert_eq!(loss, 2f64.ln());
+    /// assert_eq!(grad.to_vec(), vec![-0.5, 0.5]);
+    /// ```
     #[inline]
-    pub fn sqrt(&self) -> Self {
-        self.unary(UnaryOp::Sqrt)
-    }
-
-    /// `|x|`, elementwise.
-    #[inline]
-    pub fn abs(&self) -> Self {
-        self.unary(UnaryOp::Abs)
-    }
-
-    /// `tanh x`, elementwise.
-    #[inline]
-    pub fn tanh(&self) -> Self {
-        self.unary(UnaryOp::Tanh)
-    }
-
-    /// `sin x`, elementwise.
-    #[inline]
-    pub fn sin(&self) -> Self {
-        self.unary(UnaryOp::Sin)
-    }
-
-    /// `cos x`, elementwise.
-    #[inline]
-    pub fn cos(&self) -> Self {
-        self.unary(UnaryOp::Cos)
+    #[track_caller]
+    pub fn logit_cross_entropy(&self, y: &Self, scale: E) -> (E, Self) {
+        assert_same("logit cross-entropy", &self.shape, &y.shape);
+        let rows = self.shape.dims()[0];
+        let (loss, grad) = self
+            .device
+            .logit_cross_entropy(&self.data, &y.data, rows, scale);
+        (
+            loss,
+            Tensor::from_parts(self.shape, grad, self.device.clone()),
+        )
     }
 }
 
+/// One method per line of the table of elementwise operations
+/// ([`unary_ops!`](crate::unary_ops)): `x.exp()`, `x.tanh()`, `x.sigmoid()`, ...
+macro_rules! elementwise_methods {
+    ($(#[$ndoc:meta])* Neg neg $NT:ident |$nx:ident| $nvalue:expr;
+     $($(#[$doc:meta])* $Op:ident $name:ident $T:ident |$x:ident| $value:expr;)*) => {
+        /// Elementwise operations, one per line of the table in
+        /// [`unary_ops!`](crate::unary_ops).
+        impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
+            $(
+                $(#[$doc])*
+                #[doc = ""]
+                #[doc = concat!("Elementwise; the kernel's `UnaryOp::", stringify!($Op), "`.")]
+                #[inline]
+                pub fn $name(&self) -> Self {
+                    self.unary(UnaryOp::$Op)
+                }
+            )*
+        }
+    };
+}
+
+crate::unary_ops!(elementwise_methods);
+
 macro_rules! binary_ops {
     ($($Trait:ident $method:ident $Assign:ident $assign:ident $op:ident;)*) => {$(
-        impl<S: Shape, E: Element, D: Device> $Trait<&Tensor<S, E, D>> for &Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Trait<&Tensor<S, E, D>> for &Tensor<S, E, D> {
             type Output = Tensor<S, E, D>;
             #[inline]
             #[track_caller]
@@ -126,7 +162,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Trait<Tensor<S, E, D>> for Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Trait<Tensor<S, E, D>> for Tensor<S, E, D> {
             type Output = Tensor<S, E, D>;
             #[inline]
             #[track_caller]
@@ -136,7 +172,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Trait<&Tensor<S, E, D>> for Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Trait<&Tensor<S, E, D>> for Tensor<S, E, D> {
             type Output = Tensor<S, E, D>;
             #[inline]
             #[track_caller]
@@ -146,7 +182,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Trait<Tensor<S, E, D>> for &Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Trait<Tensor<S, E, D>> for &Tensor<S, E, D> {
             type Output = Tensor<S, E, D>;
             #[inline]
             #[track_caller]
@@ -155,7 +191,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Assign<&Tensor<S, E, D>> for Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Assign<&Tensor<S, E, D>> for Tensor<S, E, D> {
             #[inline]
             #[track_caller]
             fn $assign(&mut self, rhs: &Tensor<S, E, D>) {
@@ -163,7 +199,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Assign<Tensor<S, E, D>> for Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Assign<Tensor<S, E, D>> for Tensor<S, E, D> {
             #[inline]
             #[track_caller]
             fn $assign(&mut self, rhs: Tensor<S, E, D>) {
@@ -171,7 +207,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Trait<E> for &Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Trait<E> for &Tensor<S, E, D> {
             type Output = Tensor<S, E, D>;
             #[inline]
             fn $method(self, s: E) -> Tensor<S, E, D> {
@@ -179,7 +215,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Trait<E> for Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Trait<E> for Tensor<S, E, D> {
             type Output = Tensor<S, E, D>;
             #[inline]
             fn $method(mut self, s: E) -> Tensor<S, E, D> {
@@ -188,14 +224,14 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<S: Shape, E: Element, D: Device> $Assign<E> for Tensor<S, E, D> {
+        impl<S: Shape, E: Element, D: Kernels<E>> $Assign<E> for Tensor<S, E, D> {
             #[inline]
             fn $assign(&mut self, s: E) {
                 self.device.scalar_assign(BinaryOp::$op, &mut self.data, s);
             }
         }
 
-        impl<R: Dim, C: Dim, E: Element, D: Device> $Trait<&Tensor<(R,), E, D>>
+        impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> $Trait<&Tensor<(R,), E, D>>
             for &Tensor<(R, C), E, D>
         {
             type Output = Tensor<(R, C), E, D>;
@@ -207,7 +243,7 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<R: Dim, C: Dim, E: Element, D: Device> $Trait<&Tensor<(R,), E, D>>
+        impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> $Trait<&Tensor<(R,), E, D>>
             for Tensor<(R, C), E, D>
         {
             type Output = Tensor<(R, C), E, D>;
@@ -220,7 +256,20 @@ macro_rules! binary_ops {
             }
         }
 
-        impl<R: Dim, C: Dim, E: Element, D: Device> $Assign<&Tensor<(R,), E, D>>
+        impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> $Trait<Tensor<(R,), E, D>>
+            for Tensor<(R, C), E, D>
+        {
+            type Output = Tensor<(R, C), E, D>;
+            /// Broadcasts the vector over the columns (the batch), in place.
+            #[inline]
+            #[track_caller]
+            fn $method(mut self, v: Tensor<(R,), E, D>) -> Tensor<(R, C), E, D> {
+                self.broadcast_assign(BinaryOp::$op, &v);
+                self
+            }
+        }
+
+        impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> $Assign<&Tensor<(R,), E, D>>
             for Tensor<(R, C), E, D>
         {
             /// Broadcasts the vector over the columns (the batch), in place.
@@ -240,7 +289,7 @@ binary_ops! {
     Div div DivAssign div_assign Div;
 }
 
-impl<S: Shape, E: Element, D: Device> Neg for Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Neg for Tensor<S, E, D> {
     type Output = Tensor<S, E, D>;
     /// In place: multiplying by -1 flips the sign exactly as negation does.
     #[inline]
@@ -251,7 +300,7 @@ impl<S: Shape, E: Element, D: Device> Neg for Tensor<S, E, D> {
     }
 }
 
-impl<S: Shape, E: Element, D: Device> Neg for &Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Neg for &Tensor<S, E, D> {
     type Output = Tensor<S, E, D>;
     #[inline]
     fn neg(self) -> Tensor<S, E, D> {
@@ -259,7 +308,7 @@ impl<S: Shape, E: Element, D: Device> Neg for &Tensor<S, E, D> {
     }
 }
 
-impl<R: Dim, C: Dim, E: Element, D: Device> Tensor<(R, C), E, D> {
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> Tensor<(R, C), E, D> {
     /// `self[i, j] = self[i, j] op v[i]`, in place: the broadcast of
     /// [`broadcast`](Self::broadcast) without a new buffer (`m += &b`).
     #[inline]

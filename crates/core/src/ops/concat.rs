@@ -1,6 +1,6 @@
 //! Concatenation along the feature axis, with the sizes proven to add up.
 
-use crate::device::Device;
+use crate::device::Kernels;
 use crate::dims::{Const, Dim, ToTypenum};
 use crate::element::Element;
 use crate::shape::{Shape, shape_mismatch};
@@ -39,7 +39,7 @@ where
 {
 }
 
-impl<const A: usize, C: Dim, E: Element, D: Device> Tensor<(Const<A>, C), E, D> {
+impl<const A: usize, C: Dim, E: Element, D: Kernels<E>> Tensor<(Const<A>, C), E, D> {
     /// Stacks `self` (`A` features) over `other` (`B` features) into `N = A + B`
     /// features, for every column of the batch; `N` is checked by the type
     /// checker.
@@ -71,7 +71,7 @@ impl<const A: usize, C: Dim, E: Element, D: Device> Tensor<(Const<A>, C), E, D> 
     }
 }
 
-impl<const A: usize, E: Element, D: Device> Tensor<(Const<A>,), E, D> {
+impl<const A: usize, E: Element, D: Kernels<E>> Tensor<(Const<A>,), E, D> {
     /// Joins two vectors into one of `N = A + B` elements, `N` checked by the
     /// type checker.
     #[inline]

@@ -1,6 +1,6 @@
 //! Matrix products whose inner sizes must agree at compile time.
 
-use crate::device::Device;
+use crate::device::Kernels;
 use crate::dims::Dim;
 use crate::element::Element;
 use crate::shape::{Shape, shape_mismatch};
@@ -43,7 +43,7 @@ fn check_inner<S1: Shape, S2: Shape>(k_lhs: usize, k_rhs: usize, lhs: &S1, rhs: 
     }
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> MatMul<Tensor<(K, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> MatMul<Tensor<(K, N), E, D>>
     for Tensor<(M, K), E, D>
 {
     type Output = Tensor<(M, N), E, D>;
@@ -67,7 +67,9 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> MatMul<Tensor<(K, N), E, D>>
     }
 }
 
-impl<M: Dim, K: Dim, E: Element, D: Device> MatMul<Tensor<(K,), E, D>> for Tensor<(M, K), E, D> {
+impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> MatMul<Tensor<(K,), E, D>>
+    for Tensor<(M, K), E, D>
+{
     type Output = Tensor<(M,), E, D>;
 
     #[inline(always)]
@@ -82,7 +84,7 @@ impl<M: Dim, K: Dim, E: Element, D: Device> MatMul<Tensor<(K,), E, D>> for Tenso
     }
 }
 
-impl<M: Dim, K: Dim, E: Element, D: Device> Tensor<(M, K), E, D> {
+impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> Tensor<(M, K), E, D> {
     /// `selfᵀ · rhs` without forming the transpose: the weight gradient's
     /// partner in a backward pass (`Wᵀ · δ`).
     #[inline(always)]
@@ -124,7 +126,7 @@ impl<M: Dim, K: Dim, E: Element, D: Device> Tensor<(M, K), E, D> {
     }
 }
 
-impl<M: Dim, N: Dim, E: Element, D: Device> Tensor<(M, N), E, D> {
+impl<M: Dim, N: Dim, E: Element, D: Kernels<E>> Tensor<(M, N), E, D> {
     /// `self += alpha · a · bᵀ`, reading and writing `self` once on the CPU
     /// (for large `f32` and `f64` products): a step of gradient descent
     /// folded into a weight-gradient product, `W += −η · δ · xᵀ`, with no
@@ -158,7 +160,7 @@ impl<M: Dim, N: Dim, E: Element, D: Device> Tensor<(M, N), E, D> {
         if (m.size(), n.size()) != (self.shape.0.size(), self.shape.1.size()) {
             shape_mismatch("add_matmul_t", self.shape.describe(), (m, n).describe());
         }
-        self.device.matmul_add::<(M, K), (N, K), (M, N), E>(
+        self.device.matmul_add::<(M, K), (N, K), (M, N)>(
             &mut self.data,
             alpha,
             m.size(),
@@ -191,7 +193,7 @@ impl<M: Dim, N: Dim, E: Element, D: Device> Tensor<(M, N), E, D> {
         if (m.size(), n.size()) != (self.shape.0.size(), self.shape.1.size()) {
             shape_mismatch("add_outer", self.shape.describe(), (m, n).describe());
         }
-        self.device.matmul_add::<(M,), (N,), (M, N), E>(
+        self.device.matmul_add::<(M,), (N,), (M, N)>(
             &mut self.data,
             alpha,
             m.size(),
@@ -205,7 +207,7 @@ impl<M: Dim, N: Dim, E: Element, D: Device> Tensor<(M, N), E, D> {
     }
 }
 
-impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
+impl<M: Dim, E: Element, D: Kernels<E>> Tensor<(M,), E, D> {
     /// The outer product `self · rhsᵀ`: an `M × N` matrix.
     #[inline(always)]
     pub fn outer<N: Dim>(&self, rhs: &Tensor<(N,), E, D>) -> Tensor<(M, N), E, D> {
@@ -235,5 +237,20 @@ impl<M: Dim, E: Element, D: Device> Tensor<(M,), E, D> {
     pub fn dot(&self, rhs: &Self) -> E {
         crate::shape::assert_same("dot", &self.shape, &rhs.shape);
         (self * rhs).sum()
+    }
+}
+
+/// A product with a borrowed right operand, as a layer written once over
+/// plain and traced inputs receives it (`self.w.matmul(&x)` for `x: &Batch`).
+impl<'a, M: Dim, K: Dim, R, E: Element, D: Kernels<E>> MatMul<&'a R> for Tensor<(M, K), E, D>
+where
+    Tensor<(M, K), E, D>: MatMul<R>,
+{
+    type Output = <Tensor<(M, K), E, D> as MatMul<R>>::Output;
+
+    #[inline(always)]
+    #[track_caller]
+    fn matmul(&self, rhs: &&'a R) -> Self::Output {
+        MatMul::<R>::matmul(self, *rhs)
     }
 }

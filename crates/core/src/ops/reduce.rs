@@ -1,12 +1,12 @@
 //! Sums, means and maxima over everything or along an axis.
 
-use crate::device::{Device, UnaryOp};
+use crate::device::{Kernels, UnaryOp};
 use crate::dims::Dim;
 use crate::element::Element;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
-impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
     /// Sum of all elements.
     ///
     /// ```
@@ -69,7 +69,7 @@ fn count<E: Element>(n: usize) -> E {
     E::from_usize(n).expect("element count fits the element type")
 }
 
-impl<R: Dim, C: Dim, E: Element, D: Device> ReduceAxis<0> for Tensor<(R, C), E, D> {
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> ReduceAxis<0> for Tensor<(R, C), E, D> {
     type Output = Tensor<(C,), E, D>;
 
     #[inline]
@@ -97,7 +97,7 @@ impl<R: Dim, C: Dim, E: Element, D: Device> ReduceAxis<0> for Tensor<(R, C), E, 
     }
 }
 
-impl<R: Dim, C: Dim, E: Element, D: Device> ReduceAxis<1> for Tensor<(R, C), E, D> {
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> ReduceAxis<1> for Tensor<(R, C), E, D> {
     type Output = Tensor<(R,), E, D>;
 
     #[inline]
@@ -125,7 +125,7 @@ impl<R: Dim, C: Dim, E: Element, D: Device> ReduceAxis<1> for Tensor<(R, C), E, 
     }
 }
 
-impl<N: Dim, E: Element, D: Device> ReduceAxis<0> for Tensor<(N,), E, D> {
+impl<N: Dim, E: Element, D: Kernels<E>> ReduceAxis<0> for Tensor<(N,), E, D> {
     type Output = Tensor<(), E, D>;
 
     #[inline]
@@ -144,7 +144,7 @@ impl<N: Dim, E: Element, D: Device> ReduceAxis<0> for Tensor<(N,), E, D> {
     }
 }
 
-impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
     /// Sum along `AXIS` (see [`ReduceAxis`]): `x.sum_along::<1>()` sums a
     /// features × batch matrix over the batch.
     ///

@@ -1,11 +1,11 @@
 //! Transposition.
 
-use crate::device::Device;
+use crate::device::Kernels;
 use crate::dims::Dim;
 use crate::element::Element;
 use crate::tensor::Tensor;
 
-impl<R: Dim, C: Dim, E: Element, D: Device> Tensor<(R, C), E, D> {
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> Tensor<(R, C), E, D> {
     /// The transpose: a `C × R` matrix.
     ///
     /// ```

@@ -62,7 +62,7 @@ use std::any::Any;
 use std::collections::HashSet;
 use std::path::Path as FilePath;
 use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, visit, visit_mut};
-use typeflux_core::{Device, Element, Shape, Tensor};
+use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// The model's tensors as the bytes of a safetensors file.
 ///
@@ -152,7 +152,7 @@ struct Collect {
 impl Visitor for Collect {
     type Access = Ref;
 
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
         if self.error.is_some() {
             return;
         }
@@ -219,7 +219,7 @@ impl Check<'_, '_> {
 impl Visitor for Check<'_, '_> {
     type Access = Ref;
 
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
         if self.error.is_some() {
             return;
         }
@@ -241,7 +241,7 @@ struct Write {
 impl Visitor for Write {
     type Access = Mut;
 
-    fn tensor<S: Shape, E: Element, D: Device>(&mut self, _: &Path, t: &mut Tensor<S, E, D>) {
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, _: &Path, t: &mut Tensor<S, E, D>) {
         let values = self
             .values
             .next()

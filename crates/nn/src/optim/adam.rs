@@ -2,7 +2,7 @@
 
 use super::{Rule, lit, zeroed};
 use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
-use typeflux_core::{Device, Element, Shape, Tensor};
+use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// Adam, Optimisers.jl's `Adam(η = 0.001, β = (0.9, 0.999), ϵ = 1e-8)`:
 /// moments `m` and `v` per parameter, starting at zero, and at step `t`
@@ -123,7 +123,7 @@ struct Step {
 impl Visitor for Step {
     type Access = (Mut, Ref, Mut, Mut);
 
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         (p, g, m, v): (

@@ -1,9 +1,9 @@
 //! Plain gradient descent.
 
 use super::{Rule, lit};
-use crate::layer::Descend;
-use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
-use typeflux_core::{Device, Element, Shape, Tensor};
+use typeflux_ad::reverse::{Backward, Descend, Traced, descend};
+use typeflux_core::functor::{Functor, Mut, Path, Ref, Trace, Visitor, walk};
+use typeflux_core::{Element, Kernels, Scalar, Shape, Tensor};
 
 /// Gradient descent with learning rate `eta`: `p -= η · g` for every
 /// parameter `p` and its gradient `g`. Optimisers.jl's `Descent(η = 0.1)`.
@@ -37,51 +37,52 @@ impl Descent {
 }
 
 impl Descent {
-    /// One training step of `model` on the input `x`, with the update folded
-    /// into the backward pass ([`Descend`]): forward, then `loss` on the
-    /// output (returning the loss, or anything else, and the gradient with
-    /// respect to the output), then backward, stepping each parameter as soon
-    /// as its gradient is known. Returns what `loss` returned first.
+    /// One training step of `model`, the update folded into the backward
+    /// pass (see [`descend`]): `loss` receives the model with its parameters
+    /// traced, as for `gradient` or [`train`](crate::train()), and each
+    /// parameter is stepped as soon as its gradient is known. No gradient is
+    /// held for the whole model, and a dense layer's weight is read and
+    /// written once, by its weight-gradient product. Returns the loss,
+    /// computed before the step.
     ///
-    /// It leaves the model as `pullback`, the same loss gradient and
-    /// [`update`](super::Optimiser::update) with this rule would, up to
-    /// rounding (a dense layer's weight gets `W + (−η · δ · xᵀ)` from its
-    /// product instead of `W + (−η) · (δ · xᵀ)`), without holding a
-    /// gradient for the whole model and with one pass less over each weight.
+    /// It leaves the model as `gradient` and [`update`](super::Optimiser::update)
+    /// with this rule would, up to rounding.
     ///
     /// ```
+    /// use typeflux_ad::reverse::{gradient, model};
     /// use typeflux_core::prelude::*;
     /// use typeflux_nn::optim::{Descent, Rule};
     /// use typeflux_nn::prelude::*;
     ///
-    /// let model = Chain((Dense::<4, 8>::new(relu), Dense::<8, 3>::new(identity)));
+    /// let chain = Chain((Dense::<4, 8>::new(relu), Dense::<8, 3>::new(identity)));
     /// let x = Batch::<4>::from_fn((Const, 5), |[i, j]| (i + j) as f32 / 8.0);
     /// let y = Batch::<3>::from_fn((Const, 5), |[i, j]| f32::from(u8::from(i == j % 3)));
     ///
     /// // The same step both ways.
-    /// let mut fused = model.clone();
-    /// let loss = Descent::new(0.1).step(&mut fused, &x, |scores| {
-    ///     logitcrossentropy.value_and_gradient(&scores, &y)
-    /// });
+    /// let mut fused = chain.clone();
+    /// let loss = Descent::new(0.1).step(&mut fused, |m| logitcrossentropy(m.forward(&x), &y));
     ///
-    /// let mut separate = model.clone();
-    /// let (scores, back) = separate.pullback(&x);
-    /// let (same_loss, dscores) = logitcrossentropy.value_and_gradient(&scores, &y);
-    /// let (grad, ()) = back(dscores);
-    /// Descent::new(0.1).setup(&separate).update(&mut separate, &grad);
+    /// let mut separate = chain.clone();
+    /// let g = gradient(|m| logitcrossentropy(m.forward(&x), &y), model(&separate));
+    /// Descent::new(0.1).setup(&separate).update(&mut separate, &g);
     ///
-    /// assert_eq!(loss, same_loss);
+    /// assert_eq!(loss, logitcrossentropy(chain.forward(&x), &y).item());
     /// let (a, b) = (fused.0.0.weight.to_vec(), separate.0.0.weight.to_vec());
     /// assert!(a.iter().zip(&b).all(|(a, b)| (a - b).abs() < 1e-6));
     /// ```
     #[inline]
-    pub fn step<X, M: Descend<X>, R>(
+    pub fn step<'a, M, E, D, B>(
         &self,
-        model: &mut M,
-        x: X,
-        loss: impl FnOnce(M::Output) -> (R, M::Output),
-    ) -> R {
-        model.descend(x, self.eta, loss).0
+        model: &'a mut M,
+        loss: impl FnOnce(<&'a mut M as Trace<Descend>>::Traced) -> Traced<Scalar<E, D>, B>,
+    ) -> E
+    where
+        &'a mut M: Trace<Descend>,
+        E: Element,
+        D: Kernels<E>,
+        B: Backward<Scalar<E, D>, <&'a mut M as Trace<Descend>>::Slots>,
+    {
+        descend::<M, E, D, B>(model, self.eta, loss)
     }
 }
 
@@ -110,7 +111,7 @@ struct Step {
 impl Visitor for Step {
     type Access = (Mut, Ref);
 
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         (p, g): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),

@@ -7,27 +7,27 @@
 //! so it has the model's own type. [`Optimiser::update`] then walks the
 //! model, its gradient and the state side by side (Optimisers.jl's
 //! `update!(state, model, grad)`); the gradient has the model's type too, as
-//! [`Differentiable::pullback`](crate::Differentiable::pullback) returns it.
+//! [`gradient`](typeflux_ad::reverse::gradient) of the model returns it.
 //! A parameter that is absent (a layer built with `bias(false)`) is passed
 //! over, and so is one whose gradient is `None`.
 //!
 //! ```
+//! use typeflux_ad::reverse::{gradient, model};
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::optim::{Adam, Rule};
 //! use typeflux_nn::prelude::*;
 //!
-//! let mut model = Chain((Dense::<2, 3>::new(tanh), Dense::<3, 1>::new(identity)));
-//! let mut opt = Adam::new(0.01).setup(&model);
+//! let mut chain = Chain((Dense::<2, 3>::new(tanh), Dense::<3, 1>::new(identity)));
+//! let mut opt = Adam::new(0.01).setup(&chain);
 //!
 //! let x = Batch::<2>::from_fn((Const, 4), |[i, j]| (i + j) as f32);
 //! let y = Batch::<1>::from_fn((Const, 4), |[_, j]| j as f32);
-//! let before = mse.value(&model.forward(&x), &y);
+//! let before = mse(chain.forward(&x), &y).item();
 //! for _ in 0..50 {
-//!     let (y_hat, back) = model.pullback(&x);
-//!     let (grad, ()) = back(mse.gradient(&y_hat, &y));
-//!     opt.update(&mut model, &grad);
+//!     let grad = gradient(|m| mse(m.forward(&x), &y), model(&chain));
+//!     opt.update(&mut chain, &grad);
 //! }
-//! assert!(mse.value(&model.forward(&x), &y) < before);
+//! assert!(mse(chain.forward(&x), &y).item() < before);
 //! ```
 //!
 //! Every step is written with the tensor operations of
@@ -49,7 +49,7 @@ pub use momentum::Momentum;
 pub use nesterov::Nesterov;
 
 use typeflux_core::functor::{Functor, Mapper, Path, fmap_with};
-use typeflux_core::{Device, Element, Shape, Tensor};
+use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// An optimisation rule: the hyperparameters, how to build the state a model
 /// needs, and how one step changes the model.
@@ -144,7 +144,7 @@ pub fn zeroed<M: Functor + Clone>(model: &M) -> M {
 struct Zeros;
 
 impl Mapper for Zeros {
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         tensor: Tensor<S, E, D>,

@@ -2,7 +2,7 @@
 
 use super::{Rule, lit, zeroed};
 use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
-use typeflux_core::{Device, Element, Shape, Tensor};
+use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// Gradient descent with Nesterov momentum, Optimisers.jl's
 /// `Nesterov(η = 0.001, ρ = 0.9)`: a velocity `v` per parameter, starting at
@@ -53,7 +53,7 @@ struct Step(Nesterov);
 impl Visitor for Step {
     type Access = (Mut, Ref, Mut);
 
-    fn tensor<S: Shape, E: Element, D: Device>(
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         (p, g, v): (&mut Tensor<S, E, D>, &Tensor<S, E, D>, &mut Tensor<S, E, D>),

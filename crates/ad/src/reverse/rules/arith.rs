@@ -13,7 +13,7 @@ use crate::reverse::pullback::{Both, Identity, Pullback};
 use crate::reverse::rules::shape::Broadcast;
 use core::marker::PhantomData;
 use core::ops::Neg;
-use typeflux_core::{BinaryOp, Device, Element, Shape, Tensor};
+use typeflux_core::{BinaryOp, Element, Kernels, Shape, Tensor};
 
 /// `fn() -> T` keeps a type in a pullback without owning a value of it.
 type Marker<T> = PhantomData<fn() -> T>;
@@ -295,7 +295,7 @@ fn div_rhs<A: Broadcast<B>, B: Neg<Output = B>>(dy_a: A, b: &B) -> B {
 
 /// `y = x + s` for a constant scalar `s`; the cotangent passes through.
 #[inline]
-pub fn add_scalar<S: Shape, E: Element, D: Device>(
+pub fn add_scalar<S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
     s: E,
 ) -> (Tensor<S, E, D>, Identity) {
@@ -304,7 +304,7 @@ pub fn add_scalar<S: Shape, E: Element, D: Device>(
 
 /// `y = s + x` for a constant scalar `s`; the cotangent passes through.
 #[inline]
-pub fn scalar_add<S: Shape, E: Element, D: Device>(
+pub fn scalar_add<S: Shape, E: Element, D: Kernels<E>>(
     s: E,
     x: Tensor<S, E, D>,
 ) -> (Tensor<S, E, D>, Identity) {
@@ -313,7 +313,7 @@ pub fn scalar_add<S: Shape, E: Element, D: Device>(
 
 /// `y = x - s` for a constant scalar `s`; the cotangent passes through.
 #[inline]
-pub fn sub_scalar<S: Shape, E: Element, D: Device>(
+pub fn sub_scalar<S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
     s: E,
 ) -> (Tensor<S, E, D>, Identity) {
@@ -322,7 +322,7 @@ pub fn sub_scalar<S: Shape, E: Element, D: Device>(
 
 /// `y = s - x` for a constant scalar `s`: `x̄ = -ȳ`.
 #[inline]
-pub fn scalar_sub<S: Shape, E: Element, D: Device>(
+pub fn scalar_sub<S: Shape, E: Element, D: Kernels<E>>(
     s: E,
     x: Tensor<S, E, D>,
 ) -> (Tensor<S, E, D>, NegPullback) {
@@ -331,7 +331,7 @@ pub fn scalar_sub<S: Shape, E: Element, D: Device>(
 
 /// `y = x · s` for a constant scalar `s`: `x̄ = ȳ · s`.
 #[inline]
-pub fn mul_scalar<S: Shape, E: Element, D: Device>(
+pub fn mul_scalar<S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
     s: E,
 ) -> (Tensor<S, E, D>, ScalePullback<E>) {
@@ -340,7 +340,7 @@ pub fn mul_scalar<S: Shape, E: Element, D: Device>(
 
 /// `y = s · x` for a constant scalar `s`: `x̄ = ȳ · s`.
 #[inline]
-pub fn scalar_mul<S: Shape, E: Element, D: Device>(
+pub fn scalar_mul<S: Shape, E: Element, D: Kernels<E>>(
     s: E,
     x: Tensor<S, E, D>,
 ) -> (Tensor<S, E, D>, ScalePullback<E>) {
@@ -349,7 +349,7 @@ pub fn scalar_mul<S: Shape, E: Element, D: Device>(
 
 /// `y = x / s` for a constant scalar `s`: `x̄ = ȳ / s`.
 #[inline]
-pub fn div_scalar<S: Shape, E: Element, D: Device>(
+pub fn div_scalar<S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
     s: E,
 ) -> (Tensor<S, E, D>, DivScalarPullback<E>) {
@@ -358,7 +358,7 @@ pub fn div_scalar<S: Shape, E: Element, D: Device>(
 
 /// `y = s / x` for a constant scalar `s`: `x̄ = -ȳ · s / x²`. Keeps `x`.
 #[inline]
-pub fn scalar_div<S: Shape, E: Element, D: Device>(
+pub fn scalar_div<S: Shape, E: Element, D: Kernels<E>>(
     s: E,
     x: Tensor<S, E, D>,
 ) -> (Tensor<S, E, D>, ScalarDivPullback<S, E, D>) {
@@ -374,7 +374,7 @@ pub struct ScalePullback<E> {
     s: E,
 }
 
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for ScalePullback<E> {
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<S, E, D>> for ScalePullback<E> {
     type Grads = Tensor<S, E, D>;
 
     #[inline]
@@ -389,7 +389,7 @@ pub struct DivScalarPullback<E> {
     s: E,
 }
 
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for DivScalarPullback<E> {
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<S, E, D>> for DivScalarPullback<E> {
     type Grads = Tensor<S, E, D>;
 
     #[inline]
@@ -400,12 +400,12 @@ impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for DivScalarPul
 
 /// The pullback of `s / x`: `x̄ = -ȳ · s / x²`. Keeps `s` and `x`.
 #[derive(Clone, Debug)]
-pub struct ScalarDivPullback<S: Shape, E: Element, D: Device> {
+pub struct ScalarDivPullback<S: Shape, E: Element, D: Kernels<E>> {
     s: E,
     x: Tensor<S, E, D>,
 }
 
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for ScalarDivPullback<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<S, E, D>> for ScalarDivPullback<S, E, D> {
     type Grads = Tensor<S, E, D>;
 
     #[inline]

@@ -13,14 +13,14 @@
 
 use crate::reverse::pullback::{Both, Pullback};
 use crate::reverse::rules::shape::Broadcast;
-use typeflux_core::{BinaryOp, Device, Dim, Element, MatMul, Tensor};
+use typeflux_core::{BinaryOp, Dim, Element, Kernels, MatMul, Tensor};
 
 /// Declares the two halves of a product's pullback, each keeping one tensor.
 macro_rules! halves {
     ($($(#[$doc:meta])* $name:ident { $kept:ident: ($($dim:ident),+) });* $(;)?) => {$(
         $(#[$doc])*
         #[derive(Clone, Debug)]
-        pub struct $name<$($dim: Dim,)+ E: Element, D: Device> {
+        pub struct $name<$($dim: Dim,)+ E: Element, D: Kernels<E>> {
             $kept: Tensor<($($dim,)+), E, D>,
         }
     )*};
@@ -75,14 +75,14 @@ pub type DotPullback<N, E, D> = Both<DotLhs<N, E, D>, DotRhs<N, E, D>>;
 /// `C = A·B` for an `M × K` and a `K × N` matrix: `Ā = C̄·Bᵀ`, `B̄ = Aᵀ·C̄`.
 #[inline]
 #[track_caller]
-pub fn matmul<M: Dim, K: Dim, N: Dim, E: Element, D: Device>(
+pub fn matmul<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(M, K), E, D>,
     b: Tensor<(K, N), E, D>,
 ) -> (Tensor<(M, N), E, D>, MatMulPullback<M, K, N, E, D>) {
     (a.matmul(&b), Both(MatMulLhs { b }, MatMulRhs { a }))
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M, N), E, D>>
     for MatMulLhs<K, N, E, D>
 {
     type Grads = Tensor<(M, K), E, D>;
@@ -93,7 +93,7 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D
     }
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M, N), E, D>>
     for MatMulRhs<M, K, E, D>
 {
     type Grads = Tensor<(K, N), E, D>;
@@ -107,14 +107,16 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D
 /// `y = A·x` for an `M × K` matrix and a `K` vector: `Ā = ȳ·xᵀ`, `x̄ = Aᵀ·ȳ`.
 #[inline]
 #[track_caller]
-pub fn matvec<M: Dim, K: Dim, E: Element, D: Device>(
+pub fn matvec<M: Dim, K: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(M, K), E, D>,
     x: Tensor<(K,), E, D>,
 ) -> (Tensor<(M,), E, D>, MatVecPullback<M, K, E, D>) {
     (a.matmul(&x), Both(MatVecLhs { x }, MatVecRhs { a }))
 }
 
-impl<M: Dim, K: Dim, E: Element, D: Device> Pullback<Tensor<(M,), E, D>> for MatVecLhs<K, E, D> {
+impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M,), E, D>>
+    for MatVecLhs<K, E, D>
+{
     type Grads = Tensor<(M, K), E, D>;
 
     #[inline]
@@ -123,7 +125,9 @@ impl<M: Dim, K: Dim, E: Element, D: Device> Pullback<Tensor<(M,), E, D>> for Mat
     }
 }
 
-impl<M: Dim, K: Dim, E: Element, D: Device> Pullback<Tensor<(M,), E, D>> for MatVecRhs<M, K, E, D> {
+impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M,), E, D>>
+    for MatVecRhs<M, K, E, D>
+{
     type Grads = Tensor<(K,), E, D>;
 
     #[inline]
@@ -135,14 +139,14 @@ impl<M: Dim, K: Dim, E: Element, D: Device> Pullback<Tensor<(M,), E, D>> for Mat
 /// `C = Aᵀ·B` for an `M × K` and an `M × N` matrix: `Ā = B·C̄ᵀ`, `B̄ = A·C̄`.
 #[inline]
 #[track_caller]
-pub fn t_matmul<M: Dim, K: Dim, N: Dim, E: Element, D: Device>(
+pub fn t_matmul<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(M, K), E, D>,
     b: Tensor<(M, N), E, D>,
 ) -> (Tensor<(K, N), E, D>, TMatMulPullback<M, K, N, E, D>) {
     (a.t_matmul(&b), Both(TMatMulLhs { b }, TMatMulRhs { a }))
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(K, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(K, N), E, D>>
     for TMatMulLhs<M, N, E, D>
 {
     type Grads = Tensor<(M, K), E, D>;
@@ -153,7 +157,7 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(K, N), E, D
     }
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(K, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(K, N), E, D>>
     for TMatMulRhs<M, K, E, D>
 {
     type Grads = Tensor<(M, N), E, D>;
@@ -167,14 +171,14 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(K, N), E, D
 /// `C = A·Bᵀ` for an `M × K` and an `N × K` matrix: `Ā = C̄·B`, `B̄ = C̄ᵀ·A`.
 #[inline]
 #[track_caller]
-pub fn matmul_t<M: Dim, K: Dim, N: Dim, E: Element, D: Device>(
+pub fn matmul_t<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(M, K), E, D>,
     b: Tensor<(N, K), E, D>,
 ) -> (Tensor<(M, N), E, D>, MatMulTPullback<M, K, N, E, D>) {
     (a.matmul_t(&b), Both(MatMulTLhs { b }, MatMulTRhs { a }))
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M, N), E, D>>
     for MatMulTLhs<N, K, E, D>
 {
     type Grads = Tensor<(M, K), E, D>;
@@ -185,7 +189,7 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D
     }
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M, N), E, D>>
     for MatMulTRhs<M, K, E, D>
 {
     type Grads = Tensor<(N, K), E, D>;
@@ -198,14 +202,16 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D
 
 /// `C = a·bᵀ` for an `M` and an `N` vector: `ā = C̄·b`, `b̄ = C̄ᵀ·a`.
 #[inline]
-pub fn outer<M: Dim, N: Dim, E: Element, D: Device>(
+pub fn outer<M: Dim, N: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(M,), E, D>,
     b: Tensor<(N,), E, D>,
 ) -> (Tensor<(M, N), E, D>, OuterPullback<M, N, E, D>) {
     (a.outer(&b), Both(OuterLhs { b }, OuterRhs { a }))
 }
 
-impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>> for OuterLhs<N, E, D> {
+impl<M: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M, N), E, D>>
+    for OuterLhs<N, E, D>
+{
     type Grads = Tensor<(M,), E, D>;
 
     #[inline]
@@ -214,7 +220,9 @@ impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>> for O
     }
 }
 
-impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>> for OuterRhs<M, E, D> {
+impl<M: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(M, N), E, D>>
+    for OuterRhs<M, E, D>
+{
     type Grads = Tensor<(N,), E, D>;
 
     #[inline]
@@ -226,14 +234,16 @@ impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(M, N), E, D>> for O
 /// `z = aᵀ·B` for an `M` vector and an `M × N` matrix: `ā = B·z̄`, `B̄ = a·z̄ᵀ`.
 #[inline]
 #[track_caller]
-pub fn vecmat<M: Dim, N: Dim, E: Element, D: Device>(
+pub fn vecmat<M: Dim, N: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(M,), E, D>,
     b: Tensor<(M, N), E, D>,
 ) -> (Tensor<(N,), E, D>, VecMatPullback<M, N, E, D>) {
     (a.vecmat(&b), Both(VecMatLhs { b }, VecMatRhs { a }))
 }
 
-impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(N,), E, D>> for VecMatLhs<M, N, E, D> {
+impl<M: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(N,), E, D>>
+    for VecMatLhs<M, N, E, D>
+{
     type Grads = Tensor<(M,), E, D>;
 
     #[inline]
@@ -242,7 +252,9 @@ impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(N,), E, D>> for Vec
     }
 }
 
-impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(N,), E, D>> for VecMatRhs<M, E, D> {
+impl<M: Dim, N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(N,), E, D>>
+    for VecMatRhs<M, E, D>
+{
     type Grads = Tensor<(M, N), E, D>;
 
     #[inline]
@@ -255,7 +267,7 @@ impl<M: Dim, N: Dim, E: Element, D: Device> Pullback<Tensor<(N,), E, D>> for Vec
 /// Each half scales the vector it kept in place.
 #[inline]
 #[track_caller]
-pub fn dot<N: Dim, E: Element, D: Device>(
+pub fn dot<N: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(N,), E, D>,
     b: Tensor<(N,), E, D>,
 ) -> (Tensor<(), E, D>, DotPullback<N, E, D>) {
@@ -263,7 +275,7 @@ pub fn dot<N: Dim, E: Element, D: Device>(
     (s, Both(DotLhs { b }, DotRhs { a }))
 }
 
-impl<N: Dim, E: Element, D: Device> Pullback<Tensor<(), E, D>> for DotLhs<N, E, D> {
+impl<N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(), E, D>> for DotLhs<N, E, D> {
     type Grads = Tensor<(N,), E, D>;
 
     #[inline]
@@ -272,7 +284,7 @@ impl<N: Dim, E: Element, D: Device> Pullback<Tensor<(), E, D>> for DotLhs<N, E, 
     }
 }
 
-impl<N: Dim, E: Element, D: Device> Pullback<Tensor<(), E, D>> for DotRhs<N, E, D> {
+impl<N: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(), E, D>> for DotRhs<N, E, D> {
     type Grads = Tensor<(N,), E, D>;
 
     #[inline]
@@ -302,7 +314,7 @@ pub trait MatMulRule<Rhs> {
     fn matmul_rule(self, rhs: Rhs) -> (Self::Output, Both<Self::Lhs, Self::Rhs>);
 }
 
-impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> MatMulRule<Tensor<(K, N), E, D>>
+impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> MatMulRule<Tensor<(K, N), E, D>>
     for Tensor<(M, K), E, D>
 {
     type Output = Tensor<(M, N), E, D>;
@@ -319,7 +331,7 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Device> MatMulRule<Tensor<(K, N), E,
     }
 }
 
-impl<M: Dim, K: Dim, E: Element, D: Device> MatMulRule<Tensor<(K,), E, D>>
+impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> MatMulRule<Tensor<(K,), E, D>>
     for Tensor<(M, K), E, D>
 {
     type Output = Tensor<(M,), E, D>;

@@ -4,26 +4,28 @@
 //! A rule is a function that takes the operands by value, computes the
 //! operation with the core tensor method, and returns the value together
 //! with a named [`Pullback`](super::Pullback) struct. The struct keeps what
-//! the backward pass needs and nothing else: `exp` keeps its output, `ln` its
-//! input, `+` nothing, `C = A·B` both operands (each half of its pullback
+//! the backward pass needs and nothing else: an elementwise operation its
+//! derivative, `+` nothing, `C = A·B` both operands (each half of its pullback
 //! keeps the other operand). Operands move into the pullback, so keeping one
 //! costs no copy; an output that is both returned and kept is cloned once.
 //!
-//! The rules are generic over shape, element and [`Device`]: they are written
-//! with the core tensor operations and the device kernels, so a pullback runs
-//! where its tensors live. The exceptions are said where they occur: [`unary::map`]
-//! and [`unary::zip_map`] are CPU-only, like the core functions they
-//! differentiate, and the pullbacks of
-//! `abs`, `max` and `concat` pass through host memory, because the device has no
-//! comparison and no slicing kernel.
+//! The rules are generic over shape, element and device: they are written
+//! with the core tensor operations and a device's [`Kernels`], so a pullback
+//! runs where its tensors live. The exceptions are said where they occur:
+//! [`unary::map`] and [`unary::zip_map`] are CPU-only, like the core functions
+//! they differentiate, and the pullbacks of `max` and `concat` pass through
+//! host memory, because the device has no comparison and no slicing kernel.
 //!
 //! | family | rules |
 //! |---|---|
 //! | [`arith`] | `+ - * /` of tensors (with broadcasting) and with scalars |
-//! | [`unary`] | `neg abs square sqrt exp ln tanh sin cos`, [`unary::unary`] by [`UnaryOp`](typeflux_core::UnaryOp), [`unary::map`], [`unary::zip_map`] |
+//! | [`unary`] | every operation of core's table (`neg abs square sqrt recip exp ln tanh sin cos atan sigmoid relu ...`) through [`unary::unary`] by [`UnaryOp`](typeflux_core::UnaryOp), [`unary::map`], [`unary::zip_map`] |
 //! | [`matmul`] | `matmul matvec t_matmul matmul_t outer vecmat dot` |
-//! | [`reduce`] | `sum mean max`, and the same along an axis |
+//! | [`reduce`] | `sum mean max`, the same along an axis, and the fused `sum_of_squares mean_of_squares` |
 //! | [`shape`] | `transpose reshape flatten concat into_batch`, and [`shape::Broadcast`] |
+//! | [`softmax`] | `softmax logsoftmax` of each column, and the fused [`softmax::logit_cross_entropy`] |
+//! | [`activation`] | an activation of core's [`Activation`](typeflux_core::activation::Activation) as a rule |
+//! | [`dense`] | the fully connected layer `act(W·x .+ b)` as one rule |
 //!
 //! Rules can be called directly, and are what [`Traced`](super::Traced)
 //! values call:
@@ -47,20 +49,23 @@
 //! assert_eq!(toward_a.pullback(dc.clone()), dc.matmul_t(&b));
 //! ```
 //!
-//! [`Device`]: typeflux_core::Device
+//! [`Kernels`]: typeflux_core::Kernels
 
+pub mod activation;
 pub mod arith;
+pub mod dense;
 pub mod matmul;
 pub mod reduce;
 pub mod shape;
+pub mod softmax;
 pub mod unary;
 
-use typeflux_core::{Device, Element, Shape, Tensor};
+use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// Copies `x` to the host, computes the elements of a tensor of `shape`
 /// there, and uploads them to `x`'s device: for the pullbacks that need a
 /// comparison or a slice, which the device kernels do not provide.
-fn on_host<S: Shape, S2: Shape, E: Element, D: Device>(
+fn on_host<S: Shape, S2: Shape, E: Element, D: Kernels<E>>(
     x: &Tensor<S, E, D>,
     shape: S2,
     f: impl FnOnce(Vec<E>) -> Vec<E>,

@@ -8,14 +8,14 @@
 //! kernel picks it).
 
 use super::{argmax, count, on_host};
-use crate::reverse::fill::Fill;
+use crate::reverse::fill::{Cotangent, Fill};
 use crate::reverse::node::Backward;
 use crate::reverse::pullback::Pullback;
 use crate::reverse::rules::shape::Broadcast;
-use typeflux_core::{BinaryOp, Device, Dim, Element, ReduceAxis, Shape, Tensor, UnaryOp};
+use typeflux_core::{BinaryOp, Device, Dim, Element, Kernels, ReduceAxis, Shape, Tensor, UnaryOp};
 
 /// `dy` (one element) repeated to `shape` on `device`.
-fn spread<S: Shape, E: Element, D: Device>(
+fn spread<S: Shape, E: Element, D: Kernels<E>>(
     dy: &Tensor<(), E, D>,
     shape: S,
     device: &D,
@@ -35,7 +35,7 @@ fn spread<S: Shape, E: Element, D: Device>(
 /// assert_eq!(back.pullback(Tensor::scalar(2.0)), Matrix::<2, 2>::full(2.0));
 /// ```
 #[inline]
-pub fn sum<S: Shape, E: Element, D: Device>(
+pub fn sum<S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Tensor<(), E, D>, SumPullback<S, D>) {
     let s = Tensor::full_on((), x.sum(), x.device());
@@ -50,7 +50,7 @@ pub struct SumPullback<S, D> {
     device: D,
 }
 
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for SumPullback<S, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<(), E, D>> for SumPullback<S, D> {
     type Grads = Tensor<S, E, D>;
 
     #[inline]
@@ -73,7 +73,7 @@ impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for SumPullback
 /// `m = Σ x / n` as a scalar tensor: `x̄ = m̄ / n` everywhere. Keeps the
 /// shape and the device.
 #[inline]
-pub fn mean<S: Shape, E: Element, D: Device>(
+pub fn mean<S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Tensor<(), E, D>, MeanPullback<S, D>) {
     let m = Tensor::full_on((), x.mean(), x.device());
@@ -81,41 +81,54 @@ pub fn mean<S: Shape, E: Element, D: Device>(
     (m, MeanPullback { shape, device })
 }
 
-/// `s = Σ x²` in one pass that stores no `x²`, with the pullback of the
-/// sum: the rules [`unary::square`] and [`sum`] fused, for a caller that
-/// keeps `x` for the square's pullback (as a deferred square does).
+/// `s = Σ x²` in one pass that stores no `x²`: the square and the sum
+/// fused, as `sum((x - y)²)` and the squared errors need. Keeps `x`, whose
+/// buffer becomes the gradient `x̄ = 2x · s̄`.
 ///
 /// ```
-/// use typeflux_ad::reverse::{Pullback, rules::{reduce, unary::SquarePullback}};
+/// use typeflux_ad::reverse::{Pullback, rules::reduce};
 /// use typeflux_core::prelude::*;
 ///
 /// let x: Vector<2> = Tensor::from_array([3.0, -4.0]);
-/// let (s, sum) = reduce::sum_of_squares(&x);
+/// let (s, back) = reduce::sum_of_squares(x);
 /// assert_eq!(s.item(), 25.0);
-/// let dx = SquarePullback::keeping(x).pullback(sum.pullback(Tensor::scalar(1.0)));
-/// assert_eq!(dx.to_vec(), vec![6.0, -8.0]);
+/// assert_eq!(back.pullback(Tensor::scalar(1.0)).to_vec(), vec![6.0, -8.0]);
 /// ```
-///
-/// [`unary::square`]: super::unary::square
 #[inline]
-pub fn sum_of_squares<S: Shape, E: Element, D: Device>(
-    x: &Tensor<S, E, D>,
-) -> (Tensor<(), E, D>, SumPullback<S, D>) {
+pub fn sum_of_squares<S: Shape, E: Element, D: Kernels<E>>(
+    x: Tensor<S, E, D>,
+) -> (Tensor<(), E, D>, SquaresPullback<S, E, D>) {
     let s = Tensor::full_on((), x.sum_of(UnaryOp::Square), x.device());
-    let (shape, device) = (x.shape(), x.device().clone());
-    (s, SumPullback { shape, device })
+    let two = E::one() + E::one();
+    (s, SquaresPullback { x, scale: two })
 }
 
-/// `m = Σ x² / n` in one pass, with the pullback of the mean (see
-/// [`sum_of_squares`]).
+/// `m = Σ x² / n` in one pass (see [`sum_of_squares`]): `x̄ = 2x/n · m̄`.
 #[inline]
-pub fn mean_of_squares<S: Shape, E: Element, D: Device>(
-    x: &Tensor<S, E, D>,
-) -> (Tensor<(), E, D>, MeanPullback<S, D>) {
-    let n = E::from_usize(x.len()).expect("element count fits the element type");
+pub fn mean_of_squares<S: Shape, E: Element, D: Kernels<E>>(
+    x: Tensor<S, E, D>,
+) -> (Tensor<(), E, D>, SquaresPullback<S, E, D>) {
+    let n = count::<E>(x.len());
     let m = Tensor::full_on((), x.sum_of(UnaryOp::Square) / n, x.device());
-    let (shape, device) = (x.shape(), x.device().clone());
-    (m, MeanPullback { shape, device })
+    let two = E::one() + E::one();
+    (m, SquaresPullback { x, scale: two / n })
+}
+
+/// The pullback of [`sum_of_squares`] and [`mean_of_squares`]:
+/// `x̄ = scale · x · ȳ`, in `x`'s buffer.
+#[derive(Clone, Debug)]
+pub struct SquaresPullback<S: Shape, E: Element, D: Device> {
+    x: Tensor<S, E, D>,
+    scale: E,
+}
+
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<(), E, D>> for SquaresPullback<S, E, D> {
+    type Grads = Tensor<S, E, D>;
+
+    #[inline]
+    fn pullback(self, dy: Tensor<(), E, D>) -> Tensor<S, E, D> {
+        self.x * (self.scale * dy.item())
+    }
 }
 
 /// The pullback of [`mean`]: `x̄ = m̄ / n` everywhere.
@@ -125,7 +138,7 @@ pub struct MeanPullback<S, D> {
     device: D,
 }
 
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for MeanPullback<S, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<(), E, D>> for MeanPullback<S, D> {
     type Grads = Tensor<S, E, D>;
 
     #[inline]
@@ -154,7 +167,7 @@ impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for MeanPullbac
 /// On an empty tensor, as core's `max`.
 #[inline]
 #[track_caller]
-pub fn max<S: Shape, E: Element, D: Device>(
+pub fn max<S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Tensor<(), E, D>, MaxPullback<S, E, D>) {
     (Tensor::full_on((), x.max(), x.device()), MaxPullback { x })
@@ -162,11 +175,11 @@ pub fn max<S: Shape, E: Element, D: Device>(
 
 /// The pullback of [`max`]: the cotangent goes to the largest element.
 #[derive(Clone, Debug)]
-pub struct MaxPullback<S: Shape, E: Element, D: Device> {
+pub struct MaxPullback<S: Shape, E: Element, D: Kernels<E>> {
     x: Tensor<S, E, D>,
 }
 
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<(), E, D>> for MaxPullback<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<(), E, D>> for MaxPullback<S, E, D> {
     type Grads = Tensor<S, E, D>;
 
     fn pullback(self, dm: Tensor<(), E, D>) -> Tensor<S, E, D> {
@@ -199,7 +212,7 @@ pub type Reduced<S, E, D, const AXIS: usize> = <Tensor<S, E, D> as ReduceAxis<AX
 /// assert_eq!(dx, Tensor::from_array([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]));
 /// ```
 #[inline]
-pub fn sum_along<const AXIS: usize, S: Shape, E: Element, D: Device>(
+pub fn sum_along<const AXIS: usize, S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Reduced<S, E, D, AXIS>, SumAlongPullback<AXIS, S, D>)
 where
@@ -212,7 +225,7 @@ where
 
 /// Means along `AXIS`: `x̄` repeats `ȳ / n` along it, `n` the axis length.
 #[inline]
-pub fn mean_along<const AXIS: usize, S: Shape, E: Element, D: Device>(
+pub fn mean_along<const AXIS: usize, S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Reduced<S, E, D, AXIS>, MeanAlongPullback<AXIS, S, D>)
 where
@@ -227,7 +240,7 @@ where
 /// (the first of equals). Keeps `x`; the winners are found on the host.
 #[inline]
 #[track_caller]
-pub fn max_along<const AXIS: usize, S: Shape, E: Element, D: Device>(
+pub fn max_along<const AXIS: usize, S: Shape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Reduced<S, E, D, AXIS>, MaxAlongPullback<AXIS, S, E, D>)
 where
@@ -254,7 +267,7 @@ pub struct MeanAlongPullback<const AXIS: usize, S, D> {
 /// The pullback of [`max_along`]: each cotangent goes to the winner of its
 /// slice.
 #[derive(Clone, Debug)]
-pub struct MaxAlongPullback<const AXIS: usize, S: Shape, E: Element, D: Device> {
+pub struct MaxAlongPullback<const AXIS: usize, S: Shape, E: Element, D: Kernels<E>> {
     x: Tensor<S, E, D>,
 }
 
@@ -265,7 +278,7 @@ macro_rules! along_pullbacks {
     ($($(#[$doc:meta])* $axis:literal: ($($dims:ident),+) -> $dy:ty,
         |$this:ident, $g:ident| $repeat:expr;)*) => {$(
         $(#[$doc])*
-        impl<$($dims: Dim,)+ E: Element, D: Device> Pullback<$dy>
+        impl<$($dims: Dim,)+ E: Element, D: Kernels<E>> Pullback<$dy>
             for SumAlongPullback<$axis, ($($dims,)+), D>
         {
             type Grads = Tensor<($($dims,)+), E, D>;
@@ -278,7 +291,7 @@ macro_rules! along_pullbacks {
         }
 
         $(#[$doc])*
-        impl<$($dims: Dim,)+ E: Element, D: Device> Pullback<$dy>
+        impl<$($dims: Dim,)+ E: Element, D: Kernels<E>> Pullback<$dy>
             for MeanAlongPullback<$axis, ($($dims,)+), D>
         {
             type Grads = Tensor<($($dims,)+), E, D>;
@@ -311,7 +324,7 @@ along_pullbacks! {
 
 /// Places `dy[k]` at the winner of slice `k`, where slice `k` of a
 /// `rows × cols` matrix is column `k` (`AXIS = 0`) or row `k` (`AXIS = 1`).
-fn route_to_winners<const AXIS: usize, S: Shape, S2: Shape, E: Element, D: Device>(
+fn route_to_winners<const AXIS: usize, S: Shape, S2: Shape, E: Element, D: Kernels<E>>(
     x: &Tensor<S, E, D>,
     dy: &Tensor<S2, E, D>,
 ) -> Tensor<S, E, D> {
@@ -335,7 +348,7 @@ fn route_to_winners<const AXIS: usize, S: Shape, S2: Shape, E: Element, D: Devic
 
 macro_rules! max_along_pullback {
     ($($axis:literal: ($($dims:ident),+) -> $dy:ty;)*) => {$(
-        impl<$($dims: Dim,)+ E: Element, D: Device> Pullback<$dy>
+        impl<$($dims: Dim,)+ E: Element, D: Kernels<E>> Pullback<$dy>
             for MaxAlongPullback<$axis, ($($dims,)+), E, D>
         {
             type Grads = Tensor<($($dims,)+), E, D>;
@@ -351,4 +364,58 @@ max_along_pullback! {
     0: (R, C) -> Tensor<(C,), E, D>;
     1: (R, C) -> Tensor<(R,), E, D>;
     0: (N) -> Tensor<(), E, D>;
+}
+
+/// The pullback of a scalar whose gradient `g` was computed with its value
+/// (a fused loss): `x̄ = ȳ · g`. Keeps `g`, or, where no gradient was
+/// wanted when the value was computed, only the shape (and gives zeros).
+#[derive(Clone, Debug)]
+pub struct GradientPullback<S: Shape, E: Element, D: Device> {
+    grad: Option<Tensor<S, E, D>>,
+    shape: S,
+    device: D,
+}
+
+impl<S: Shape, E: Element, D: Device> GradientPullback<S, E, D> {
+    /// The pullback of a scalar whose gradient is `grad`.
+    #[inline]
+    pub fn new(grad: Tensor<S, E, D>) -> Self {
+        let (shape, device) = (grad.shape(), grad.device().clone());
+        GradientPullback {
+            grad: Some(grad),
+            shape,
+            device,
+        }
+    }
+
+    /// The pullback of a scalar of a tensor of `shape` on `device` whose
+    /// gradient was not computed: it gives zeros, and is not meant to run.
+    #[inline]
+    pub fn unwanted(shape: S, device: D) -> Self {
+        GradientPullback {
+            grad: None,
+            shape,
+            device,
+        }
+    }
+
+    #[inline]
+    fn grad(self) -> Tensor<S, E, D> {
+        self.grad
+            .unwrap_or_else(|| Tensor::full_on(self.shape, E::zero(), &self.device))
+    }
+}
+
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<(), E, D>> for GradientPullback<S, E, D> {
+    type Grads = Tensor<S, E, D>;
+
+    #[inline]
+    fn pullback(self, dl: Tensor<(), E, D>) -> Tensor<S, E, D> {
+        self.grad() * dl.item()
+    }
+
+    #[inline]
+    fn pullback_fill(self, dl: <Tensor<(), E, D> as Cotangent>::Fill) -> Tensor<S, E, D> {
+        self.grad() * dl.value()
+    }
 }

@@ -12,7 +12,7 @@ use crate::reverse::pullback::{Both, Pullback};
 use core::marker::PhantomData;
 use core::ops::Neg;
 use typeflux_core::ops::{AddsUpTo, ReshapeTo};
-use typeflux_core::{BinaryOp, Const, ConstShape, Device, Dim, Element, Shape, Tensor};
+use typeflux_core::{BinaryOp, Const, ConstShape, Dim, Element, Kernels, Shape, Tensor};
 
 /// `Self op Rhs` elementwise, with `Rhs` repeated over the axes of `Self`
 /// that it lacks: a tensor with a tensor of the same shape, a matrix with a
@@ -72,7 +72,7 @@ pub trait Broadcast<Rhs>: Sized {
     }
 }
 
-impl<S: Shape, E: Element, D: Device> Broadcast<Tensor<S, E, D>> for Tensor<S, E, D> {
+impl<S: Shape, E: Element, D: Kernels<E>> Broadcast<Tensor<S, E, D>> for Tensor<S, E, D> {
     #[inline]
     #[track_caller]
     fn combine(&self, op: BinaryOp, rhs: &Self) -> Self {
@@ -98,7 +98,9 @@ impl<S: Shape, E: Element, D: Device> Broadcast<Tensor<S, E, D>> for Tensor<S, E
     }
 }
 
-impl<R: Dim, C: Dim, E: Element, D: Device> Broadcast<Tensor<(R,), E, D>> for Tensor<(R, C), E, D> {
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> Broadcast<Tensor<(R,), E, D>>
+    for Tensor<(R, C), E, D>
+{
     #[inline]
     #[track_caller]
     fn combine(&self, op: BinaryOp, rhs: &Tensor<(R,), E, D>) -> Self {
@@ -127,7 +129,7 @@ impl<R: Dim, C: Dim, E: Element, D: Device> Broadcast<Tensor<(R,), E, D>> for Te
 /// one-element vector over a `1 × len` matrix.
 macro_rules! scalar_broadcast {
     ($($dims:ident),+) => {
-        impl<$($dims: Dim,)+ E: Element, D: Device> Broadcast<Tensor<(), E, D>>
+        impl<$($dims: Dim,)+ E: Element, D: Kernels<E>> Broadcast<Tensor<(), E, D>>
             for Tensor<($($dims,)+), E, D>
         {
             #[inline]
@@ -170,7 +172,7 @@ scalar_broadcast!(D0, D1);
 /// assert_eq!(back.pullback(y.clone()), y.transpose());
 /// ```
 #[inline]
-pub fn transpose<R: Dim, C: Dim, E: Element, D: Device>(
+pub fn transpose<R: Dim, C: Dim, E: Element, D: Kernels<E>>(
     x: Tensor<(R, C), E, D>,
 ) -> (Tensor<(C, R), E, D>, TransposePullback) {
     (x.transpose(), TransposePullback)
@@ -180,7 +182,9 @@ pub fn transpose<R: Dim, C: Dim, E: Element, D: Device>(
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TransposePullback;
 
-impl<R: Dim, C: Dim, E: Element, D: Device> Pullback<Tensor<(C, R), E, D>> for TransposePullback {
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(C, R), E, D>>
+    for TransposePullback
+{
     type Grads = Tensor<(R, C), E, D>;
 
     #[inline]
@@ -192,7 +196,7 @@ impl<R: Dim, C: Dim, E: Element, D: Device> Pullback<Tensor<(C, R), E, D>> for T
 /// `y = reshape(x)`, the same column-major elements under the static shape
 /// `S2`; the pullback reshapes back. Neither direction copies.
 #[inline]
-pub fn reshape<S: ConstShape + ReshapeTo<S2>, S2: ConstShape, E: Element, D: Device>(
+pub fn reshape<S: ConstShape + ReshapeTo<S2>, S2: ConstShape, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Tensor<S2, E, D>, ReshapePullback<S>) {
     (x.reshape(), ReshapePullback(PhantomData))
@@ -201,7 +205,7 @@ pub fn reshape<S: ConstShape + ReshapeTo<S2>, S2: ConstShape, E: Element, D: Dev
 /// `y = flatten(x)`: all elements as one vector of `N`; the pullback reshapes
 /// back.
 #[inline]
-pub fn flatten<S: ConstShape + ReshapeTo<(Const<N>,)>, const N: usize, E: Element, D: Device>(
+pub fn flatten<S: ConstShape + ReshapeTo<(Const<N>,)>, const N: usize, E: Element, D: Kernels<E>>(
     x: Tensor<S, E, D>,
 ) -> (Tensor<(Const<N>,), E, D>, ReshapePullback<S>)
 where
@@ -223,8 +227,8 @@ impl<S> Clone for ReshapePullback<S> {
 
 impl<S> Copy for ReshapePullback<S> {}
 
-impl<S: ConstShape, S2: ConstShape + ReshapeTo<S>, E: Element, D: Device> Pullback<Tensor<S2, E, D>>
-    for ReshapePullback<S>
+impl<S: ConstShape, S2: ConstShape + ReshapeTo<S>, E: Element, D: Kernels<E>>
+    Pullback<Tensor<S2, E, D>> for ReshapePullback<S>
 {
     type Grads = Tensor<S, E, D>;
 
@@ -263,7 +267,7 @@ pub type ConcatPullback<const A: usize, const B: usize> = Both<ConcatLhs<A>, Con
 /// ```
 #[inline]
 #[track_caller]
-pub fn concat<const A: usize, const B: usize, const N: usize, C: Dim, E: Element, D: Device>(
+pub fn concat<const A: usize, const B: usize, const N: usize, C: Dim, E: Element, D: Kernels<E>>(
     a: Tensor<(Const<A>, C), E, D>,
     b: Tensor<(Const<B>, C), E, D>,
 ) -> (Tensor<(Const<N>, C), E, D>, ConcatPullback<A, B>)
@@ -276,7 +280,7 @@ where
 /// `y = [a; b]` for vectors of `A` and `B` elements, `N = A + B`; the pullback
 /// splits the cotangent (through host memory).
 #[inline]
-pub fn concat_vectors<const A: usize, const B: usize, const N: usize, E: Element, D: Device>(
+pub fn concat_vectors<const A: usize, const B: usize, const N: usize, E: Element, D: Kernels<E>>(
     a: Tensor<(Const<A>,), E, D>,
     b: Tensor<(Const<B>,), E, D>,
 ) -> (Tensor<(Const<N>,), E, D>, ConcatPullback<A, B>)
@@ -297,7 +301,7 @@ pub struct ConcatLhs<const A: usize>;
 pub struct ConcatRhs<const A: usize, const B: usize>;
 
 /// Rows `start..start + count` of every column of a `rows × cols` cotangent.
-fn rows_of<S: Shape, S2: Shape, E: Element, D: Device>(
+fn rows_of<S: Shape, S2: Shape, E: Element, D: Kernels<E>>(
     dy: &Tensor<S, E, D>,
     shape: S2,
     start: usize,
@@ -311,7 +315,7 @@ fn rows_of<S: Shape, S2: Shape, E: Element, D: Device>(
     })
 }
 
-impl<const A: usize, const N: usize, C: Dim, E: Element, D: Device>
+impl<const A: usize, const N: usize, C: Dim, E: Element, D: Kernels<E>>
     Pullback<Tensor<(Const<N>, C), E, D>> for ConcatLhs<A>
 {
     type Grads = Tensor<(Const<A>, C), E, D>;
@@ -321,7 +325,7 @@ impl<const A: usize, const N: usize, C: Dim, E: Element, D: Device>
     }
 }
 
-impl<const A: usize, const B: usize, const N: usize, C: Dim, E: Element, D: Device>
+impl<const A: usize, const B: usize, const N: usize, C: Dim, E: Element, D: Kernels<E>>
     Pullback<Tensor<(Const<N>, C), E, D>> for ConcatRhs<A, B>
 {
     type Grads = Tensor<(Const<B>, C), E, D>;
@@ -331,7 +335,7 @@ impl<const A: usize, const B: usize, const N: usize, C: Dim, E: Element, D: Devi
     }
 }
 
-impl<const A: usize, const N: usize, E: Element, D: Device> Pullback<Tensor<(Const<N>,), E, D>>
+impl<const A: usize, const N: usize, E: Element, D: Kernels<E>> Pullback<Tensor<(Const<N>,), E, D>>
     for ConcatLhs<A>
 {
     type Grads = Tensor<(Const<A>,), E, D>;
@@ -341,7 +345,7 @@ impl<const A: usize, const N: usize, E: Element, D: Device> Pullback<Tensor<(Con
     }
 }
 
-impl<const A: usize, const B: usize, const N: usize, E: Element, D: Device>
+impl<const A: usize, const B: usize, const N: usize, E: Element, D: Kernels<E>>
     Pullback<Tensor<(Const<N>,), E, D>> for ConcatRhs<A, B>
 {
     type Grads = Tensor<(Const<B>,), E, D>;
@@ -354,7 +358,7 @@ impl<const A: usize, const B: usize, const N: usize, E: Element, D: Device>
 /// `y = x` seen as a batch: the column count becomes a runtime `usize`; the
 /// pullback gives the cotangent its static column count back.
 #[inline]
-pub fn into_batch<R: Dim, C: Dim, E: Element, D: Device>(
+pub fn into_batch<R: Dim, C: Dim, E: Element, D: Kernels<E>>(
     x: Tensor<(R, C), E, D>,
 ) -> (Tensor<(R, usize), E, D>, IntoBatchPullback<C>) {
     let cols = x.shape().1;
@@ -363,7 +367,7 @@ pub fn into_batch<R: Dim, C: Dim, E: Element, D: Device>(
 
 /// `y = x` as a batch of one column; the pullback takes the column back.
 #[inline]
-pub fn vector_into_batch<R: Dim, E: Element, D: Device>(
+pub fn vector_into_batch<R: Dim, E: Element, D: Kernels<E>>(
     x: Tensor<(R,), E, D>,
 ) -> (Tensor<(R, usize), E, D>, VectorIntoBatchPullback) {
     (x.into_batch(), VectorIntoBatchPullback)
@@ -380,7 +384,7 @@ pub struct IntoBatchPullback<C>(C);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VectorIntoBatchPullback;
 
-impl<R: Dim, C: Dim, E: Element, D: Device> Pullback<Tensor<(R, usize), E, D>>
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(R, usize), E, D>>
     for IntoBatchPullback<C>
 {
     type Grads = Tensor<(R, C), E, D>;
@@ -401,7 +405,9 @@ impl<R: Dim, C: Dim, E: Element, D: Device> Pullback<Tensor<(R, usize), E, D>>
     }
 }
 
-impl<R: Dim, E: Element, D: Device> Pullback<Tensor<(R, usize), E, D>> for VectorIntoBatchPullback {
+impl<R: Dim, E: Element, D: Kernels<E>> Pullback<Tensor<(R, usize), E, D>>
+    for VectorIntoBatchPullback
+{
     type Grads = Tensor<(R,), E, D>;
 
     #[track_caller]

@@ -1,109 +1,27 @@
 //! Elementwise rules: `y = f(x)` element by element, so `x̄ = ȳ ⊙ f'(x)`.
 //!
-//! Each pullback keeps whichever of `x` and `y` gives `f'` most cheaply:
-//! `exp`, `sqrt` and `tanh` keep their output, the others their input, `neg`
-//! nothing.
+//! Every operation of core's table ([`unary_ops!`](typeflux_core::unary_ops))
+//! has the same rule, [`unary`]: one device pass computes `f(x)` and `f'(x)`
+//! (the derivative from the table's own definition, evaluated on a dual
+//! number), and the pullback keeps `f'(x)`. Each operation also has a rule
+//! function of its own name (`unary::tanh`), generated from the table.
+//! `neg` keeps nothing; [`map`] and [`zip_map`] take any Rust function of
+//! dual numbers, on the CPU.
 
-use super::on_host;
 use crate::reverse::fill::Cotangent;
 use crate::reverse::pullback::{Both, Pullback};
 use num_dual::Dual;
-use typeflux_core::{Cpu, Device, Element, Shape, Tensor, UnaryOp};
+use typeflux_core::{Cpu, Device, Element, Kernels, Shape, Tensor, UnaryOp};
 
 /// The filled form of a tensor cotangent, as the signature of
 /// [`Pullback::pullback_fill`] names it.
 type Filled<S, E, D> = <Tensor<S, E, D> as Cotangent>::Fill;
 
-/// `2` as an element.
-fn two<E: Element>() -> E {
-    E::one() + E::one()
-}
-
-/// `ȳ ⊙ f'(x)` for every operation, given what its pullback kept.
-mod derivative {
-    use super::*;
-
-    pub(super) fn neg<S: Shape, E: Element, D: Device>(dy: Tensor<S, E, D>) -> Tensor<S, E, D> {
-        dy * -E::one()
-    }
-
-    /// `|x|' = sign x`, taken as 0 at 0 (a subgradient), computed on the host.
-    pub(super) fn abs<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        x: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        let sign = on_host(x, x.shape(), |xs| {
-            xs.into_iter()
-                .map(|v| {
-                    if v == E::zero() {
-                        E::zero()
-                    } else {
-                        v.signum()
-                    }
-                })
-                .collect()
-        });
-        dy * sign
-    }
-
-    pub(super) fn square<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        x: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        dy * x * two::<E>()
-    }
-
-    /// `√x' = 1 / (2√x) = 1 / 2y`.
-    pub(super) fn sqrt<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        y: Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        dy / (y * two::<E>())
-    }
-
-    /// `exp' = exp = y`.
-    pub(super) fn exp<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        dy * y
-    }
-
-    pub(super) fn ln<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        x: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        dy / x
-    }
-
-    /// `tanh' = 1 - tanh² = 1 - y²`.
-    pub(super) fn tanh<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        y: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        dy * y
-            .square()
-            .scalar_op_left(typeflux_core::BinaryOp::Sub, E::one())
-    }
-
-    pub(super) fn sin<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        x: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        dy * x.cos()
-    }
-
-    pub(super) fn cos<S: Shape, E: Element, D: Device>(
-        dy: Tensor<S, E, D>,
-        x: &Tensor<S, E, D>,
-    ) -> Tensor<S, E, D> {
-        dy * x.sin() * -E::one()
-    }
-}
-
 /// `y = -x`: `x̄ = -ȳ`.
 #[inline]
-pub fn neg<S: Shape, E: Element, D: Device>(x: Tensor<S, E, D>) -> (Tensor<S, E, D>, NegPullback) {
+pub fn neg<S: Shape, E: Element, D: Kernels<E>>(
+    x: Tensor<S, E, D>,
+) -> (Tensor<S, E, D>, NegPullback) {
     (-x, NegPullback)
 }
 
@@ -111,96 +29,25 @@ pub fn neg<S: Shape, E: Element, D: Device>(x: Tensor<S, E, D>) -> (Tensor<S, E,
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NegPullback;
 
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for NegPullback {
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<S, E, D>> for NegPullback {
     type Grads = Tensor<S, E, D>;
 
     #[inline]
     fn pullback(self, dy: Tensor<S, E, D>) -> Tensor<S, E, D> {
-        derivative::neg(dy)
+        dy * -E::one()
+    }
+
+    #[inline]
+    fn pullback_ref(self, dy: &Tensor<S, E, D>) -> Tensor<S, E, D> {
+        -dy
     }
 }
 
-/// Rules whose pullback keeps the input `x`, or the output `y`, by reference
-/// in the derivative.
-macro_rules! elementwise {
-    ($($(#[$doc:meta])* $f:ident $Pullback:ident keeps $kept:ident $(by $by:tt)?
-        $(, filled |$k:ident, $v:ident| $filled:expr)?;)*) => {$(
-        $(#[$doc])*
-        #[inline]
-        pub fn $f<S: Shape, E: Element, D: Device>(
-            x: Tensor<S, E, D>,
-        ) -> (Tensor<S, E, D>, $Pullback<S, E, D>) {
-            elementwise!(@forward $kept x $f $Pullback)
-        }
-
-        #[doc = concat!("The pullback of [`", stringify!($f), "`]: keeps `", stringify!($kept), "`.")]
-        #[derive(Clone, Debug)]
-        pub struct $Pullback<S: Shape, E: Element, D: Device> {
-            $kept: Tensor<S, E, D>,
-        }
-
-        impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for $Pullback<S, E, D> {
-            type Grads = Tensor<S, E, D>;
-
-            #[inline]
-            #[track_caller]
-            fn pullback(self, dy: Tensor<S, E, D>) -> Tensor<S, E, D> {
-                derivative::$f(dy, $($by)? self.$kept)
-            }
-
-            $(
-            /// `ȳ` the same everywhere: the kept tensor scaled in place.
-            #[inline]
-            fn pullback_fill(self, dy: Filled<S, E, D>) -> Tensor<S, E, D> {
-                let ($k, $v) = (self.$kept, dy.value());
-                $filled
-            }
-            )?
-        }
-    )*};
-    (@forward x $x:ident $f:ident $Pullback:ident) => {
-        ($x.$f(), $Pullback { x: $x })
-    };
-    (@forward y $x:ident $f:ident $Pullback:ident) => {{
-        let y = $x.$f();
-        (y.clone(), $Pullback { y })
-    }};
-}
-
-impl<S: Shape, E: Element, D: Device> SquarePullback<S, E, D> {
-    /// The pullback of `x²` at `x`, for rules that compute the square
-    /// fused with something else (see [`reduce::sum_of_squares`]).
-    ///
-    /// [`reduce::sum_of_squares`]: super::reduce::sum_of_squares
-    #[inline(always)]
-    pub fn keeping(x: Tensor<S, E, D>) -> Self {
-        SquarePullback { x }
-    }
-}
-
-elementwise! {
-    /// `y = |x|`: `x̄ = ȳ ⊙ sign x`, with 0 at 0. The sign is taken on the
-    /// host (the device has no comparison kernel).
-    abs AbsPullback keeps x by &;
-    /// `y = x²`: `x̄ = 2x ⊙ ȳ`.
-    square SquarePullback keeps x by &, filled |x, dy| x * (two::<E>() * dy);
-    /// `y = √x`: `x̄ = ȳ / 2y`.
-    sqrt SqrtPullback keeps y;
-    /// `y = eˣ`: `x̄ = ȳ ⊙ y`.
-    exp ExpPullback keeps y by &, filled |y, dy| y * dy;
-    /// `y = ln x`: `x̄ = ȳ / x`.
-    ln LnPullback keeps x by &;
-    /// `y = tanh x`: `x̄ = ȳ ⊙ (1 - y²)`.
-    tanh TanhPullback keeps y by &;
-    /// `y = sin x`: `x̄ = ȳ ⊙ cos x`.
-    sin SinPullback keeps x by &;
-    /// `y = cos x`: `x̄ = -ȳ ⊙ sin x`.
-    cos CosPullback keeps x by &;
-}
-
-/// `y = op(x)` for an operation chosen at run time. The pullback has one
-/// type for every `op`, so two branches of an `if` that apply different
-/// operations still build the same traced type.
+/// `y = op(x)` for an operation of the table, chosen at run time: one pass
+/// computes the values and the slopes `op'(x)`, in `x`'s buffer where it is
+/// not shared, and the pullback keeps the slopes. Every operation has this
+/// one pullback type, so two branches of an `if` that apply different
+/// operations build the same traced type.
 ///
 /// ```
 /// use typeflux_ad::reverse::{Pullback, rules::unary};
@@ -216,55 +63,71 @@ elementwise! {
 /// }
 /// ```
 #[inline]
-pub fn unary<S: Shape, E: Element, D: Device>(
-    x: Tensor<S, E, D>,
+pub fn unary<S: Shape, E: Element, D: Kernels<E>>(
+    mut x: Tensor<S, E, D>,
     op: UnaryOp,
 ) -> (Tensor<S, E, D>, UnaryPullback<S, E, D>) {
-    let y = x.unary(op);
-    let kept = match op {
-        UnaryOp::Neg => Kept::Nothing,
-        UnaryOp::Sqrt | UnaryOp::Exp | UnaryOp::Tanh => Kept::Output(y.clone()),
-        UnaryOp::Abs | UnaryOp::Square | UnaryOp::Ln | UnaryOp::Sin | UnaryOp::Cos => {
-            Kept::Input(x)
-        }
-    };
-    (y, UnaryPullback { op, kept })
+    let slopes = x.unary_slope_assign(op);
+    (x, UnaryPullback { slopes })
 }
 
-/// The pullback of [`unary`]: keeps the input or the output, whichever its
-/// operation's derivative needs.
+/// The pullback of [`unary`]: `x̄ = ȳ ⊙ f'(x)`. Keeps the slopes `f'(x)`.
 #[derive(Clone, Debug)]
 pub struct UnaryPullback<S: Shape, E: Element, D: Device> {
-    op: UnaryOp,
-    kept: Kept<Tensor<S, E, D>>,
+    slopes: Tensor<S, E, D>,
 }
 
-#[derive(Clone, Debug)]
-enum Kept<T> {
-    Nothing,
-    Input(T),
-    Output(T),
-}
-
-impl<S: Shape, E: Element, D: Device> Pullback<Tensor<S, E, D>> for UnaryPullback<S, E, D> {
-    type Grads = Tensor<S, E, D>;
-
-    fn pullback(self, dy: Tensor<S, E, D>) -> Tensor<S, E, D> {
-        use derivative as d;
-        match (self.op, self.kept) {
-            (UnaryOp::Neg, _) => d::neg(dy),
-            (UnaryOp::Abs, Kept::Input(x)) => d::abs(dy, &x),
-            (UnaryOp::Square, Kept::Input(x)) => d::square(dy, &x),
-            (UnaryOp::Sqrt, Kept::Output(y)) => d::sqrt(dy, y),
-            (UnaryOp::Exp, Kept::Output(y)) => d::exp(dy, &y),
-            (UnaryOp::Ln, Kept::Input(x)) => d::ln(dy, &x),
-            (UnaryOp::Tanh, Kept::Output(y)) => d::tanh(dy, &y),
-            (UnaryOp::Sin, Kept::Input(x)) => d::sin(dy, &x),
-            (UnaryOp::Cos, Kept::Input(x)) => d::cos(dy, &x),
-            (op, _) => unreachable!("unary rule: {op:?} kept the wrong value"),
-        }
+impl<S: Shape, E: Element, D: Device> UnaryPullback<S, E, D> {
+    /// The pullback of an elementwise function whose slopes are `slopes`.
+    #[inline]
+    pub fn from_slopes(slopes: Tensor<S, E, D>) -> Self {
+        UnaryPullback { slopes }
     }
 }
+
+impl<S: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<S, E, D>> for UnaryPullback<S, E, D> {
+    type Grads = Tensor<S, E, D>;
+
+    #[inline]
+    #[track_caller]
+    fn pullback(self, dy: Tensor<S, E, D>) -> Tensor<S, E, D> {
+        dy * self.slopes
+    }
+
+    /// `f'(x) ⊙ ȳ` in the slopes' buffer.
+    #[inline]
+    #[track_caller]
+    fn pullback_ref(self, dy: &Tensor<S, E, D>) -> Tensor<S, E, D> {
+        self.slopes * dy
+    }
+
+    /// `ȳ` the same everywhere: the slopes scaled in place.
+    #[inline]
+    fn pullback_fill(self, dy: Filled<S, E, D>) -> Tensor<S, E, D> {
+        self.slopes * dy.value()
+    }
+}
+
+/// One rule function per line of the table: `unary::tanh(x)` is
+/// `unary::unary(x, UnaryOp::Tanh)` (`neg`, which keeps nothing, has its
+/// own).
+macro_rules! rule_functions {
+    ($(#[$ndoc:meta])* Neg neg $NT:ident |$nx:ident| $nvalue:expr;
+     $($(#[$doc:meta])* $Op:ident $name:ident $T:ident |$x:ident| $value:expr;)*) => {$(
+        #[doc = concat!("The rule of `", stringify!($name), "`: ")]
+        $(#[$doc])*
+        #[doc = ""]
+        #[doc = "`x̄ = ȳ ⊙ f'(x)`, the slopes kept (see [`unary`])."]
+        #[inline]
+        pub fn $name<S: Shape, E: Element, D: Kernels<E>>(
+            x: Tensor<S, E, D>,
+        ) -> (Tensor<S, E, D>, UnaryPullback<S, E, D>) {
+            unary(x, UnaryOp::$Op)
+        }
+    )*};
+}
+
+typeflux_core::unary_ops!(rule_functions);
 
 /// `y = f(x)` elementwise for any function `f` written for dual numbers
 /// (CPU, like the core `map`): one evaluation on [`Dual`] numbers gives every

@@ -1,7 +1,7 @@
-//! The deferred square: `square()` followed by `sum()` or `mean()` is
-//! computed in one pass, and every other use squares first. Each case is
-//! checked against the closed form and against the same computation with
-//! the square applied eagerly (`settle`).
+//! The fused sums of squares: `sum_squares()` and `mean_squares()` are one
+//! pass that stores no square, checked against the closed form and against
+//! the square and the sum as separate rules; and the square as an operation
+//! of its own, in every position.
 
 use proptest::prelude::*;
 use typeflux_ad::reverse::{Traced, Tracks, gradient, pullback, value_and_gradient};
@@ -21,9 +21,9 @@ proptest! {
         let d: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a - b).collect();
         let sum: f64 = d.iter().map(|d| d * d).sum();
 
-        let (s, (dx, dy)) = value_and_gradient(|(x, y)| (x - y).square().sum(), (&x, &y));
+        let (s, (dx, dy)) = value_and_gradient(|(x, y)| (x - y).sum_squares(), (&x, &y));
         let (s_eager, (dx_eager, dy_eager)) =
-            value_and_gradient(|(x, y)| (x - y).square().settle().sum(), (&x, &y));
+            value_and_gradient(|(x, y)| (x - y).square().sum(), (&x, &y));
         prop_assert!((s - sum).abs() <= 1e-12 * sum.max(1.0));
         prop_assert!((s - s_eager).abs() <= 1e-12 * sum.max(1.0));
         prop_assert_eq!(&dx, &dx_eager);
@@ -33,13 +33,13 @@ proptest! {
             prop_assert_eq!(dy[i], -2.0 * d[i]);
         }
 
-        let (m, dx) = value_and_gradient(|x| x.square().mean(), &x);
-        let (m_eager, dx_eager) = value_and_gradient(|x| x.square().settle().mean(), &x);
+        let (m, dx) = value_and_gradient(|x| x.mean_squares(), &x);
+        let (m_eager, dx_eager) = value_and_gradient(|x| x.square().mean(), &x);
         let mean = a.iter().map(|a| a * a).sum::<f64>() / 5.0;
         prop_assert!((m - mean).abs() <= 1e-12 * mean.max(1.0));
         prop_assert!((m - m_eager).abs() <= 1e-12 * mean.max(1.0));
-        prop_assert_eq!(&dx, &dx_eager);
         for i in 0..5 {
+            prop_assert!((dx[i] - dx_eager[i]).abs() <= 1e-15 * a[i].abs().max(1.0));
             prop_assert!((dx[i] - 2.0 * a[i] / 5.0).abs() <= 1e-15 * a[i].abs().max(1.0));
         }
     }
@@ -53,14 +53,14 @@ fn a_large_f32_sum_of_squares_matches_a_loop_in_f64() {
         .map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0)
         .collect();
     let x = Vector::<1003>::from_slice((Const,), &values).unwrap();
-    let (s, g) = value_and_gradient(|x| x.square().sum(), &x);
+    let (s, g) = value_and_gradient(|x| x.sum_squares(), &x);
     let exact: f64 = values.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
     assert!((f64::from(s) - exact).abs() <= 1e-5 * exact);
     assert!(g.iter().zip(&values).all(|(g, v)| *g == 2.0 * v));
 }
 
 #[test]
-fn every_other_use_squares_first() {
+fn the_square_in_every_position() {
     let x: Vector<2> = Tensor::from_array([1.0, -2.0]);
     let w: Matrix<1, 2> = Tensor::from_array([[3.0, 5.0]]);
     // An operand of an operator, on either side, and with a scalar.
