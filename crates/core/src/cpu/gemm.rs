@@ -21,7 +21,9 @@ const SMALL_MATVEC: usize = 4096;
 /// Whether a product is small enough for the plain loop.
 #[inline(always)]
 fn is_small(m: usize, k: usize, n: usize) -> bool {
-    let work = m * k * n;
+    // Saturating: sizes whose product overflows are not small, and go to
+    // the kernel path, which checks them against its buffers.
+    let work = m.saturating_mul(k).saturating_mul(n);
     work <= SMALL || (n == 1 && work <= SMALL_MATVEC)
 }
 
@@ -214,7 +216,9 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
     b: &[E],
     b_strides: [usize; 2],
 ) -> O {
-    let len = m * n;
+    let len = m
+        .checked_mul(n)
+        .unwrap_or_else(|| panic!("gemm: a {m}x{n} product has more elements than a usize counts"));
     if !O::prefers_vec(len) {
         let mut c = O::from_elem(E::zero(), len);
         blocked(m, k, n, a, a_strides, b, b_strides, &mut c, true);

@@ -38,6 +38,16 @@ fn sum_map<E: Element>(a: &[E], f: impl Fn(E) -> E) -> E {
 mod host {
     use super::*;
 
+    /// The elements of a `rows × cols` result.
+    #[inline(always)]
+    #[track_caller]
+    fn count(op: &str, rows: usize, cols: usize) -> usize {
+        match rows.checked_mul(cols) {
+            Some(n) => n,
+            None => panic!("{op}: a {rows}x{cols} result has more elements than a usize counts"),
+        }
+    }
+
     #[inline(always)]
     pub(super) fn binary<E: Element, O: HostBuffer<E>>(op: BinaryOp, a: &[E], b: &[E]) -> O {
         debug_assert_eq!(a.len(), b.len());
@@ -190,7 +200,7 @@ mod host {
 
     #[inline(always)]
     pub(super) fn transpose<E: Element, O: HostBuffer<E>>(a: &[E], rows: usize, cols: usize) -> O {
-        O::from_exact_iter((0..rows * cols).map(|idx| {
+        O::from_exact_iter((0..count("transpose", rows, cols)).map(|idx| {
             let (r, c) = (idx % cols, idx / cols);
             a[c + r * rows]
         }))
@@ -267,8 +277,10 @@ mod host {
         b_rows: usize,
         cols: usize,
     ) -> O {
-        let rows = a_rows + b_rows;
-        O::from_exact_iter((0..rows * cols).map(|idx| {
+        let rows = a_rows
+            .checked_add(b_rows)
+            .expect("concat: rows overflow usize");
+        O::from_exact_iter((0..count("concat", rows, cols)).map(|idx| {
             let (r, c) = (idx % rows, idx / rows);
             if r < a_rows {
                 a[r + c * a_rows]
