@@ -115,6 +115,10 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     fn copy<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>) -> Self::Buffer<S, E>;
     /// The element at `index`, copied to the host.
     fn read<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>, index: usize) -> E;
+    /// The number of elements a buffer holds, which
+    /// [`Tensor::from_parts`](crate::Tensor::from_parts) checks against the
+    /// tensor's shape.
+    fn buffer_len<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>) -> usize;
     /// The same elements as the storage of another shape of the same size
     /// (a reshape): moved where the storage does not depend on the shape.
     fn reshape<S: Shape, T: Shape, E: Element>(

@@ -49,9 +49,32 @@ impl<S: Shape, E: Element, D: Device> Clone for Tensor<S, E, D> {
 }
 
 impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
-    /// Wraps a device buffer; the caller guarantees it holds `shape`'s elements.
+    /// Wraps a device buffer that holds `shape`'s elements, for backends and
+    /// kernels.
+    ///
+    /// Every tensor's buffer holds exactly its shape's elements, and the
+    /// kernels rely on it, so the length is checked here, where it costs one
+    /// comparison next to the kernel that made the buffer (nothing on the
+    /// [`Stack`](crate::Stack), whose buffer lengths are constants). Data of
+    /// a length known only at run time goes through [`from_vec`](Self::from_vec)
+    /// or [`from_slice`](Self::from_slice), which return a [`ShapeError`].
+    ///
+    /// ```should_panic
+    /// use typeflux_core::prelude::*;
+    /// let half = Cpu.upload::<(Const<1>, usize), f32>(&[0.0; 8]);
+    /// // panics: "from_parts: expected 16 elements for shape 1x16, found 8 elements"
+    /// let _ = Batch::<1>::from_parts((Const, 16), half, Cpu);
+    /// ```
+    ///
+    /// # Panics
+    /// If the buffer's length is not the shape's element count.
     #[inline(always)]
+    #[track_caller]
     pub fn from_parts(shape: S, data: D::Buffer<S, E>, device: D) -> Self {
+        let len = device.buffer_len::<S, E>(&data);
+        if shape.checked_num_elements() != Some(len) {
+            wrong_buffer(&shape, len);
+        }
         Tensor {
             shape,
             data,
@@ -63,12 +86,6 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     #[inline(always)]
     pub fn buffer(&self) -> &D::Buffer<S, E> {
         &self.data
-    }
-
-    /// The buffer, mutably, for backends and kernels.
-    #[inline(always)]
-    pub fn buffer_mut(&mut self) -> &mut D::Buffer<S, E> {
-        &mut self.data
     }
 
     /// The shape.
@@ -308,6 +325,20 @@ fn check_len<S: Shape, E>(op: &'static str, shape: &S, len: usize) -> Result<(),
             found: format!("{len} elements"),
         })
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn wrong_buffer<S: Shape>(shape: &S, len: usize) -> ! {
+    let expected = match shape.checked_num_elements() {
+        Some(n) => n.to_string(),
+        None => "more than usize::MAX".into(),
+    };
+    panic!(
+        "from_parts: expected {expected} elements for shape {}, found {len} elements",
+        shape.describe()
+    )
 }
 
 impl<S: ConstShape, E: Element, D: Host> Tensor<S, E, D> {

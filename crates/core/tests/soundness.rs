@@ -8,6 +8,7 @@
 #![cfg(target_pointer_width = "64")]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use typeflux_core::Device;
 use typeflux_core::prelude::*;
 
 /// The message a closure panics with; fails the test if it does not panic.
@@ -110,6 +111,26 @@ mod constructors {
             panic_message(|| Batch::<64, f32, Stack>::zeros_with(shape)),
             message("zeros_with")
         );
+    }
+
+    #[test]
+    fn a_buffer_must_fill_its_shape() {
+        // Half the elements a 2²⁰-column batch needs: before the check, adding
+        // such a tensor returned 2¹⁹ values left over in an earlier buffer.
+        let half = Cpu.upload::<(Const<1>, usize), f32>(&vec![0.5; 1 << 19]);
+        assert_eq!(
+            panic_message(|| Batch::<1>::from_parts((Const, 1 << 20), half, Cpu)),
+            "from_parts: expected 1048576 elements for shape 1x1048576, found 524288 elements"
+        );
+        let wrapped = Cpu.upload::<(Const<64>, usize), f32>(&[1.0; 64]);
+        assert_eq!(
+            panic_message(|| Batch::<64>::from_parts((Const, WRAPS_TO_64), wrapped, Cpu)),
+            "from_parts: expected more than usize::MAX elements for shape \
+             64x288230376151711745, found 64 elements"
+        );
+        let fits = Cpu.upload::<(Const<2>, usize), f32>(&[1.0, 2.0, 3.0, 4.0]);
+        let x = Batch::<2>::from_parts((Const, 2), fits, Cpu);
+        assert_eq!(x[[1, 1]], 4.0);
     }
 }
 

@@ -325,6 +325,11 @@ macro_rules! host_device {
             }
 
             #[inline(always)]
+            fn buffer_len<S: Shape, E: Element>(&self, buf: &$buffer) -> usize {
+                buf.len()
+            }
+
+            #[inline(always)]
             fn reshape<S: Shape, T: Shape, E: Element>(&self, buf: $buffer) -> Self::Buffer<T, E> {
                 $reshape::<S, T, E>(buf)
             }
