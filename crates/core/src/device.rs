@@ -96,11 +96,13 @@ impl UnaryOp {
 /// A place tensors live, with the kernels that compute on it.
 ///
 /// Buffers are flat and column-major; shapes are checked by the tensor layer
-/// before a kernel is called, so kernels receive consistent sizes. A buffer's
-/// type may depend on the shape of the tensor it stores (the
-/// [`Stack`](crate::cpu::Stack) device keeps a static shape's elements in an
-/// array of exactly that size), so every kernel names the shapes of its
-/// operands and of its result.
+/// before a kernel is called, so kernels receive consistent sizes. The
+/// kernels are public and safe to call all the same, so a kernel that reads
+/// or writes through raw pointers checks the lengths it relies on itself,
+/// in release builds too. A buffer's type may depend on the shape of the
+/// tensor it stores (the [`Stack`](crate::cpu::Stack) device keeps a static
+/// shape's elements in an array of exactly that size), so every kernel names
+/// the shapes of its operands and of its result.
 pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     /// Storage for the elements of a tensor of shape `S`.
     type Buffer<S: Shape, E: Element>: Clone + Debug + Send + Sync;

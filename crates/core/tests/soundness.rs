@@ -8,8 +8,8 @@
 #![cfg(target_pointer_width = "64")]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use typeflux_core::Device;
 use typeflux_core::prelude::*;
+use typeflux_core::{BinaryOp, Device};
 
 /// The message a closure panics with; fails the test if it does not panic.
 #[track_caller]
@@ -170,5 +170,122 @@ mod products {
         // Products that fit are unchanged.
         let c = Dyn::ones_with((3, 0)).matmul(&Dyn::ones_with((0, 2)));
         assert_eq!((c.shape(), c.to_vec()), ((3, 2), vec![0.0; 6]));
+    }
+
+    #[test]
+    fn the_product_kernel_refuses_sizes_its_buffers_do_not_have() {
+        // The kernels are public: called with sizes whose count wraps around,
+        // the product names them instead of writing past its result.
+        let a = Cpu.upload::<(Const<64>, Const<64>), f32>(&[1.0; 64 * 64]);
+        let b = Cpu.upload::<(Const<64>, usize), f32>(&[1.0; 64]);
+        let message = panic_message(|| {
+            Cpu.matmul::<(Const<64>, Const<64>), (Const<64>, usize), (Const<64>, usize), f32>(
+                64,
+                64,
+                WRAPS_TO_64,
+                &a,
+                false,
+                &b,
+                false,
+            )
+        });
+        assert!(message.contains("64x288230376151711745"), "{message}");
+        // And with a right operand shorter than its sizes.
+        let a = Cpu.upload::<(usize, usize), f64>(&vec![1.0; 100 * 100]);
+        let short = Cpu.upload::<(usize, usize), f64>(&vec![1.0; 100 * 99]);
+        let message = panic_message(|| {
+            type M = (usize, usize);
+            Cpu.matmul::<M, M, M, f64>(100, 100, 100, &a, false, &short, false)
+        });
+        assert!(message.contains("100x100"), "{message}");
+    }
+}
+
+mod kernels {
+    use super::*;
+
+    type Column = (Const<1>, usize);
+
+    /// Long enough for the elementwise passes to split over a pool of more
+    /// than one thread.
+    const LONG: usize = 1 << 20;
+
+    fn two_threads<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    #[test]
+    fn elementwise_passes_refuse_operands_of_different_lengths() {
+        let long = Cpu.upload::<Column, f32>(&vec![1.0; LONG]);
+        let short = Cpu.upload::<Column, f32>(&vec![2.0; LONG / 2]);
+        let expected = format!(
+            "elementwise pass over operands of {LONG} and {} elements",
+            LONG / 2
+        );
+        assert_eq!(
+            panic_message(|| two_threads(|| Cpu.binary::<Column, f32>(
+                BinaryOp::Add,
+                &long,
+                &short
+            ))),
+            expected
+        );
+        let mut target = Cpu.upload::<Column, f32>(&vec![1.0; LONG]);
+        assert_eq!(
+            panic_message(|| two_threads(|| Cpu.binary_assign::<Column, f32>(
+                BinaryOp::Mul,
+                &mut target,
+                &short
+            ))),
+            expected
+        );
+        let mut target = Cpu.upload::<Column, f32>(&vec![1.0; LONG]);
+        assert_eq!(
+            panic_message(|| two_threads(|| Cpu.axpy::<Column, f32>(&mut target, 2.0, &short))),
+            expected
+        );
+        // On one thread, where the passes do not split, the same.
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        assert_eq!(
+            panic_message(|| one.install(|| Cpu.binary::<Column, f32>(
+                BinaryOp::Sub,
+                &short,
+                &long
+            ))),
+            format!(
+                "elementwise pass over operands of {} and {LONG} elements",
+                LONG / 2
+            )
+        );
+    }
+
+    #[test]
+    fn a_split_pass_over_equal_lengths_writes_every_element() {
+        let a = Batch::<1>::from_fn((Const, LONG), |[_, j]| j as f32);
+        let b = Batch::<1>::ones_with((Const, LONG));
+        let sum = two_threads(|| &a + &b);
+        assert!(sum.iter().enumerate().all(|(j, &x)| x == j as f32 + 1.0));
+    }
+
+    #[test]
+    fn a_broadcast_vector_must_have_the_matrix_s_rows() {
+        let m = Cpu.upload::<(Const<3>, usize), f32>(&[1.0; 6]);
+        let v = Cpu.upload::<(Const<2>,), f32>(&[1.0; 2]);
+        assert_eq!(
+            panic_message(|| Cpu.broadcast::<(Const<3>, usize), (Const<2>,), f32>(
+                BinaryOp::Add,
+                &m,
+                3,
+                &v
+            )),
+            "broadcast: a vector of 2 over 3 rows"
+        );
     }
 }

@@ -35,6 +35,10 @@ fn sum_map<E: Element>(a: &[E], f: impl Fn(E) -> E) -> E {
 
 /// The kernels over host buffers, generic over the buffer types of the
 /// operands and the result.
+///
+/// The passes over two operands (`binary`, `binary_assign`, `axpy`) have
+/// their lengths checked in [`parallel`], whose split passes write through
+/// uninitialised memory.
 mod host {
     use super::*;
 
@@ -50,7 +54,6 @@ mod host {
 
     #[inline(always)]
     pub(super) fn binary<E: Element, O: HostBuffer<E>>(op: BinaryOp, a: &[E], b: &[E]) -> O {
-        debug_assert_eq!(a.len(), b.len());
         match op {
             BinaryOp::Add => parallel::zip(a, b, |x, y| x + y),
             BinaryOp::Sub => parallel::zip(a, b, |x, y| x - y),
@@ -61,7 +64,6 @@ mod host {
 
     #[inline(always)]
     pub(super) fn binary_assign<E: Element, B: HostBuffer<E>>(op: BinaryOp, a: &mut B, b: &[E]) {
-        debug_assert_eq!(a.len(), b.len());
         if a.is_shared() {
             // One pass into a fresh buffer, not a copy and then a pass.
             *a = binary(op, a, b);
@@ -117,7 +119,6 @@ mod host {
 
     #[inline(always)]
     pub(super) fn axpy<E: Element, B: HostBuffer<E>>(y: &mut B, alpha: E, x: &[E]) {
-        debug_assert_eq!(y.len(), x.len());
         if y.is_shared() {
             *y = parallel::zip(y, x, |y, x| y + alpha * x);
             return;
@@ -132,7 +133,11 @@ mod host {
         rows: usize,
         v: &[E],
     ) {
-        debug_assert_eq!(v.len(), rows);
+        assert!(
+            v.len() == rows,
+            "broadcast: a vector of {} over {rows} rows",
+            v.len()
+        );
         if rows > 0 && m.is_shared() {
             // One pass into a fresh buffer (also what `broadcast` does, as its
             // clone of a heap buffer is shared).
