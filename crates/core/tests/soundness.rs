@@ -117,10 +117,15 @@ mod constructors {
     fn a_buffer_must_fill_its_shape() {
         // Half the elements a 2²⁰-column batch needs: before the check, adding
         // such a tensor returned 2¹⁹ values left over in an earlier buffer.
-        let half = Cpu.upload::<(Const<1>, usize), f32>(&vec![0.5; 1 << 19]);
+        // (Under Miri, which is slow to fill a buffer, 2¹⁰ columns.)
+        let columns = if cfg!(miri) { 1 << 10 } else { 1 << 20 };
+        let half = Cpu.upload::<(Const<1>, usize), f32>(&vec![0.5; columns / 2]);
         assert_eq!(
-            panic_message(|| Batch::<1>::from_parts((Const, 1 << 20), half, Cpu)),
-            "from_parts: expected 1048576 elements for shape 1x1048576, found 524288 elements"
+            panic_message(|| Batch::<1>::from_parts((Const, columns), half, Cpu)),
+            format!(
+                "from_parts: expected {columns} elements for shape 1x{columns}, found {} elements",
+                columns / 2
+            )
         );
         let wrapped = Cpu.upload::<(Const<64>, usize), f32>(&[1.0; 64]);
         assert_eq!(
@@ -207,8 +212,9 @@ mod kernels {
     type Column = (Const<1>, usize);
 
     /// Long enough for the elementwise passes to split over a pool of more
-    /// than one thread.
-    const LONG: usize = 1 << 20;
+    /// than one thread (under Miri, where the split starts at a few hundred
+    /// elements, a thousand).
+    const LONG: usize = if cfg!(miri) { 1 << 10 } else { 1 << 20 };
 
     fn two_threads<T: Send>(f: impl FnOnce() -> T + Send) -> T {
         rayon::ThreadPoolBuilder::new()

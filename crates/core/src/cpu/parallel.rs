@@ -14,10 +14,12 @@ use crate::cpu::{HostBuffer, cache};
 use crate::element::Element;
 use rayon::prelude::*;
 
-/// Elements from which a pass is split (1 MB of `f32`).
-pub(crate) const MIN_PARALLEL: usize = 1 << 18;
-/// Elements per piece of work (64 kB of `f32`).
-const CHUNK: usize = 1 << 14;
+/// Elements from which a pass is split (1 MB of `f32`); under Miri, which
+/// interprets the split passes' unsafe code some thousand times slower, a
+/// few chunks' worth.
+pub(crate) const MIN_PARALLEL: usize = if cfg!(miri) { 1 << 8 } else { 1 << 18 };
+/// Elements per piece of work (64 kB of `f32`; 64 elements under Miri).
+const CHUNK: usize = if cfg!(miri) { 1 << 6 } else { 1 << 14 };
 
 /// Whether a pass over `len` elements is split.
 #[inline(always)]
