@@ -288,6 +288,23 @@ fn dual_numbers_cannot_be_saved() {
     );
 }
 
+/// A new, empty folder for one test.
+fn temp_folder(name: &str) -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!("typeflux-io-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+fn folder_entries(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+}
+
 /// The bytes of a file whose header is `text`, followed by `data`.
 fn file_with_header(text: &str, data: &[u8]) -> Vec<u8> {
     let mut bytes = (text.len() as u64).to_le_bytes().to_vec();
@@ -297,10 +314,54 @@ fn file_with_header(text: &str, data: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+fn a_failed_save_leaves_the_old_file_as_it_was() {
+    let folder = temp_folder("failed-save");
+    let path = folder.join("model.safetensors");
+    io::save(&model::<f32>(0.5), &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    // A model whose tensors cannot be stored.
+    let dual: Dense<2, 1, Identity, Dual64> = Dense::new(identity);
+    let err = io::save(&dual, &path).unwrap_err();
+    assert!(matches!(err, Error::Element { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    // A folder where the file should go, and a folder that does not exist.
+    let in_the_way = folder.join("in-the-way.safetensors");
+    std::fs::create_dir(&in_the_way).unwrap();
+    let err = io::save(&model::<f32>(1.0), &in_the_way).unwrap_err();
+    assert!(
+        matches!(err, Error::File { ref path, .. } if *path == in_the_way),
+        "{err}"
+    );
+    let nowhere = folder.join("no-such-folder").join("model.safetensors");
+    let err = io::save(&model::<f32>(1.0), &nowhere).unwrap_err();
+    assert!(
+        matches!(err, Error::File { ref path, .. } if *path == nowhere),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with(&nowhere.display().to_string()));
+
+    // No temporary file was left behind, and the old file is unchanged.
+    assert_eq!(folder_entries(&folder), [in_the_way, path.clone()]);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let mut loaded = model::<f32>(0.0);
+    io::load(&mut loaded, &path).unwrap();
+    assert_eq!(params(&loaded), params(&model::<f32>(0.5)));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
 fn a_repeated_field_is_refused_as_the_reference_refuses_it() {
     for (field, entry) in [
-        ("dtype", r#"{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}"#),
-        ("shape", r#"{"dtype":"F32","shape":[2],"shape":[2],"data_offsets":[0,8]}"#),
+        (
+            "dtype",
+            r#"{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,
+        ),
+        (
+            "shape",
+            r#"{"dtype":"F32","shape":[2],"shape":[2],"data_offsets":[0,8]}"#,
+        ),
     ] {
         let bytes = file_with_header(&format!(r#"{{"0.bias":{entry}}}"#), &[0; 8]);
         assert!(SafeTensors::deserialize(&bytes).is_err());
@@ -326,8 +387,7 @@ fn a_header_over_the_limit_or_past_the_end_is_not_read() {
     // header is read, from memory and from a file alike.
     let mut past = file_with_header("{}", &[]);
     past[..8].copy_from_slice(&100_000_000u64.to_le_bytes());
-    let expected =
-        "not a valid safetensors file: the header is cut short: its length says 100000000 bytes, 2 follow";
+    let expected = "not a valid safetensors file: the header is cut short: its length says 100000000 bytes, 2 follow";
     assert_eq!(failed_load(&past).1, expected);
     let path = temp_file("past-the-end");
     std::fs::write(&path, &past).unwrap();

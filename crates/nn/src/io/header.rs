@@ -342,7 +342,10 @@ mod tests {
         let (header, data) = split(&bytes).unwrap();
         assert_eq!(header.names().collect::<Vec<_>>(), ["e", "h"]);
         let h = header.tensor("h").unwrap();
-        assert_eq!((h.dtype, &h.shape[..]), (safetensors::Dtype::BF16, &[2][..]));
+        assert_eq!(
+            (h.dtype, &h.shape[..]),
+            (safetensors::Dtype::BF16, &[2][..])
+        );
         assert_eq!(&data[h.data_offsets.0..h.data_offsets.1], [1, 2, 3, 4]);
         assert_eq!(header.tensor("e").unwrap().data_offsets, (0, 0));
         assert!(header.tensor("__metadata__").is_none());
@@ -423,7 +426,8 @@ mod tests {
         // A field the format does not define is skipped without recursion,
         // however deeply it nests, and the entry is checked as usual.
         let deep = "[".repeat(1_000_000) + &"]".repeat(1_000_000);
-        let deep = format!(r#"{{"t":{{"dtype":"U8","shape":[],"data_offsets":[0,0],"x":{deep}}}}}"#);
+        let deep =
+            format!(r#"{{"t":{{"dtype":"U8","shape":[],"data_offsets":[0,0],"x":{deep}}}}}"#);
         assert_eq!(
             format_error(&file(&deep, &[])),
             "tensor `t`: a U8 tensor of shape [] does not take the 0 bytes of its `data_offsets`"

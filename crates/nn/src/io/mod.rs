@@ -55,9 +55,14 @@
 //! the checks, and only then the data, which the checks have bounded to the
 //! model's own size. A file that is not a weight file, even an endless one,
 //! is refused after at most its first 8 bytes and its claimed header.
-
+//!
+//! # Saving replaces the file whole
+//! [`save`] writes to a new file in the target's folder, waits until it is
+//! on the disk, and renames it over the target: if the save fails at any
+//! point, the file that was there is left as it was.
 
 mod error;
+mod file;
 mod header;
 mod layout;
 
@@ -99,12 +104,19 @@ pub fn to_bytes<M: Functor>(model: &M) -> Result<Vec<u8>, Error> {
 /// Writes the model's tensors to the safetensors file at `path`, replacing
 /// it if it exists.
 ///
+/// The file is replaced whole or not at all: the bytes go to a new file in
+/// the same folder, which is synced to the disk and then renamed over
+/// `path`, so a save that fails leaves the previous file as it was. A
+/// symbolic link at `path` is followed and kept; a replaced file keeps its
+/// permissions.
+///
 /// # Errors
 /// As [`to_bytes`], and [`Error::File`] when the file cannot be written.
 pub fn save<M: Functor>(model: &M, path: impl AsRef<FilePath>) -> Result<(), Error> {
     let bytes = to_bytes(model)?;
-    std::fs::write(path.as_ref(), bytes).map_err(|source| Error::File {
-        path: path.as_ref().to_path_buf(),
+    let path = path.as_ref();
+    file::replace(path, &bytes).map_err(|source| Error::File {
+        path: path.to_path_buf(),
         source,
     })
 }
@@ -170,9 +182,7 @@ pub fn load<M: Functor>(model: &mut M, path: impl AsRef<FilePath>) -> Result<(),
     check(model, &header)?;
     let mut data = Vec::new();
     let most = header.data_len() as u64 + 1;
-    file.take(most)
-        .read_to_end(&mut data)
-        .map_err(file_error)?;
+    file.take(most).read_to_end(&mut data).map_err(file_error)?;
     header.check_data_len(data.len() as u64)?;
     write(model, &header, &data);
     Ok(())
