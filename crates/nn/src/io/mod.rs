@@ -159,20 +159,18 @@ pub fn load<M: Functor>(model: &mut M, path: impl AsRef<FilePath>) -> Result<(),
         .ok()
         .filter(|meta| meta.is_file())
         .map(|meta| meta.len());
-    let mut prefix = [0; PREFIX];
-    let got = read_up_to(&mut file, &mut prefix).map_err(file_error)?;
-    if got < PREFIX {
-        return Err(header::too_short(got));
-    }
+    let prefix = read_at_most(&mut file, PREFIX).map_err(file_error)?;
+    let Ok(prefix) = <[u8; PREFIX]>::try_from(&prefix[..]) else {
+        return Err(header::too_short(prefix.len()));
+    };
     let length = header::length(prefix)?;
-    let after_prefix = size.map(|size| size - PREFIX as u64);
+    let after_prefix = size.map(|size| size.saturating_sub(PREFIX as u64));
     if let Some(follow) = after_prefix.filter(|&follow| follow < length as u64) {
         return Err(header::cut_short(length, follow));
     }
-    let mut text = vec![0; length];
-    let got = read_up_to(&mut file, &mut text).map_err(file_error)?;
-    if got < length {
-        return Err(header::cut_short(length, got as u64));
+    let text = read_at_most(&mut file, length).map_err(file_error)?;
+    if text.len() < length {
+        return Err(header::cut_short(length, text.len() as u64));
     }
     let header = Header::parse(&text)?;
     drop(text);
@@ -180,26 +178,19 @@ pub fn load<M: Functor>(model: &mut M, path: impl AsRef<FilePath>) -> Result<(),
         header.check_data_len(follow - length as u64)?;
     }
     check(model, &header)?;
-    let mut data = Vec::new();
-    let most = header.data_len() as u64 + 1;
-    file.take(most).read_to_end(&mut data).map_err(file_error)?;
+    // One byte more than the header describes, to tell a longer file.
+    let data = read_at_most(&mut file, header.data_len().saturating_add(1)).map_err(file_error)?;
     header.check_data_len(data.len() as u64)?;
     write(model, &header, &data);
     Ok(())
 }
 
-/// Fills `buf` from `reader` as far as it goes; the count read.
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
+/// The next `most` bytes of `file`, or fewer where it ends first; the
+/// buffer grows with what is read, not with what a header claims.
+fn read_at_most(file: &mut std::fs::File, most: usize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.take(most as u64).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Checks every tensor of the model against the header, and the header for
