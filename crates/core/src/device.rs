@@ -58,11 +58,13 @@ impl BinaryOp {
 /// A place tensors live: storage for tensors of every element type.
 ///
 /// Buffers are flat and column-major; shapes are checked by the tensor layer
-/// before a kernel is called, so kernels receive consistent sizes. A buffer's
-/// type may depend on the shape of the tensor it stores (the
-/// [`Stack`](crate::cpu::Stack) device keeps a static shape's elements in an
-/// array of exactly that size), so every kernel names the shapes of its
-/// operands and of its result.
+/// before a kernel is called, so kernels receive consistent sizes. The
+/// kernels are public and safe to call all the same, so a kernel that reads
+/// or writes through raw pointers checks the lengths it relies on itself,
+/// in release builds too. A buffer's type may depend on the shape of the
+/// tensor it stores (the [`Stack`](crate::cpu::Stack) device keeps a static
+/// shape's elements in an array of exactly that size), so every kernel names
+/// the shapes of its operands and of its result.
 pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     /// Storage for the elements of a tensor of shape `S`.
     type Buffer<S: Shape, E: Element>: Clone + Debug + Send + Sync;
@@ -77,6 +79,10 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     fn copy<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>) -> Self::Buffer<S, E>;
     /// The element at `index`, copied to the host.
     fn read<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>, index: usize) -> E;
+    /// The number of elements a buffer holds, which
+    /// [`Tensor::from_parts`](crate::Tensor::from_parts) checks against the
+    /// tensor's shape.
+    fn buffer_len<S: Shape, E: Element>(&self, buf: &Self::Buffer<S, E>) -> usize;
     /// The same elements as the storage of another shape of the same size
     /// (a reshape): moved where the storage does not depend on the shape.
     fn reshape<S: Shape, T: Shape, E: Element>(

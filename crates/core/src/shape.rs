@@ -22,10 +22,30 @@ pub trait Shape: Copy + fmt::Debug + Eq + Send + Sync + 'static {
     fn dims(&self) -> [usize; 2];
 
     /// Number of elements.
+    ///
+    /// # Panics
+    /// If the count overflows `usize`. The shape of a tensor never does:
+    /// every constructor checks it (see [`checked_num_elements`](Self::checked_num_elements)).
     #[inline(always)]
+    #[track_caller]
     fn num_elements(&self) -> usize {
+        match self.checked_num_elements() {
+            Some(n) => n,
+            None => too_many_elements(self.describe()),
+        }
+    }
+
+    /// Number of elements, or `None` when the count overflows `usize`.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// assert_eq!((Const::<3>, 4).checked_num_elements(), Some(12));
+    /// assert_eq!((Const::<64>, (1 << 58) + 1).checked_num_elements(), None);
+    /// ```
+    #[inline(always)]
+    fn checked_num_elements(&self) -> Option<usize> {
         let [a, b] = self.dims();
-        a * b
+        a.checked_mul(b)
     }
 
     /// A printable form such as `3x4` for use in messages.
@@ -114,6 +134,13 @@ pub(crate) fn assert_same<S: Shape>(op: &str, lhs: &S, rhs: &S) {
     if lhs != rhs {
         shape_mismatch(op, lhs.describe(), rhs.describe());
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn too_many_elements(shape: ShapeText) -> ! {
+    panic!("shape {shape}: its element count overflows usize")
 }
 
 #[cold]

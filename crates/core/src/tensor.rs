@@ -49,9 +49,32 @@ impl<S: Shape, E: Element, D: Device> Clone for Tensor<S, E, D> {
 }
 
 impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
-    /// Wraps a device buffer; the caller guarantees it holds `shape`'s elements.
+    /// Wraps a device buffer that holds `shape`'s elements, for backends and
+    /// kernels.
+    ///
+    /// Every tensor's buffer holds exactly its shape's elements, and the
+    /// kernels rely on it, so the length is checked here, where it costs one
+    /// comparison next to the kernel that made the buffer (nothing on the
+    /// [`Stack`](crate::Stack), whose buffer lengths are constants). Data of
+    /// a length known only at run time goes through [`from_vec`](Self::from_vec)
+    /// or [`from_slice`](Self::from_slice), which return a [`ShapeError`].
+    ///
+    /// ```should_panic
+    /// use typeflux_core::prelude::*;
+    /// let half = Cpu.upload::<(Const<1>, usize), f32>(&[0.0; 8]);
+    /// // panics: "from_parts: expected 16 elements for shape 1x16, found 8 elements"
+    /// let _ = Batch::<1>::from_parts((Const, 16), half, Cpu);
+    /// ```
+    ///
+    /// # Panics
+    /// If the buffer's length is not the shape's element count.
     #[inline(always)]
+    #[track_caller]
     pub fn from_parts(shape: S, data: D::Buffer<S, E>, device: D) -> Self {
+        let len = device.buffer_len::<S, E>(&data);
+        if shape.checked_num_elements() != Some(len) {
+            wrong_buffer(&shape, len);
+        }
         Tensor {
             shape,
             data,
@@ -63,12 +86,6 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     #[inline(always)]
     pub fn buffer(&self) -> &D::Buffer<S, E> {
         &self.data
-    }
-
-    /// The buffer, mutably, for backends and kernels.
-    #[inline(always)]
-    pub fn buffer_mut(&mut self) -> &mut D::Buffer<S, E> {
-        &mut self.data
     }
 
     /// The shape.
@@ -96,13 +113,20 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     }
 
     /// A tensor of `shape` filled with `value`, on `device`.
+    ///
+    /// # Panics
+    /// If the shape's elements would take more than `isize::MAX` bytes.
     #[inline]
+    #[track_caller]
     pub fn full_on(shape: S, value: E, device: &D) -> Self {
-        Tensor::from_parts(
-            shape,
-            device.full::<S, E>(shape.num_elements(), value),
-            device.clone(),
-        )
+        Self::filled("full_on", shape, value, device)
+    }
+
+    #[inline]
+    #[track_caller]
+    fn filled(op: &'static str, shape: S, value: E, device: &D) -> Self {
+        let len = expect_len::<S, E>(op, &shape);
+        Tensor::from_parts(shape, device.full::<S, E>(len, value), device.clone())
     }
 
     /// A tensor of the same shape and device, filled with `value`.
@@ -143,7 +167,7 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
     /// The same elements with a shape of the same type whose runtime dims may
     /// differ; the element count must agree.
     pub fn try_with_shape(self, shape: S) -> Result<Self, ShapeError> {
-        check_len("try_with_shape", &shape, self.len())?;
+        check_len::<S, E>("try_with_shape", &shape, self.len())?;
         Ok(Tensor::from_parts(shape, self.data, self.device))
     }
 }
@@ -152,23 +176,39 @@ impl<S: Shape, E: Element, D: Device> Tensor<S, E, D> {
 /// unless the type says otherwise (`Vector::<3, f32, Stack>::zeros()`);
 /// [`Tensor::to_device`] moves them, and [`Tensor::full_on`] builds on any
 /// device.
+///
+/// The constructors that take a shape known at run time and return no
+/// `Result` (`full_with`, `zeros_with`, `from_fn`, `rand_with`, ...) panic,
+/// naming the shape, when its elements would take more than `isize::MAX`
+/// bytes, the most any allocation may hold; `from_slice` and `from_vec`
+/// return a [`ShapeError`] instead.
 impl<S: Shape, E: Element, D: Host> Tensor<S, E, D> {
     /// A tensor of `shape` filled with `value`.
     #[inline]
+    #[track_caller]
     pub fn full_with(shape: S, value: E) -> Self {
-        Self::full_on(shape, value, &D::default())
+        Self::filled("full_with", shape, value, &D::default())
     }
 
     /// Zeros of `shape` (for shapes with a runtime dim).
+    ///
+    /// ```should_panic
+    /// use typeflux_core::prelude::*;
+    /// // panics: "zeros_with: expected a shape of at most 9223372036854775807 bytes, found
+    /// // shape 2x18446744073709551615 of 4-byte elements, whose element count overflows usize"
+    /// let _ = Batch::<2>::zeros_with((Const, usize::MAX));
+    /// ```
     #[inline]
+    #[track_caller]
     pub fn zeros_with(shape: S) -> Self {
-        Self::full_with(shape, E::zero())
+        Self::filled("zeros_with", shape, E::zero(), &D::default())
     }
 
     /// Ones of `shape` (for shapes with a runtime dim).
     #[inline]
+    #[track_caller]
     pub fn ones_with(shape: S) -> Self {
-        Self::full_with(shape, E::one())
+        Self::filled("ones_with", shape, E::one(), &D::default())
     }
 
     /// Elements copied from a column-major slice whose length must be the
@@ -181,8 +221,13 @@ impl<S: Shape, E: Element, D: Host> Tensor<S, E, D> {
     /// let err = Batch::<2>::from_slice((Const, 3), &[1.0; 5]).unwrap_err();
     /// assert_eq!(err.to_string(), "from_slice: expected 6 elements for shape 2x3, found 5 elements");
     /// ```
+    ///
+    /// # Errors
+    /// A [`ShapeError`] when the slice's length is not the shape's element
+    /// count, or when the shape's elements would take more than
+    /// `isize::MAX` bytes.
     pub fn from_slice(shape: S, data: &[E]) -> Result<Self, ShapeError> {
-        check_len("from_slice", &shape, data.len())?;
+        check_len::<S, E>("from_slice", &shape, data.len())?;
         let device = D::default();
         Ok(Tensor::from_parts(
             shape,
@@ -193,8 +238,11 @@ impl<S: Shape, E: Element, D: Host> Tensor<S, E, D> {
 
     /// Elements taken from a column-major `Vec` whose length must be the shape's
     /// element count.
+    ///
+    /// # Errors
+    /// As [`from_slice`](Self::from_slice).
     pub fn from_vec(shape: S, data: Vec<E>) -> Result<Self, ShapeError> {
-        check_len("from_vec", &shape, data.len())?;
+        check_len::<S, E>("from_vec", &shape, data.len())?;
         // A heap buffer is taken over as it is; a small one moves inline.
         Ok(Tensor::from_parts(
             shape,
@@ -205,27 +253,92 @@ impl<S: Shape, E: Element, D: Host> Tensor<S, E, D> {
 
     /// A tensor whose element at `[row, column]` is `f([row, column])`
     /// (`[i, 0]` for a vector, `[0, 0]` for a scalar).
+    #[track_caller]
     pub fn from_fn(shape: S, mut f: impl FnMut([usize; 2]) -> E) -> Self {
-        let [rows, cols] = shape.dims();
-        let data = D::collect::<S, E, _>((0..rows * cols).map(|i| f([i % rows, i / rows])));
+        let len = expect_len::<S, E>("from_fn", &shape);
+        let rows = shape.dims()[0];
+        let data = D::collect::<S, E, _>((0..len).map(|i| f([i % rows, i / rows])));
         Tensor::from_parts(shape, data, D::default())
     }
 }
 
-fn check_len<S: Shape>(op: &'static str, shape: &S, len: usize) -> Result<(), ShapeError> {
-    if shape.num_elements() == len {
+/// The element count of `shape` if a buffer of that many `E` can exist: the
+/// count fits a `usize` and its size in bytes an `isize`, as every
+/// allocation must.
+#[inline(always)]
+fn allocatable<S: Shape, E>(shape: &S) -> Option<usize> {
+    let n = shape.checked_num_elements()?;
+    let bytes = n.checked_mul(core::mem::size_of::<E>())?;
+    (bytes <= isize::MAX as usize).then_some(n)
+}
+
+/// [`allocatable`], or an error naming the shape.
+pub(crate) fn checked_len<S: Shape, E>(op: &'static str, shape: &S) -> Result<usize, ShapeError> {
+    allocatable::<S, E>(shape).ok_or_else(|| too_large::<S, E>(op, shape))
+}
+
+/// [`checked_len`] for the operations that return no `Result`: panics with
+/// the error's message.
+#[inline(always)]
+#[track_caller]
+pub(crate) fn expect_len<S: Shape, E>(op: &'static str, shape: &S) -> usize {
+    match allocatable::<S, E>(shape) {
+        Some(n) => n,
+        None => panic_too_large::<S, E>(op, shape),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn too_large<S: Shape, E>(op: &'static str, shape: &S) -> ShapeError {
+    let size = core::mem::size_of::<E>();
+    let shape_text = shape.describe();
+    ShapeError {
+        op,
+        expected: format!("a shape of at most {} bytes", isize::MAX),
+        found: match shape.checked_num_elements() {
+            Some(n) => format!("shape {shape_text} of {n} elements of {size} bytes each"),
+            None => format!(
+                "shape {shape_text} of {size}-byte elements, whose element count overflows usize"
+            ),
+        },
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn panic_too_large<S: Shape, E>(op: &'static str, shape: &S) -> ! {
+    panic!("{}", too_large::<S, E>(op, shape))
+}
+
+/// Checks that `len` elements fill `shape`, and that it is a shape a buffer
+/// can hold.
+fn check_len<S: Shape, E>(op: &'static str, shape: &S, len: usize) -> Result<(), ShapeError> {
+    let expected = checked_len::<S, E>(op, shape)?;
+    if expected == len {
         Ok(())
     } else {
         Err(ShapeError {
             op,
-            expected: format!(
-                "{} elements for shape {}",
-                shape.num_elements(),
-                shape.describe()
-            ),
+            expected: format!("{expected} elements for shape {}", shape.describe()),
             found: format!("{len} elements"),
         })
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn wrong_buffer<S: Shape>(shape: &S, len: usize) -> ! {
+    let expected = match shape.checked_num_elements() {
+        Some(n) => n.to_string(),
+        None => "more than usize::MAX".into(),
+    };
+    panic!(
+        "from_parts: expected {expected} elements for shape {}, found {len} elements",
+        shape.describe()
+    )
 }
 
 impl<S: ConstShape, E: Element, D: Host> Tensor<S, E, D> {
@@ -257,7 +370,7 @@ impl<S: ConstShape, E: Element, D: Host> Tensor<S, E, D> {
     /// time.
     pub fn try_from_slice(data: &[E]) -> Result<Self, ShapeError> {
         let shape = S::default();
-        check_len("try_from_slice", &shape, data.len())?;
+        check_len::<S, E>("try_from_slice", &shape, data.len())?;
         let device = D::default();
         Ok(Tensor::from_parts(
             shape,

@@ -288,6 +288,180 @@ fn dual_numbers_cannot_be_saved() {
     );
 }
 
+/// A new, empty folder for one test.
+fn temp_folder(name: &str) -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!("typeflux-io-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+fn folder_entries(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+/// The bytes of a file whose header is `text`, followed by `data`.
+fn file_with_header(text: &str, data: &[u8]) -> Vec<u8> {
+    let mut bytes = (text.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+#[test]
+fn a_failed_save_leaves_the_old_file_as_it_was() {
+    let folder = temp_folder("failed-save");
+    let path = folder.join("model.safetensors");
+    io::save(&model::<f32>(0.5), &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    // A model whose tensors cannot be stored.
+    let dual: Dense<2, 1, Identity, Dual64> = Dense::new(identity);
+    let err = io::save(&dual, &path).unwrap_err();
+    assert!(matches!(err, Error::Element { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    // A folder where the file should go, and a folder that does not exist.
+    let in_the_way = folder.join("in-the-way.safetensors");
+    std::fs::create_dir(&in_the_way).unwrap();
+    let err = io::save(&model::<f32>(1.0), &in_the_way).unwrap_err();
+    assert!(
+        matches!(err, Error::File { ref path, .. } if *path == in_the_way),
+        "{err}"
+    );
+    let nowhere = folder.join("no-such-folder").join("model.safetensors");
+    let err = io::save(&model::<f32>(1.0), &nowhere).unwrap_err();
+    assert!(
+        matches!(err, Error::File { ref path, .. } if *path == nowhere),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with(&nowhere.display().to_string()));
+
+    // No temporary file was left behind, and the old file is unchanged.
+    assert_eq!(folder_entries(&folder), [in_the_way, path.clone()]);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let mut loaded = model::<f32>(0.0);
+    io::load(&mut loaded, &path).unwrap();
+    assert_eq!(params(&loaded), params(&model::<f32>(0.5)));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn a_repeated_field_is_refused_as_the_reference_refuses_it() {
+    for (field, entry) in [
+        (
+            "dtype",
+            r#"{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,
+        ),
+        (
+            "shape",
+            r#"{"dtype":"F32","shape":[2],"shape":[2],"data_offsets":[0,8]}"#,
+        ),
+    ] {
+        let bytes = file_with_header(&format!(r#"{{"0.bias":{entry}}}"#), &[0; 8]);
+        assert!(SafeTensors::deserialize(&bytes).is_err());
+        let (err, message) = failed_load(&bytes);
+        assert!(matches!(err, Error::Format(_)));
+        let expected = format!(
+            "not a valid safetensors file: the header: tensor `0.bias`: duplicate field `{field}`"
+        );
+        assert!(message.starts_with(&expected), "{message}");
+    }
+}
+
+#[test]
+fn a_header_over_the_limit_or_past_the_end_is_not_read() {
+    let mut over = file_with_header("{}", &[]);
+    over[..8].copy_from_slice(&100_000_001u64.to_le_bytes());
+    let (_, message) = failed_load(&over);
+    assert_eq!(
+        message,
+        "not a valid safetensors file: the header's length, 100000001 bytes, is over the limit of 100000000"
+    );
+    // Within the limit but past the end of the file: refused before the
+    // header is read, from memory and from a file alike.
+    let mut past = file_with_header("{}", &[]);
+    past[..8].copy_from_slice(&100_000_000u64.to_le_bytes());
+    let expected = "not a valid safetensors file: the header is cut short: its length says 100000000 bytes, 2 follow";
+    assert_eq!(failed_load(&past).1, expected);
+    let path = temp_file("past-the-end");
+    std::fs::write(&path, &past).unwrap();
+    let mut m = model::<f32>(0.0);
+    assert_eq!(io::load(&mut m, &path).unwrap_err().to_string(), expected);
+    std::fs::remove_file(&path).unwrap();
+}
+
+/// Removes a file when dropped, so that a failing test leaves no 32 GiB
+/// file behind (it takes no space: it is all a hole).
+struct Remove(std::path::PathBuf);
+
+impl Drop for Remove {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn the_data_is_read_only_after_the_header_is_checked_against_the_model() {
+    // A 32 GiB file (a hole, taking no disk space), whose header describes
+    // its data correctly but holds a weight of another shape: refused at
+    // once, without reading the data.
+    let data_len: u64 = 32 << 30;
+    let text = format!(
+        r#"{{"0.weight":{{"dtype":"F32","shape":[2,{}],"data_offsets":[0,{data_len}]}}}}"#,
+        data_len / 8
+    );
+    let path = temp_file("hole");
+    let _remove = Remove(path.clone());
+    std::fs::write(&path, file_with_header(&text, &[])).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(8 + text.len() as u64 + data_len).unwrap();
+    drop(file);
+    let mut m = model::<f32>(0.0);
+    let before = params(&m);
+    let start = std::time::Instant::now();
+    let err = io::load(&mut m, &path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "tensor `0.weight`: the model's shape is [2, 3], the file's [2, 4294967296]"
+    );
+    assert_eq!(params(&m), before);
+
+    // The model's own file with 32 GiB of data after it: also refused
+    // without reading them.
+    let bytes = io::to_bytes(&model::<f32>(1.0)).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(bytes.len() as u64 + data_len).unwrap();
+    drop(file);
+    let err = io::load(&mut m, &path).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("not a valid safetensors file: the data section has 34359738408 bytes"),
+        "{err}"
+    );
+    assert_eq!(params(&m), before);
+    // Reading 32 GiB would take far longer than this on any machine.
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_file_is_refused_not_read() {
+    // `/dev/zero` has no length to check: its header's length reads as 0,
+    // and an empty header is not JSON.
+    let mut m = model::<f32>(0.0);
+    let before = params(&m);
+    let err = io::load(&mut m, "/dev/zero").unwrap_err();
+    assert!(matches!(err, Error::Format(_)), "{err}");
+    assert_eq!(params(&m), before);
+}
+
 proptest::proptest! {
     /// Cut anywhere, or with any one byte changed, a file either still loads
     /// (a changed element, or white space in the header) or fails and leaves
@@ -313,5 +487,53 @@ proptest::proptest! {
             Ok(()) => proptest::prop_assert!(!cut, "a file cut at {} loaded", at),
             Err(err) => proptest::prop_assert_eq!(params(&m), before, "{}", err),
         }
+    }
+}
+
+/// A header's text from the characters JSON headers are made of, so that
+/// some of it parses and most of it fails at every stage of the checks.
+fn header_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let known = prop::sample::select(vec![
+        r#"{"0.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}"#,
+        r#"{"0.bias":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#,
+        r#""1.weight":{"dtype":"F64","shape":[1,2],"data_offsets":[8,24]}}"#,
+        r#"{"__metadata__":{"format":"pt"}}"#,
+        "{}",
+    ]);
+    let noise = "[{}\\[\\]\":,0-9a-zA-Z_. ]{0,40}";
+    (known, noise, any::<bool>()).prop_map(|(known, noise, first)| {
+        if first {
+            format!("{known}{noise}")
+        } else {
+            format!("{noise}{known}")
+        }
+    })
+}
+
+proptest::proptest! {
+    /// Any bytes, and any header over any data, load or leave the model as
+    /// it was, and a file holding them gives the same outcome as the bytes.
+    #[test]
+    fn any_bytes_load_or_change_nothing_alike_from_memory_and_from_a_file(
+        random in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        text in header_text(),
+        data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48),
+        structured in proptest::prelude::any::<bool>(),
+    ) {
+        let bytes = if structured { file_with_header(&text, &data) } else { random };
+        let mut from_memory = model::<f32>(0.0);
+        let before = params(&from_memory);
+        let in_memory = io::from_bytes(&mut from_memory, &bytes).map_err(|e| e.to_string());
+        if in_memory.is_err() {
+            proptest::prop_assert_eq!(params(&from_memory), before.clone());
+        }
+        let path = temp_file(&format!("any-bytes-{:?}", std::thread::current().id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let mut from_file = model::<f32>(0.0);
+        let on_disk = io::load(&mut from_file, &path).map_err(|e| e.to_string());
+        std::fs::remove_file(&path).unwrap();
+        proptest::prop_assert_eq!(&in_memory, &on_disk);
+        proptest::prop_assert_eq!(params(&from_memory), params(&from_file));
     }
 }

@@ -68,7 +68,10 @@ pub trait HostElement: DualNum + Copy + Send + Sync + 'static {
         b: &[Self],
         b_strides: [usize; 2],
     ) -> O {
-        let mut c = O::from_elem(Self::zero(), m * n);
+        let len = m.checked_mul(n).unwrap_or_else(|| {
+            panic!("gemm: a {m}x{n} product has more elements than a usize counts")
+        });
+        let mut c = O::from_elem(Self::zero(), len);
         Self::gemm(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         c
     }

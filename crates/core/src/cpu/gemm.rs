@@ -21,7 +21,9 @@ const SMALL_MATVEC: usize = 4096;
 /// Whether a product is small enough for the plain loop.
 #[inline(always)]
 fn is_small(m: usize, k: usize, n: usize) -> bool {
-    let work = m * k * n;
+    // Saturating: sizes whose product overflows are not small, and go to
+    // the kernel path, which checks them against its buffers.
+    let work = m.saturating_mul(k).saturating_mul(n);
     work <= SMALL || (n == 1 && work <= SMALL_MATVEC)
 }
 
@@ -140,9 +142,13 @@ fn into_slice<E: Float>(
     read_dst: bool,
     scale: E,
 ) {
-    assert!(c.len() >= m * n);
-    // SAFETY: `c` holds at least `m × n` initialised elements and, borrowed
-    // mutably, aliases neither operand.
+    assert!(
+        m.checked_mul(n).is_some_and(|len| c.len() >= len),
+        "gemm: a destination of {} elements for a {m}x{n} product",
+        c.len()
+    );
+    // SAFETY: `c` holds at least `m × n` initialised elements (checked
+    // above without overflow) and, borrowed mutably, aliases neither operand.
     unsafe {
         gemm_into(
             m,
@@ -214,15 +220,18 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
     b: &[E],
     b_strides: [usize; 2],
 ) -> O {
-    let len = m * n;
+    let len = m
+        .checked_mul(n)
+        .unwrap_or_else(|| panic!("gemm: a {m}x{n} product has more elements than a usize counts"));
     if !O::prefers_vec(len) {
         let mut c = O::from_elem(E::zero(), len);
         blocked(m, k, n, a, a_strides, b, b_strides, &mut c, true);
         return c;
     }
     let mut c = cache::take(len);
-    // SAFETY: `c` has room for `m × n` elements and is a fresh allocation, so
-    // it aliases neither operand. The product is not small, so `k > 0`, and
+    // SAFETY: `c` has room for `len = m × n` elements (`take` returns at
+    // least that capacity; the count was checked not to overflow) and is a
+    // fresh allocation, so it aliases neither operand. The product is not small, so `k > 0`, and
     // with `read_dst` false gemm writes every element of the column-major
     // `m × n` destination and reads none: all `len` elements are initialised
     // when the length is set.
@@ -376,9 +385,16 @@ unsafe fn gemm_into<E: Float>(
         None => (a, a_strides),
     };
     if k > 0 {
-        assert!(a.len() > (m - 1) * a_strides[0] + (k - 1) * a_strides[1]);
-        assert!(b.len() > (k - 1) * b_strides[0] + (n - 1) * b_strides[1]);
+        assert!(holds(a, m, k, a_strides), "gemm: lhs too short for {m}x{k}");
+        assert!(holds(b, k, n, b_strides), "gemm: rhs too short for {k}x{n}");
     }
+    assert!(
+        a_strides
+            .iter()
+            .chain(&b_strides)
+            .all(|&s| isize::try_from(s).is_ok()),
+        "gemm: strides past isize::MAX"
+    );
     // gemm splits a product over the cores from its own threshold on (about
     // 84³ multiply-adds for f32), checked per block; below it, `None` keeps the
     // call from starting rayon's thread pool. A higher threshold of our own cost
@@ -388,9 +404,11 @@ unsafe fn gemm_into<E: Float>(
     } else {
         gemm_common::Parallelism::None
     };
-    // SAFETY: the asserts above keep every operand address gemm computes from
-    // the dimensions and strides inside `a` and `b`; the caller vouches for `c`,
-    // a column-major destination with positive strides as the kernel expects.
+    // SAFETY: the asserts above (in release builds too, computed without
+    // overflow) keep every operand address gemm computes from the dimensions
+    // and strides inside `a` and `b`, and every stride within an `isize`; the
+    // caller vouches for `c`, a column-major destination with positive
+    // strides as the kernel expects.
     unsafe {
         E::kernel()(
             m,
@@ -417,6 +435,20 @@ unsafe fn gemm_into<E: Float>(
     if let Some(columns) = copied {
         cache::give(columns);
     }
+}
+
+/// Whether `data` holds element `[i, j]` of a `rows × cols` operand at
+/// `i · strides[0] + j · strides[1]` for every `i < rows` and `j < cols`,
+/// computed without overflow.
+fn holds<E>(data: &[E], rows: usize, cols: usize, [rs, cs]: [usize; 2]) -> bool {
+    if rows == 0 || cols == 0 {
+        return true;
+    }
+    let last = (rows - 1)
+        .checked_mul(rs)
+        .zip((cols - 1).checked_mul(cs))
+        .and_then(|(r, c)| r.checked_add(c));
+    last.is_some_and(|last| last < data.len())
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]

@@ -37,12 +37,25 @@ fn sum_map<E: Element>(a: &[E], f: impl Fn(E) -> E) -> E {
 
 /// The kernels over host buffers, generic over the buffer types of the
 /// operands and the result.
+///
+/// The passes over two operands (`binary`, `binary_assign`, `axpy`) have
+/// their lengths checked in [`parallel`], whose split passes write through
+/// uninitialised memory.
 mod host {
     use super::*;
 
+    /// The elements of a `rows × cols` result.
+    #[inline(always)]
+    #[track_caller]
+    fn count(op: &str, rows: usize, cols: usize) -> usize {
+        match rows.checked_mul(cols) {
+            Some(n) => n,
+            None => panic!("{op}: a {rows}x{cols} result has more elements than a usize counts"),
+        }
+    }
+
     #[inline(always)]
     pub(super) fn binary<E: Element, O: HostBuffer<E>>(op: BinaryOp, a: &[E], b: &[E]) -> O {
-        debug_assert_eq!(a.len(), b.len());
         match op {
             BinaryOp::Add => parallel::zip(a, b, |x, y| x + y),
             BinaryOp::Sub => parallel::zip(a, b, |x, y| x - y),
@@ -53,7 +66,6 @@ mod host {
 
     #[inline(always)]
     pub(super) fn binary_assign<E: Element, B: HostBuffer<E>>(op: BinaryOp, a: &mut B, b: &[E]) {
-        debug_assert_eq!(a.len(), b.len());
         if a.is_shared() {
             // One pass into a fresh buffer, not a copy and then a pass.
             *a = binary(op, a, b);
@@ -165,7 +177,6 @@ mod host {
 
     #[inline(always)]
     pub(super) fn axpy<E: Element, B: HostBuffer<E>>(y: &mut B, alpha: E, x: &[E]) {
-        debug_assert_eq!(y.len(), x.len());
         if y.is_shared() {
             *y = parallel::zip(y, x, |y, x| y + alpha * x);
             return;
@@ -180,7 +191,11 @@ mod host {
         rows: usize,
         v: &[E],
     ) {
-        debug_assert_eq!(v.len(), rows);
+        assert!(
+            v.len() == rows,
+            "broadcast: a vector of {} over {rows} rows",
+            v.len()
+        );
         if rows > 0 && m.is_shared() {
             // One pass into a fresh buffer (also what `broadcast` does, as its
             // clone of a heap buffer is shared).
@@ -248,7 +263,7 @@ mod host {
 
     #[inline(always)]
     pub(super) fn transpose<E: Element, O: HostBuffer<E>>(a: &[E], rows: usize, cols: usize) -> O {
-        O::from_exact_iter((0..rows * cols).map(|idx| {
+        O::from_exact_iter((0..count("transpose", rows, cols)).map(|idx| {
             let (r, c) = (idx % cols, idx / cols);
             a[c + r * rows]
         }))
@@ -329,8 +344,10 @@ mod host {
         b_rows: usize,
         cols: usize,
     ) -> O {
-        let rows = a_rows + b_rows;
-        O::from_exact_iter((0..rows * cols).map(|idx| {
+        let rows = a_rows
+            .checked_add(b_rows)
+            .expect("concat: rows overflow usize");
+        O::from_exact_iter((0..count("concat", rows, cols)).map(|idx| {
             let (r, c) = (idx % rows, idx / rows);
             if r < a_rows {
                 a[r + c * a_rows]
@@ -470,6 +487,11 @@ macro_rules! host_device {
             #[inline(always)]
             fn read<S: Shape, E: Element>(&self, buf: &$buffer, index: usize) -> E {
                 buf[index]
+            }
+
+            #[inline(always)]
+            fn buffer_len<S: Shape, E: Element>(&self, buf: &$buffer) -> usize {
+                buf.len()
             }
 
             #[inline(always)]

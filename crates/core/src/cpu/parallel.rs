@@ -14,10 +14,12 @@ use crate::cpu::{HostBuffer, cache};
 use crate::element::Element;
 use rayon::prelude::*;
 
-/// Elements from which a pass is split (1 MB of `f32`).
-pub(crate) const MIN_PARALLEL: usize = 1 << 18;
-/// Elements per piece of work (64 kB of `f32`).
-const CHUNK: usize = 1 << 14;
+/// Elements from which a pass is split (1 MB of `f32`); under Miri, which
+/// interprets the split passes' unsafe code some thousand times slower, a
+/// few chunks' worth.
+pub(crate) const MIN_PARALLEL: usize = if cfg!(miri) { 1 << 8 } else { 1 << 18 };
+/// Elements per piece of work (64 kB of `f32`; 64 elements under Miri).
+const CHUNK: usize = if cfg!(miri) { 1 << 6 } else { 1 << 14 };
 
 /// Whether a pass over `len` elements is split.
 #[inline(always)]
@@ -40,21 +42,26 @@ pub(crate) fn map<E: Element, O: HostBuffer<E>>(a: &[E], f: impl Fn(E) -> E + Sy
                 o.write(f(x));
             }
         });
-    // SAFETY: the chunks cover the first `a.len()` slots of the spare
-    // capacity, and every slot of every chunk was written above.
+    // SAFETY: the first `a.len()` slots of the spare capacity (the slice
+    // above panics if there are fewer) and `a` are cut into chunks of the
+    // same size, so the two chunk sequences pair up one to one with equal
+    // lengths, and every slot of every chunk was written above.
     unsafe { out.set_len(a.len()) };
     O::from_vec(out)
 }
 
-/// `f(x, y)` for every pair of elements of `a` and `b` (of equal length), as
-/// a new buffer.
+/// `f(x, y)` for every pair of elements of `a` and `b`, as a new buffer.
+///
+/// # Panics
+/// If `a` and `b` differ in length.
 #[inline]
+#[track_caller]
 pub(crate) fn zip<E: Element, O: HostBuffer<E>>(
     a: &[E],
     b: &[E],
     f: impl Fn(E, E) -> E + Sync,
 ) -> O {
-    debug_assert_eq!(a.len(), b.len());
+    same_length(a.len(), b.len());
     if !split(a.len()) {
         return O::from_exact_iter(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
     }
@@ -67,7 +74,9 @@ pub(crate) fn zip<E: Element, O: HostBuffer<E>>(
                 o.write(f(x, y));
             }
         });
-    // SAFETY: as in `map`; `b` has `a`'s length, so the zip covers them all.
+    // SAFETY: as in `map`; `b` has `a`'s length (checked above, in release
+    // builds too: a shorter `b` would end the zip early and leave slots
+    // unwritten), so the zip covers every chunk.
     unsafe { out.set_len(a.len()) };
     O::from_vec(out)
 }
@@ -83,11 +92,15 @@ pub(crate) fn update<E: Element>(a: &mut [E], f: impl Fn(&mut E) + Sync) {
     }
 }
 
-/// `f(&mut x, y)` for every pair of elements of `a` and `b` (of equal
-/// length), in place in `a`.
+/// `f(&mut x, y)` for every pair of elements of `a` and `b`, in place in
+/// `a`.
+///
+/// # Panics
+/// If `a` and `b` differ in length.
 #[inline]
+#[track_caller]
 pub(crate) fn update_zip<E: Element>(a: &mut [E], b: &[E], f: impl Fn(&mut E, E) + Sync) {
-    debug_assert_eq!(a.len(), b.len());
+    same_length(a.len(), b.len());
     if !split(a.len()) {
         a.iter_mut().zip(b).for_each(|(x, &y)| f(x, y));
     } else {
@@ -151,6 +164,23 @@ pub(crate) fn map_split<E: Element, O: HostBuffer<E>>(
     first.extend_from_slice(a);
     let second = update_split(&mut first, f);
     (O::from_vec(first), second)
+}
+
+/// Panics unless two operands of an elementwise pass have one length: the
+/// tensor layer checks shapes, but the kernels are public.
+#[inline(always)]
+#[track_caller]
+fn same_length(a: usize, b: usize) {
+    if a != b {
+        different_lengths(a, b);
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn different_lengths(a: usize, b: usize) -> ! {
+    panic!("elementwise pass over operands of {a} and {b} elements")
 }
 
 #[cfg(test)]

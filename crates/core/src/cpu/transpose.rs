@@ -41,16 +41,28 @@ pub(crate) fn rows_to_columns(m: usize, k: usize, a: &[f32], row_stride: usize) 
     if m == 0 || k == 0 {
         return Vec::new();
     }
-    assert!(row_stride >= k && a.len() >= (m - 1) * row_stride + k);
+    let extent = (m - 1)
+        .checked_mul(row_stride)
+        .and_then(|rows| rows.checked_add(k));
+    assert!(
+        row_stride >= k && extent.is_some_and(|extent| a.len() >= extent),
+        "rows_to_columns: {} elements for {m}x{k} with row stride {row_stride}",
+        a.len()
+    );
+    // No overflow: `m × k` elements are fewer than `a` holds.
     let len = m * k;
     let mut out = cache::take(len);
     let slots = &mut out.spare_capacity_mut()[..len];
     let task = |(t, columns): (usize, &mut [MaybeUninit<f32>])| {
         let p0 = t * COLUMNS_PER_TASK;
         let width = columns.len() / m;
+        // The chunks are whole columns, none past the last: what `columns`
+        // relies on, checked next to the work of a whole block of columns.
+        assert!(columns.len() == width * m && p0 + width <= k);
         // SAFETY: AVX-512F is present (asserted above); `columns` holds
-        // output columns `p0 .. p0 + width`, `m` slots each, and the source
-        // extent was checked against `m`, `k` and the stride.
+        // output columns `p0 .. p0 + width`, `m` slots each, with
+        // `p0 + width <= k` (asserted just above), and the source holds
+        // every `(i, p)` with `i < m`, `p < k` (asserted on entry).
         unsafe { avx512::columns(m, p0, width, a, row_stride, columns) };
     };
     if len >= MIN_PARALLEL && rayon::current_num_threads() > 1 {
@@ -64,8 +76,10 @@ pub(crate) fn rows_to_columns(m: usize, k: usize, a: &[f32], row_stride: usize) 
             .enumerate()
             .for_each(task);
     }
-    // SAFETY: the pieces cover all `len` slots and `columns` writes every
-    // slot of its piece.
+    // SAFETY: the pieces cover all `len` slots (`chunks_mut` over the
+    // `len` slots, every one handed to `task`) and `columns` writes every
+    // slot of its piece: the whole blocks, then the rows and columns left
+    // over.
     unsafe { out.set_len(len) };
     out
 }
@@ -92,7 +106,6 @@ mod avx512 {
         row_stride: usize,
         out: &mut [MaybeUninit<f32>],
     ) {
-        debug_assert_eq!(out.len(), width * m);
         let src = a.as_ptr();
         let dst = out.as_mut_ptr().cast::<f32>();
         let (full_rows, full_cols) = (m / BLOCK * BLOCK, width / BLOCK * BLOCK);
@@ -238,6 +251,20 @@ mod tests {
                 .unwrap();
             pool.install(|| check(m, k, k + 3));
         }
+    }
+
+    #[test]
+    fn a_stride_whose_extent_overflows_is_refused() {
+        if !available() {
+            return;
+        }
+        // `(m - 1) · stride + k` wraps around to 0: not a source of 4 elements.
+        let refused = std::panic::catch_unwind(|| rows_to_columns(2, 1, &[0.0; 4], usize::MAX));
+        let message = *refused.unwrap_err().downcast::<String>().unwrap();
+        assert_eq!(
+            message,
+            "rows_to_columns: 4 elements for 2x1 with row stride 18446744073709551615"
+        );
     }
 
     #[test]

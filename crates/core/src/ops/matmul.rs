@@ -1,10 +1,15 @@
 //! Matrix products whose inner sizes must agree at compile time.
+//!
+//! A product's size is not bounded by its operands' (an `m × 0` matrix
+//! times a `0 × n` one has `m · n` elements, however large), so each
+//! product checks that its result can exist before a kernel sizes a buffer
+//! for it.
 
 use crate::device::Kernels;
 use crate::dims::Dim;
 use crate::element::Element;
 use crate::shape::{Shape, shape_mismatch};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, expect_len};
 
 /// `self · rhs`, defined only when the inner sizes agree: an `M × K` matrix times
 /// a `K × N` matrix or a `K` vector.
@@ -54,6 +59,7 @@ impl<M: Dim, K: Dim, N: Dim, E: Element, D: Kernels<E>> MatMul<Tensor<(K, N), E,
         let (m, k) = self.shape;
         let (k2, n) = rhs.shape;
         check_inner(k.size(), k2.size(), &self.shape, &rhs.shape);
+        expect_len::<(M, N), E>("matmul", &(m, n));
         let data = self.device.matmul(
             m.size(),
             k.size(),
@@ -77,6 +83,7 @@ impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> MatMul<Tensor<(K,), E, D>>
     fn matmul(&self, rhs: &Tensor<(K,), E, D>) -> Self::Output {
         let (m, k) = self.shape;
         check_inner(k.size(), rhs.shape.0.size(), &self.shape, &rhs.shape);
+        expect_len::<(M,), E>("matmul", &(m,));
         let data = self
             .device
             .matmul(m.size(), k.size(), 1, &self.data, false, &rhs.data, false);
@@ -93,6 +100,7 @@ impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> Tensor<(M, K), E, D> {
         let (m, k) = self.shape;
         let (m2, n) = rhs.shape;
         check_inner(m.size(), m2.size(), &self.shape, &rhs.shape);
+        expect_len::<(K, N), E>("t_matmul", &(k, n));
         let data = self.device.matmul(
             k.size(),
             m.size(),
@@ -113,6 +121,7 @@ impl<M: Dim, K: Dim, E: Element, D: Kernels<E>> Tensor<(M, K), E, D> {
         let (m, k) = self.shape;
         let (n, k2) = rhs.shape;
         check_inner(k.size(), k2.size(), &self.shape, &rhs.shape);
+        expect_len::<(M, N), E>("matmul_t", &(m, n));
         let data = self.device.matmul(
             m.size(),
             k.size(),
@@ -210,8 +219,10 @@ impl<M: Dim, N: Dim, E: Element, D: Kernels<E>> Tensor<(M, N), E, D> {
 impl<M: Dim, E: Element, D: Kernels<E>> Tensor<(M,), E, D> {
     /// The outer product `self · rhsᵀ`: an `M × N` matrix.
     #[inline(always)]
+    #[track_caller]
     pub fn outer<N: Dim>(&self, rhs: &Tensor<(N,), E, D>) -> Tensor<(M, N), E, D> {
         let (m, n) = (self.shape.0, rhs.shape.0);
+        expect_len::<(M, N), E>("outer", &(m, n));
         let data = self
             .device
             .matmul(m.size(), 1, n.size(), &self.data, false, &rhs.data, true);
@@ -225,6 +236,7 @@ impl<M: Dim, E: Element, D: Kernels<E>> Tensor<(M,), E, D> {
     pub fn vecmat<N: Dim>(&self, rhs: &Tensor<(M, N), E, D>) -> Tensor<(N,), E, D> {
         let (m2, n) = rhs.shape;
         check_inner(self.shape.0.size(), m2.size(), &self.shape, &rhs.shape);
+        expect_len::<(N,), E>("vecmat", &(n,));
         let data = self
             .device
             .matmul(n.size(), m2.size(), 1, &rhs.data, true, &self.data, false);

@@ -4,7 +4,7 @@ use crate::device::{Kernels, UnaryOp};
 use crate::dims::Dim;
 use crate::element::Element;
 use crate::shape::Shape;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, expect_len};
 
 impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
     /// Sum of all elements.
@@ -73,8 +73,11 @@ impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> ReduceAxis<0> for Tensor<(R, C),
     type Output = Tensor<(C,), E, D>;
 
     #[inline]
+    #[track_caller]
     fn sum_axis(&self) -> Self::Output {
         let [rows, cols] = self.shape.dims();
+        // An empty axis can leave more sums than memory holds: `0 × 2⁶²`.
+        expect_len::<(C,), E>("sum_axis", &(self.shape.1,));
         let data = self.device.sum_axis(&self.data, rows, cols, 0);
         Tensor::from_parts((self.shape.1,), data, self.device.clone())
     }
@@ -101,8 +104,10 @@ impl<R: Dim, C: Dim, E: Element, D: Kernels<E>> ReduceAxis<1> for Tensor<(R, C),
     type Output = Tensor<(R,), E, D>;
 
     #[inline]
+    #[track_caller]
     fn sum_axis(&self) -> Self::Output {
         let [rows, cols] = self.shape.dims();
+        expect_len::<(R,), E>("sum_axis", &(self.shape.0,));
         let data = self.device.sum_axis(&self.data, rows, cols, 1);
         Tensor::from_parts((self.shape.0,), data, self.device.clone())
     }

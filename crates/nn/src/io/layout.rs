@@ -7,7 +7,7 @@
 //! `Dense` weight), and its elements reordered row by row, so that element
 //! `[i, j]` of the file's array is `w[[i, j]]` of the Rust matrix.
 
-use super::format::Dtype;
+use safetensors::Dtype;
 use std::any::{Any, type_name};
 use typeflux_core::{Element, Shape};
 
@@ -21,6 +21,11 @@ pub(super) fn dtype<E: Element>() -> Option<Dtype> {
     } else {
         None
     }
+}
+
+/// The name a header gives a dtype this module reads and writes.
+pub(super) fn dtype_name(dtype: Dtype) -> &'static str {
+    if dtype == Dtype::F32 { "F32" } else { "F64" }
 }
 
 /// The name of `E`, for messages.
