@@ -9,7 +9,6 @@
 //! with `logitcrossentropy` and Adam in mini-batches of 32 on a fixed, seeded
 //! split of 1,437 training and 360 test images.
 
-use canvas::Canvas;
 use flate2::read::GzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
@@ -17,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use std::error::Error;
-use std::io::{IsTerminal, Read};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::Path as FilePath;
 use std::time::Instant;
 use typeflux::nn::io;
@@ -25,9 +24,6 @@ use typeflux::nn::optim::{Adam, Rule};
 use typeflux::nn::prelude::*;
 use typeflux::nn::train::train;
 use typeflux::prelude::*;
-
-mod canvas;
-mod png;
 
 const PIXELS: usize = 64;
 const CLASSES: usize = 10;
@@ -102,20 +98,36 @@ struct Curves {
     accuracy: Vec<f64>,
 }
 
-/// Loss (left) and test accuracy (right) per epoch, drawn into an RGB buffer and
-/// written as PNG.
-fn plot(curves: &Curves, path: &FilePath) -> Result<(), Box<dyn Error>> {
-    const SIZE: (u32, u32) = (1000, 420);
-    let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
-    draw(curves, &mut pixels, SIZE)?;
-    std::fs::write(path, png::encode(SIZE.0, SIZE.1, &pixels))?;
+/// The plot's font, built into the program so that drawing text needs no
+/// fonts from the system: Open Sans Regular, under the Apache License 2.0
+/// (`examples/digits/fonts/LICENSE.txt`).
+const FONT: &[u8] = include_bytes!("fonts/OpenSans-Regular.ttf");
+
+/// The plot's width and height in pixels.
+const PLOT_SIZE: (u32, u32) = (1000, 420);
+
+/// Loss (left) and test accuracy (right) per epoch, drawn into an RGB buffer
+/// and written to `out` as a PNG image of [`PLOT_SIZE`].
+fn plot(curves: &Curves, out: impl Write) -> Result<(), Box<dyn Error>> {
+    let (width, height) = PLOT_SIZE;
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    draw(curves, &mut pixels)?;
+    let mut encoder = png::Encoder::new(out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&pixels)?;
+    writer.finish()?;
     Ok(())
 }
 
-fn draw(curves: &Curves, pixels: &mut [u8], size: (u32, u32)) -> Result<(), Box<dyn Error>> {
-    let root = Canvas::new(pixels, size).into_drawing_area();
+/// Draws the two panels into `pixels`, RGB rows of [`PLOT_SIZE`] from the top.
+fn draw(curves: &Curves, pixels: &mut [u8]) -> Result<(), Box<dyn Error>> {
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| "the built-in font is not a font file plotters can read")?;
+    let root = BitMapBackend::with_buffer(pixels, PLOT_SIZE).into_drawing_area();
     root.fill(&WHITE)?;
-    let (left, right) = root.split_horizontally(500);
+    let (left, right) = root.split_horizontally(PLOT_SIZE.0 / 2);
 
     let top = curves.loss.iter().copied().fold(0.0, f64::max) * 1.05;
     let caption = "training loss (logitcrossentropy)";
@@ -137,7 +149,7 @@ fn draw(curves: &Curves, pixels: &mut [u8], size: (u32, u32)) -> Result<(), Box<
 /// One value per epoch as a curve under `caption`, its y axis named `name`
 /// and spanning `range`.
 fn draw_curve(
-    area: &DrawingArea<Canvas<'_>, plotters::coord::Shift>,
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
     caption: &str,
     name: &str,
     values: &[f64],
@@ -151,7 +163,13 @@ fn draw_curve(
         .x_label_area_size(36)
         .y_label_area_size(50)
         .build_cartesian_2d(1.0..epochs, range)?;
-    chart.configure_mesh().x_desc("epoch").y_desc(name).draw()?;
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .x_desc("epoch")
+        .y_desc(name)
+        .draw()?;
     chart.draw_series(LineSeries::new(
         (1..).map(f64::from).zip(values.iter().copied()),
         color.stroke_width(2),
@@ -247,7 +265,8 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let out = root.join("out");
     std::fs::create_dir_all(&out)?;
-    plot(&curves, &out.join("digits_curves.png"))?;
+    let file = std::fs::File::create(out.join("digits_curves.png"))?;
+    plot(&curves, BufWriter::new(file))?;
     let weights = out.join("digits.safetensors");
     io::save(&model, &weights)?;
     println!("wrote out/digits_curves.png and out/digits.safetensors");
@@ -267,4 +286,67 @@ fn main() -> Result<(), Box<dyn Error>> {
         100.0 * test_accuracy
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ops::Range;
+
+    /// The rows above the charts, which hold nothing but their captions: the
+    /// chart margin of 12 pixels and a line of 20-pixel text.
+    const CAPTION_BAND: u32 = 31;
+
+    /// A loss that falls and an accuracy that rises over the epochs.
+    fn curves() -> Curves {
+        Curves {
+            loss: (1..=EPOCHS).map(|e| 2.0 / e as f64).collect(),
+            accuracy: (1..=EPOCHS).map(|e| 1.0 - 0.08 / e as f64).collect(),
+        }
+    }
+
+    /// The size and the RGB pixels of the image in a PNG file.
+    fn decode(file: &[u8]) -> ((u32, u32), Vec<u8>) {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(file))
+            .read_info()
+            .unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        assert_eq!(info.bit_depth, png::BitDepth::Eight);
+        pixels.truncate(info.buffer_size());
+        ((info.width, info.height), pixels)
+    }
+
+    #[test]
+    fn the_plot_is_a_png_with_both_curves_and_their_captions() {
+        let mut file = Vec::new();
+        plot(&curves(), &mut file).unwrap();
+        let ((width, height), pixels) = decode(&file);
+        assert_eq!((width, height), PLOT_SIZE);
+        assert_eq!(pixels.len(), (width * height * 3) as usize);
+
+        let count = |xs: Range<u32>, ys: Range<u32>, test: fn([u8; 3]) -> bool| {
+            ys.flat_map(|y| xs.clone().map(move |x| (y * width + x) as usize * 3))
+                .filter(|&at| test([pixels[at], pixels[at + 1], pixels[at + 2]]))
+                .count()
+        };
+        let blue = |[r, g, b]: [u8; 3]| b > 200 && r < 80 && g < 80;
+        let red = |[r, g, b]: [u8; 3]| r > 200 && g < 80 && b < 80;
+        let ink = |[r, g, b]: [u8; 3]| r.max(g).max(b) < 100;
+        let white = |p: [u8; 3]| p == [255; 3];
+        let (left, right, all) = (0..width / 2, width / 2..width, 0..height);
+
+        // The loss curve is drawn in the left panel, the accuracy in the right.
+        assert!(count(left.clone(), all.clone(), blue) > 400);
+        assert_eq!(count(right.clone(), all.clone(), blue), 0);
+        assert!(count(right.clone(), all.clone(), red) > 400);
+        assert_eq!(count(left.clone(), all.clone(), red), 0);
+        // Each panel's caption is text above its chart, where nothing else is.
+        for panel in [left, right] {
+            assert!(count(panel, 0..CAPTION_BAND, ink) > 100);
+        }
+        // On a white background.
+        assert!(count(0..width, all, white) > (width * height / 2) as usize);
+    }
 }

@@ -258,10 +258,6 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
 pub(crate) trait Float:
     Element + Copy + Zero + num_traits::One + Add<Output = Self> + Mul<Output = Self> + 'static
 {
-    /// gemm's kernel for this element type, chosen for the processor on
-    /// first use.
-    fn kernel() -> Kernel<Self>;
-
     /// The left operand copied into column-major order, where the product
     /// reads it row-major (`a_strides` `[row stride, 1]`) and the copy pays
     /// for itself; `None` to hand it to gemm as it is.
@@ -285,42 +281,8 @@ pub(crate) trait Float:
 #[cfg(target_arch = "x86_64")]
 const COPY_LHS_FROM: [usize; 3] = [256, 256, 64];
 
-/// A kernel of the `gemm` crates: `dst := alpha·dst + beta·lhs·rhs` for
-/// `(m, n, k, dst, dst_cs, dst_rs, read_dst, lhs, lhs_cs, lhs_rs, rhs,
-/// rhs_cs, rhs_rs, alpha, beta, conj_dst, conj_lhs, conj_rhs, parallelism)`,
-/// strides in elements. Called directly rather than through the `gemm`
-/// umbrella crate, which would compile its complex-number kernels too; its
-/// one step before dispatching, turning a row-major destination or negative
-/// strides around, never applies to our column-major results.
-pub(crate) type Kernel<E> = unsafe fn(
-    usize,
-    usize,
-    usize,
-    *mut E,
-    isize,
-    isize,
-    bool,
-    *const E,
-    isize,
-    isize,
-    *const E,
-    isize,
-    isize,
-    E,
-    E,
-    bool,
-    bool,
-    bool,
-    gemm_common::Parallelism,
-);
-
 #[cfg(target_arch = "x86_64")]
 impl Float for f32 {
-    #[inline]
-    fn kernel() -> Kernel<f32> {
-        gemm_f32::gemm::f32::get_gemm_fn()
-    }
-
     #[inline]
     fn column_major_lhs(
         m: usize,
@@ -341,19 +303,9 @@ impl Float for f32 {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-impl Float for f32 {
-    #[inline]
-    fn kernel() -> Kernel<f32> {
-        gemm_f32::gemm::f32::get_gemm_fn()
-    }
-}
+impl Float for f32 {}
 
-impl Float for f64 {
-    #[inline]
-    fn kernel() -> Kernel<f64> {
-        gemm_f64::gemm::f64::get_gemm_fn()
-    }
-}
+impl Float for f64 {}
 
 /// `c (m×n) = scale · a · b`, or `c += scale · a · b` when `read_dst`,
 /// through `gemm`.
@@ -399,18 +351,21 @@ unsafe fn gemm_into<E: Float>(
     // 84³ multiply-adds for f32), checked per block; below it, `None` keeps the
     // call from starting rayon's thread pool. A higher threshold of our own cost
     // a fifth of the speed at 112³ (107 against 134 GFLOP/s on two cores).
-    let parallelism = if m * k * n >= gemm_common::gemm::get_threading_threshold() {
-        gemm_common::Parallelism::Rayon(0)
+    let parallelism = if m * k * n >= gemm::get_threading_threshold() {
+        gemm::Parallelism::Rayon(0)
     } else {
-        gemm_common::Parallelism::None
+        gemm::Parallelism::None
     };
+    // `gemm` computes `dst := alpha·dst + beta·lhs·rhs`, strides in elements,
+    // column stride first, reading `dst` only when `read_dst`.
     // SAFETY: the asserts above (in release builds too, computed without
     // overflow) keep every operand address gemm computes from the dimensions
     // and strides inside `a` and `b`, and every stride within an `isize`; the
     // caller vouches for `c`, a column-major destination with positive
-    // strides as the kernel expects.
+    // strides as the kernel expects. `E` is `f32` or `f64`, both of which
+    // `gemm` computes with.
     unsafe {
-        E::kernel()(
+        gemm::gemm(
             m,
             n,
             k,
