@@ -100,6 +100,31 @@ pub trait Math:
     fn atan(self) -> Self;
 }
 
+/// `tanh h` for a dual number `h` whose real part is zero. Such an `h` is
+/// nilpotent: `h^(n+1) = 0` for `n` = [`DualNum::NDERIV`], the total order
+/// of its derivatives. So the Taylor series `h - h³/3 + 2h⁵/15 - …` ends
+/// after the powers up to `n`: one multiplication for a `Dual2`, where
+/// num-dual's own `tanh` takes a `sinh`, a `cosh` and a division of dual
+/// numbers, each with calls of the float functions.
+#[inline(always)]
+fn nilpotent_tanh<T: DualNum + Copy>(h: T) -> T {
+    // The coefficients of h, h³, h⁵, h⁷ and h⁹ in the series of tanh.
+    const COEFFICIENTS: [f64; 5] = [1.0, -1.0 / 3.0, 2.0 / 15.0, -17.0 / 315.0, 62.0 / 2835.0];
+    let odd_powers = T::NDERIV.div_ceil(2);
+    if odd_powers > COEFFICIENTS.len() {
+        return DualNum::tanh(&h);
+    }
+    if odd_powers <= 1 {
+        return h;
+    }
+    let h2 = h * h;
+    let mut sum = T::lit(COEFFICIENTS[odd_powers - 1]);
+    for &c in COEFFICIENTS[..odd_powers - 1].iter().rev() {
+        sum = sum * h2 + T::lit(c);
+    }
+    sum * h
+}
+
 impl<T: DualNum + Copy> Math for T {
     type Bool = bool;
 
@@ -169,7 +194,7 @@ impl<T: DualNum + Copy> Math for T {
         let re = self.re();
         let a = T::from(re);
         let t = T::from(num_traits::Float::tanh(re));
-        let th = DualNum::tanh(&(self - a));
+        let th = nilpotent_tanh(self - a);
         (t + th) / (T::lit(1.0) + t * th)
     }
 
@@ -436,6 +461,92 @@ mod tests {
                     op.name()
                 );
             }
+        }
+    }
+
+    /// The parts of a (nested) dual number, in order.
+    trait Parts: Copy {
+        fn parts(self, out: &mut Vec<f64>);
+    }
+
+    impl Parts for f64 {
+        fn parts(self, out: &mut Vec<f64>) {
+            out.push(self);
+        }
+    }
+
+    macro_rules! parts {
+        ($($ty:ident [$($f:ident),*];)*) => {$(
+            impl<T: Parts + DualNum> Parts for num_dual::$ty<T> {
+                fn parts(self, out: &mut Vec<f64>) {
+                    $(self.$f.parts(out);)*
+                }
+            }
+        )*};
+    }
+
+    parts! {
+        Dual [re, eps];
+        Dual2 [re, v1, v2];
+        Dual3 [re, v1, v2, v3];
+        HyperDual [re, eps1, eps2, eps1eps2];
+    }
+
+    /// `Math::tanh` against num-dual's `tanh`, part by part.
+    fn same_tanh<T: Parts + DualNum>(x: T, tol: f64) {
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        Math::tanh(x).parts(&mut ours);
+        DualNum::tanh(&x).parts(&mut theirs);
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert!(
+                (a - b).abs() <= tol * b.abs().max(1.0),
+                "order {}: {ours:?} vs {theirs:?}",
+                T::NDERIV
+            );
+        }
+    }
+
+    #[test]
+    fn the_tanh_of_dual_numbers_matches_num_dual_s_own() {
+        use num_dual::{Dual, Dual2, Dual2_64, Dual3, Dual3_64, Dual64, HyperDual64};
+        let d3 = |x: f64| Dual3_64::new(x, 1.1, -0.6, 0.8);
+        for x in [-2.3, -0.4, 0.0, 0.7, 1.9] {
+            same_tanh(Dual64::new(x, 1.3), 1e-14);
+            same_tanh(Dual2_64::new(x, 1.3, -0.6), 1e-14);
+            same_tanh(d3(x), 1e-13);
+            same_tanh(HyperDual64::new(x, 1.3, -0.6, 0.8), 1e-14);
+            // Order 3 (a Dual2's slope), 4, 6, 9 and 10 (the longest series
+            // kept), and 11, which falls back on num-dual's own tanh.
+            same_tanh(
+                Dual::new(Dual2_64::new(x, 1.3, -0.6), Dual2_64::new(0.5, 0.2, 0.1)),
+                1e-13,
+            );
+            same_tanh(
+                Dual3::new(
+                    Dual64::new(x, 0.3),
+                    Dual64::new(0.5, 0.2),
+                    Dual64::new(0.1, 0.4),
+                    Dual64::new(-0.2, 0.1),
+                ),
+                1e-12,
+            );
+            let o6 = Dual3::new(d3(x), d3(0.5), d3(-0.3), d3(0.2));
+            same_tanh(o6, 1e-12);
+            let o9 = Dual3::new(
+                o6,
+                Dual3::from_re(d3(0.2)),
+                Dual3::from_re(d3(0.1)),
+                Dual3::from_re(d3(-0.1)),
+            );
+            same_tanh(o9, 1e-11);
+            let o10 = Dual::new(o9, Dual3::from_re(Dual3::from_re(d3(0.3))));
+            same_tanh(o10, 1e-10);
+            let o11 = Dual2::new(
+                o9,
+                Dual3::from_re(Dual3::from_re(d3(0.3))),
+                Dual3::from_re(Dual3::from_re(d3(0.1))),
+            );
+            same_tanh(o11, 1e-10);
         }
     }
 

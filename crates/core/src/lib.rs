@@ -89,6 +89,7 @@ pub mod elementwise;
 pub mod error;
 pub mod functor;
 pub mod init;
+pub mod jet;
 pub mod ops;
 mod real;
 pub mod shape;
@@ -101,6 +102,7 @@ pub use dims::{Const, ConstDim, Dim, ToTypenum};
 pub use element::Element;
 pub use elementwise::{Elementwise, Math};
 pub use error::ShapeError;
+pub use jet::{Cast, Jet};
 pub use num_dual;
 pub use ops::{MatMul, ReduceAxis, ReshapeTo};
 pub use real::Real;
@@ -111,7 +113,7 @@ pub use transfer::{TensorKind, ToDevice};
 /// The names most programs need.
 pub mod prelude {
     pub use crate::{
-        Batch, Const, ConstShape, Cpu, Device, Dim, Element, Kernels, MatMul, Matrix, Real,
+        Batch, Cast, Const, ConstShape, Cpu, Device, Dim, Element, Kernels, MatMul, Matrix, Real,
         ReduceAxis, Scalar, Shape, ShapeError, Stack, Tensor, ToDevice, Vector,
     };
 }

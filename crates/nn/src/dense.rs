@@ -262,8 +262,14 @@ pub type DenseOutput<const I: usize, const O: usize, A, E, D, W, B, X> = <DenseN
 /// (data: no gradient is computed for it) or traced, with the weight and
 /// bias plain or traced: one rule, [`rules::dense`](dense::dense).
 #[diagnostic::do_not_recommend]
-impl<const I: usize, const O: usize, A, E, D, W, B, X> Layer<X> for Dense<I, O, A, E, D, W, B>
+// The element type and device of the computation are the weight's, not the
+// layer's own parameters: a layer cast to a jet (`cast::<Dual2_64>()`)
+// keeps its parameters and computes with its new weights.
+impl<const I: usize, const O: usize, A, E0, D0, E, D, W, B, X> Layer<X>
+    for Dense<I, O, A, E0, D0, W, B>
 where
+    E0: Element,
+    D0: Device,
     A: Activation,
     E: Element,
     D: Kernels<E>,

@@ -12,6 +12,7 @@
 use super::node::{Backward, Combine, Hole, Node};
 use super::rules;
 use super::rules::activation::ActivationPullback;
+use super::rules::jet::{self, LiftPullback, PartPullback};
 use super::rules::matmul::{
     self as products, DotLhs, DotRhs, MatMulRule, MatMulTLhs, MatMulTRhs, OuterLhs, OuterRhs,
     TMatMulLhs, TMatMulRhs, VecMatLhs, VecMatRhs,
@@ -32,7 +33,8 @@ use num_dual::Dual;
 use typeflux_core::activation::Activation;
 use typeflux_core::ops::{AddsUpTo, ReshapeTo};
 use typeflux_core::{
-    Const, ConstShape, Cpu, Dim, Element, Kernels, ReduceAxis, Scalar, Shape, Tensor, UnaryOp,
+    Const, ConstShape, Cpu, Dim, Element, Host, Jet, Kernels, ReduceAxis, Scalar, Shape, Tensor,
+    UnaryOp,
 };
 
 /// A unary rule's result: the value `V`, and `B` extended by the pullback
@@ -65,6 +67,32 @@ macro_rules! elementwise_methods {
 }
 
 typeflux_core::unary_ops!(elementwise_methods);
+
+/// Entering jet arithmetic: forward-mode derivatives inside reverse mode
+/// (see [`rules::jet`]).
+impl<S: Shape, E: Element, D: Host, B: Node> Traced<Tensor<S, E, D>, B> {
+    /// Each element lifted to the jet `J`, its derivative parts zero; the
+    /// gradient comes back through the lift. `cast` does this to every
+    /// tensor of a traced model.
+    #[inline]
+    pub fn lift<J: Jet<Base = E>>(self) -> Next<Tensor<S, J, D>, B, LiftPullback<J>> {
+        self.apply(jet::lift)
+    }
+}
+
+/// Leaving jet arithmetic (see [`rules::jet`]).
+impl<S: Shape, J: Jet, D: Host, B: Node> Traced<Tensor<S, J, D>, B> {
+    /// Part `k` of each element: `0` the value, then the derivatives in
+    /// num-dual's order (`Dual2`: value, first, second), as a tensor of
+    /// the underlying float that reverse mode differentiates.
+    ///
+    /// # Panics
+    /// If `k` is not below [`Jet::PARTS`].
+    #[inline]
+    pub fn part(self, k: usize) -> Next<Tensor<S, J::Base, D>, B, PartPullback<J>> {
+        self.apply(|x| jet::part(x, k))
+    }
+}
 
 impl<S: Shape, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, B> {
     /// `op(x)`, elementwise, for an operation chosen at run time: one traced

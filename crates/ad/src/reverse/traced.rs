@@ -2,6 +2,7 @@
 
 use super::node::{Combine, Constant, Either, Node};
 use super::pullback::Both;
+use typeflux_core::functor::{Trace, TraceLeaf};
 use typeflux_core::{Device, Element, Shape, Tensor};
 
 /// A value `V` (a tensor; scalars are `Tensor<()>`) together with the
@@ -37,6 +38,27 @@ use typeflux_core::{Device, Element, Shape, Tensor};
 pub struct Traced<V, B> {
     value: V,
     back: B,
+}
+
+/// A traced value inside a structure that is traced again (a traced model
+/// cast to another element type): what the leaf kind makes of it.
+impl<K, P, V, B> Trace<K, P> for Traced<V, B>
+where
+    K: TraceLeaf<Traced<V, B>, P>,
+{
+    type Traced = K::Traced;
+    type Slots = K::Slot;
+    type Grads = K::Grad;
+
+    #[inline]
+    fn trace(self, kind: &K) -> (K::Traced, K::Slot) {
+        kind.trace(self)
+    }
+
+    #[inline]
+    fn grads(slots: K::Slot) -> K::Grad {
+        K::grad(slots)
+    }
 }
 
 impl<V, B> Traced<V, B> {

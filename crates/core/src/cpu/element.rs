@@ -2,6 +2,7 @@
 //! product kernel (a blocked gemm for `f32` and `f64`, a plain loop for dual
 //! numbers).
 
+use crate::cpu::planar::{self, Planar};
 use crate::cpu::{HostBuffer, gemm};
 use num_dual::{Dual, Dual2, Dual3, DualNum, DualVec, HyperDual, HyperHyperDual};
 
@@ -133,6 +134,8 @@ macro_rules! float_element {
 // and every smaller tensor stay on the stack.
 float_element!(f32 => 64, f64 => 32);
 
+/// Dual numbers: products of large matrices through their parts (see
+/// [`planar`]), small ones through the plain loop.
 macro_rules! dual_element {
     ($($ty:ident),*) => {$(
         impl<T: HostElement> HostElement for $ty<T>
@@ -140,11 +143,57 @@ macro_rules! dual_element {
             $ty<T>: DualNum + Copy + Send + Sync,
         {
             type Inline = [Self; 8];
+
+            #[inline]
+            fn gemm(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &[Self],
+                a_strides: [usize; 2],
+                b: &[Self],
+                b_strides: [usize; 2],
+                c: &mut [Self],
+                accumulate: bool,
+            ) {
+                if m.saturating_mul(k).saturating_mul(n) < planar::PLANAR_MIN {
+                    gemm::naive(m, k, n, a, a_strides, b, b_strides, c, accumulate);
+                } else {
+                    planar::gemm(m, k, n, a, a_strides, b, b_strides, c, accumulate, T::one());
+                }
+            }
+
+            #[inline]
+            fn gemm_add(
+                m: usize,
+                k: usize,
+                n: usize,
+                a: &[Self],
+                a_strides: [usize; 2],
+                b: &[Self],
+                b_strides: [usize; 2],
+                c: &mut [Self],
+                scale: Self,
+            ) {
+                let real = (1..<Self as Planar>::PARTS).all(|p| scale.get(p) == T::zero());
+                if !real || m.saturating_mul(k).saturating_mul(n) < planar::PLANAR_MIN {
+                    gemm::naive_add(m, k, n, a, a_strides, b, b_strides, c, scale);
+                } else {
+                    planar::gemm(m, k, n, a, a_strides, b, b_strides, c, true, scale.get(0));
+                }
+            }
         }
     )*};
 }
 
-dual_element!(Dual, Dual2, Dual3, HyperDual, HyperHyperDual);
+dual_element!(Dual, Dual2, Dual3, HyperDual);
+
+impl<T: HostElement> HostElement for HyperHyperDual<T>
+where
+    HyperHyperDual<T>: DualNum + Copy + Send + Sync,
+{
+    type Inline = [Self; 8];
+}
 
 impl<T: HostElement, const N: usize> HostElement for DualVec<T, nalgebra::Const<N>>
 where

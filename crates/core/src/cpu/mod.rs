@@ -7,6 +7,7 @@ pub(crate) mod gemm;
 mod host;
 mod kernels;
 mod parallel;
+mod planar;
 #[cfg(target_arch = "x86_64")]
 mod transpose;
 

@@ -26,6 +26,7 @@
 //! | [`softmax`] | `softmax logsoftmax` of each column, and the fused [`softmax::logit_cross_entropy`] |
 //! | [`activation`] | an activation of core's [`Activation`](typeflux_core::activation::Activation) as a rule |
 //! | [`dense`] | the fully connected layer `act(W·x .+ b)` as one rule |
+//! | [`jet`] | `lift` to and `part` of core's [`Jet`](typeflux_core::Jet) elements: forward mode inside reverse mode |
 //!
 //! Rules can be called directly, and are what [`Traced`](super::Traced)
 //! values call:
@@ -54,6 +55,7 @@
 pub mod activation;
 pub mod arith;
 pub mod dense;
+pub mod jet;
 pub mod matmul;
 pub mod reduce;
 pub mod shape;
