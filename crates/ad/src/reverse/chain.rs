@@ -11,7 +11,7 @@
 //! members a chain has, it adds one level to the type of its backward pass,
 //! not one per member.
 
-use super::node::{Backward, Bool, Node, Tracked};
+use super::node::{Backward, Bool, Hole, Node, Tracked};
 use super::slots::WithHole;
 use super::traced::Traced;
 use core::fmt;
@@ -241,5 +241,100 @@ where
     #[inline(always)]
     fn pick(self, value: V) -> Self::Out {
         <<Self as Tracked>::Depends as Choose<V, Self>>::choose(value, self)
+    }
+}
+
+/// The node of [`Traced::fold`]: the node the loop started from, and one
+/// node per step, each reaching back to the [`Hole`](super::Hole) its step
+/// ran on. Every step has the same type, so a loop of any length is one
+/// node, and its backward pass is a loop, not a recursion: its type's depth
+/// and its stack depth do not grow with the number of steps.
+#[derive(Clone, Debug)]
+pub struct FoldNode<B, N> {
+    first: B,
+    steps: Vec<N>,
+    active: bool,
+}
+
+impl<B: Node, N: Node> Tracked for FoldNode<B, N> {
+    type Depends = <B::Depends as Bool>::Or<N::Depends>;
+
+    #[inline(always)]
+    fn active(&self) -> bool {
+        self.active
+    }
+}
+
+impl<V, G, B, N> Backward<V, G> for FoldNode<B, N>
+where
+    B: Backward<V, G>,
+    for<'hole> N: Backward<V, WithHole<'hole, G, Option<V>>>,
+{
+    fn backward(self, dy: V, grads: &mut G) {
+        let mut dy = dy;
+        for step in self.steps.into_iter().rev() {
+            let mut hole: Option<V> = None;
+            step.backward(dy, &mut WithHole::new(grads, &mut hole));
+            match hole {
+                Some(d) => dy = d,
+                None => return,
+            }
+        }
+        self.first.backward(dy, grads);
+    }
+}
+
+impl<V, B: Node> Traced<V, B> {
+    /// Runs `step` once per item of `items`, each time on the previous
+    /// result: a loop whose length is known only at run time, traced as one
+    /// node ([`FoldNode`]) however many steps it takes.
+    ///
+    /// `step` receives the running value traced on a [`Hole`](super::Hole)
+    /// and returns the next value, of the same type, with the same backward
+    /// pass type at every step. What it captures (a traced weight, cloned
+    /// into each step) is differentiated as usual; the gradients of its
+    /// uses add up.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// // x ← tanh(w · x), 300 times, with one weight w: an unrolled
+    /// // recurrence, differentiated with respect to w and the start x.
+    /// let w: Matrix<2, 2, f64> = Tensor::from_array([[0.5, -0.3], [0.2, 0.4]]);
+    /// let x: Vector<2, f64> = Tensor::from_array([1.0, -1.0]);
+    /// let (gw, gx) = gradient(
+    ///     |(w, x)| x.fold(0..300, |x, _| w.clone().matmul(x).tanh()).sum(),
+    ///     (&w, &x),
+    /// );
+    /// assert!(gw.iter().chain(gx.iter()).all(|g| g.is_finite()));
+    /// ```
+    pub fn fold<I, N>(
+        self,
+        items: I,
+        mut step: impl FnMut(Traced<V, Hole>, I::Item) -> Traced<V, N>,
+    ) -> Traced<V, FoldNode<B, N>>
+    where
+        I: IntoIterator,
+        N: Node,
+    {
+        let (mut value, first) = self.into_parts();
+        let mut active = first.active();
+        let items = items.into_iter();
+        let mut steps = Vec::with_capacity(items.size_hint().0);
+        for item in items {
+            let (next, node) = step(Traced::new(value, Hole::new(active)), item).into_parts();
+            active |= node.active();
+            steps.push(node);
+            value = next;
+        }
+        Traced::new(
+            value,
+            FoldNode {
+                first,
+                steps,
+                active,
+            },
+        )
     }
 }
