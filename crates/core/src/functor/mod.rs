@@ -228,8 +228,13 @@ pub trait Functor: Sized {
     fn walk<V: Visitor + ?Sized>(this: Of<'_, V::Access, Self>, path: &mut Path, visitor: &mut V);
 
     /// Passes each leaf below this node through `mapper`, with `path` naming
-    /// it, and rebuilds this node from the results.
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self;
+    /// it, and rebuilds this node from the results. [`fmap_with`] calls it
+    /// from the root.
+    ///
+    /// It is not called `map`: with `Functor` in scope (the prelude brings
+    /// it), an owned `tensor.map(f)` would find this method before
+    /// [`Tensor::map`](crate::Tensor::map), which takes `&self`.
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self;
 
     /// [`walk`](Functor::walk) by shared reference.
     #[inline]
@@ -303,7 +308,7 @@ pub fn fmap<A: 'static, T: Functor>(f: impl FnMut(A) -> A, x: T) -> T {
 /// around the results. Paths start at the root.
 #[inline]
 pub fn fmap_with<M: Mapper + ?Sized, T: Functor>(mapper: &mut M, x: T) -> T {
-    x.map(&mut Path::new(), mapper)
+    x.map_leaves(&mut Path::new(), mapper)
 }
 
 /// Calls `visitor` at every leaf of `x`, by shared reference. Paths start at
