@@ -78,6 +78,12 @@
 //! assert_eq!(core::mem::size_of_val(&y), 2 * 4);
 //! assert_eq!(y.to_vec(), vec![3.0, 3.0]);
 //! ```
+//!
+//! # Threads
+//! Large products and elementwise passes over large buffers are split over
+//! rayon's thread pool, whose size `RAYON_NUM_THREADS` sets, or the code:
+//! [`set_threads`] sizes the global pool, [`with_threads`] runs a closure
+//! with a pool of its own.
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -95,7 +101,7 @@ pub mod shape;
 pub mod tensor;
 pub mod transfer;
 
-pub use cpu::{Cpu, Host, Stack};
+pub use cpu::{Cpu, Host, Stack, ThreadsError, set_threads, with_threads};
 pub use device::{BinaryOp, Device, Kernels, UnaryOp};
 pub use dims::{Const, ConstDim, Dim, ToTypenum};
 pub use element::Element;

@@ -7,6 +7,7 @@ pub(crate) mod gemm;
 mod host;
 mod kernels;
 mod parallel;
+mod threads;
 #[cfg(target_arch = "x86_64")]
 mod transpose;
 
@@ -14,3 +15,4 @@ pub use buffer::CpuBuffer;
 pub use element::HostElement;
 pub use host::{ArrayBuffer, Host, HostBuffer, Stack};
 pub use kernels::Cpu;
+pub use threads::{ThreadsError, set_threads, with_threads};
