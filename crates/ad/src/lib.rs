@@ -254,3 +254,4 @@ pub use forward::{
 pub use reverse::{Grads, Traced, gradient, params, pullback, value_and_gradient};
 pub use tape::Var;
 pub use typeflux_core::Real;
+pub use typeflux_core::{nalgebra, num_dual};

@@ -84,6 +84,20 @@
 //! rayon's thread pool, whose size `RAYON_NUM_THREADS` sets, or the code:
 //! [`set_threads`] sizes the global pool, [`with_threads`] runs a closure
 //! with a pool of its own.
+//!
+//! # The crates it builds on
+//! num-dual's numbers are elements, rand's generators feed the initialisers
+//! and nalgebra's vectors carry forward-mode gradients, so these crates
+//! appear in typeflux's API. They are re-exported ([`num_dual`], [`rand`],
+//! [`nalgebra`]): a program that uses them through typeflux gets the
+//! versions typeflux was built with, without naming them in its
+//! `Cargo.toml`.
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_core::rand::{SeedableRng, rngs::StdRng};
+//!
+//! let w = Matrix::<2, 3>::randn(&mut StdRng::seed_from_u64(7));
+//! ```
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -107,12 +121,12 @@ pub use dims::{Const, ConstDim, Dim, ToTypenum};
 pub use element::Element;
 pub use elementwise::{Elementwise, Math};
 pub use error::ShapeError;
-pub use num_dual;
 pub use ops::{MatMul, ReduceAxis, ReshapeTo};
 pub use real::Real;
 pub use shape::{ConstShape, Rank0, Rank1, Rank2, Shape};
 pub use tensor::{Batch, Matrix, Scalar, Tensor, TensorArray, Vector};
 pub use transfer::{TensorKind, ToDevice};
+pub use {nalgebra, num_dual, rand};
 
 /// The names most programs need.
 pub mod prelude {

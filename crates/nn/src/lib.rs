@@ -38,6 +38,14 @@
 //! let affine = Dense::<3, 1>::new(identity).bias(false).init(ones); // Affine(3 => 1, bias=false, init=ones)
 //! assert!(affine.bias.is_none());
 //! ```
+//! Random generators are rand's, re-exported as [`rand`](mod@rand), so that
+//! a program seeds them with the version typeflux uses:
+//! ```
+//! use typeflux_nn::prelude::*;
+//! use typeflux_nn::rand::{SeedableRng, rngs::StdRng};
+//!
+//! let layer = Dense::<3, 2>::new(relu).init_with(&mut StdRng::seed_from_u64(1), randn);
+//! ```
 //!
 //! # Activations
 //! Activations ([`activation`]) are zero-sized values with Flux's names:
@@ -215,6 +223,7 @@ pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 pub use train::{EpochReport, TracedModel, train, train_epochs};
+pub use typeflux_core::rand;
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
 /// activations, the losses and the initialisers.
