@@ -136,7 +136,8 @@
 //!
 //! # Training and saving
 //! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
-//! [`Nesterov`], [`Adam`], [`AdamW`]): `rule.setup(&model)` builds their
+//! [`Nesterov`], [`Adam`], [`AdamW`], and [`ClipNorm`] in front of any of
+//! them): `rule.setup(&model)` builds their
 //! state by one walk over the model, and `opt.update(&mut model, &grad)`
 //! takes a step. [`train()`] is Flux's `train!` over one epoch, with any
 //! loss closure of the traced model, and [`train_epochs`] runs several with
@@ -221,7 +222,7 @@ pub use chain::{Chain, compose};
 pub use dense::{Dense, IntoBias};
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
-pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 pub use train::{EpochReport, TracedModel, train, train_epochs};
 pub use typeflux_core::rand;
 
