@@ -19,14 +19,11 @@
 //! ```
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use std::hint::black_box;
 use std::time::Duration;
-use typeflux::ad::reverse::{model, value_and_gradient};
-use typeflux::nn::optim::{Descent, Rule};
-use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
+use typeflux::rand::SeedableRng;
+use typeflux::rand::rngs::StdRng;
 use typeflux_benches::{Products, fma_peak, mlp_1024 as model_1024};
 
 /// The seed's model written by hand: `W1` is 5 × 10 (row `i` holds the

@@ -13,9 +13,6 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::f64::consts::PI;
 use std::hint::black_box;
-use typeflux::ad::reverse::model;
-use typeflux::nn::optim::{Adam, Rule};
-use typeflux::nn::prelude::*;
 use typeflux::num_dual::Dual2_64;
 use typeflux::prelude::*;
 
@@ -38,9 +35,9 @@ fn pinn_step(c: &mut Criterion) {
     let x = Matrix::<1, POINTS, f64>::from_fn((Const, Const), |[_, j]| {
         (j as f64 + 0.5) / POINTS as f64
     });
-    let seeded = Tensor::map(&x, |x| Dual2_64::from_re(x).derivative());
-    let trial = Tensor::map(&seeded, |x| x * (-x + 1.0));
-    let source = Tensor::map(&x, |x| PI * PI * (PI * x).sin());
+    let seeded = x.map(|x| Dual2_64::from_re(x).derivative());
+    let trial = seeded.map(|x| x * (-x + 1.0));
+    let source = x.map(|x| PI * PI * (PI * x).sin());
     let mut opt = Adam::new(1e-3).setup(&net);
 
     let mut group = c.benchmark_group("pinn step 1-20-20-1, 64 points, 1 thread");

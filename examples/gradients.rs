@@ -5,9 +5,9 @@
 //!
 //! Run with `cargo run --example gradients`.
 
-use rand::SeedableRng;
-use typeflux_ad::{Real, derivative, gradient, params, value_and_gradient};
-use typeflux_core::prelude::*;
+use typeflux::prelude::*;
+use typeflux::rand::SeedableRng;
+use typeflux::rand::rngs::StdRng;
 
 /// `f(x) = 3x² + 2x + 1`, written once for every kind of number.
 fn f<T: Real>(x: T) -> T {
@@ -45,7 +45,7 @@ fn main() {
     println!("\n# Building simple models\n");
 
     // julia> W = rand(2, 5); b = rand(2); x, y = rand(5), rand(2)
-    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let mut rng = StdRng::seed_from_u64(1);
     let mut w = Matrix::<2, 5>::rand(&mut rng);
     let mut b = Vector::<2>::rand(&mut rng);
     let x = Vector::<5>::rand(&mut rng);

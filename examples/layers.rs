@@ -5,12 +5,9 @@
 //! Run with `cargo run --release --example layers`.
 
 use core::ops::Add;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use typeflux::ad::reverse::gradient;
-use typeflux::functor::{Functor, Path, Ref, Visitor, children, fmap, functor, visit};
-use typeflux::nn::prelude::*;
 use typeflux::prelude::*;
+use typeflux::rand::rngs::StdRng;
+use typeflux::rand::{Rng, SeedableRng};
 
 /// Flux's `linear(in, out)`: a closure that holds its own `W` and `b`.
 /// Unlike Julia's closure, the captured `W` cannot be reached from outside
@@ -60,21 +57,12 @@ where
     }
 }
 
-/// Each parameter's name and shape, as a visit over the model.
-struct Parameters(Vec<String>);
-
-impl Visitor for Parameters {
-    type Access = Ref;
-
-    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
-        self.0.push(format!("{path}: {}", t.shape().describe()));
-    }
-}
-
+/// Each parameter's name and shape, from the model's flat list of tensors.
 fn parameters<T: Functor>(model: &T) -> Vec<String> {
-    let mut names = Parameters(Vec::new());
-    visit(model, &mut names);
-    names.0
+    named_tensors::<f32>(model)
+        .iter()
+        .map(|t| format!("{}: {:?}", t.name, t.shape))
+        .collect()
 }
 
 /// The seed's `struct Foo; x; y; end` with `@functor Foo`.
@@ -241,5 +229,22 @@ fn main() {
             b: Foo { x: 3, y: 4 },
             c: 560
         }
+    );
+
+    println!("\n== fmap(x -> 2x, m) doubles every array");
+    // A closure takes one type and a tensor's shape is in its type, so a
+    // function of numbers reaches every tensor, whatever its shape.
+    let doubled = fmap_elements(|x: f32| 2.0 * x, model2.clone());
+    let (before, after) = (
+        named_tensors::<f32>(&model2),
+        named_tensors::<f32>(&doubled),
+    );
+    for (b, a) in before.iter().zip(&after) {
+        assert!(b.data.iter().zip(&a.data).all(|(b, a)| 2.0 * b == *a));
+    }
+    println!(
+        "norm of the seed's Chain: {:.4}, doubled: {:.4}",
+        norm(&model2),
+        norm(&doubled)
     );
 }

@@ -19,9 +19,6 @@ use std::error::Error;
 use std::f64::consts::PI;
 use std::io::Write;
 use std::time::Instant;
-use typeflux::ad::reverse::model;
-use typeflux::nn::optim::{Adam, Rule};
-use typeflux::nn::prelude::*;
 use typeflux::num_dual::Dual2_64;
 use typeflux::prelude::*;
 
@@ -43,7 +40,7 @@ type Net = Chain<(
 
 /// `u(x) = x(1 - x)·N(x)` at the points `x`, in plain `f64`.
 fn solution(net: &Net, x: &Batch<1, f64>) -> Batch<1, f64> {
-    net.forward(x) * &Tensor::map(x, |x| x * (1.0 - x))
+    net.forward(x) * &x.map(|x| x * (1.0 - x))
 }
 
 /// The relative L2 error of the network's solution against `sin(πx)` on an
@@ -53,7 +50,7 @@ fn relative_error(net: &Net) -> f64 {
         j as f64 / (TEST_POINTS - 1) as f64
     });
     let u = solution(net, &x);
-    let exact = Tensor::map(&x, |x: f64| (PI * x).sin());
+    let exact = x.map(|x: f64| (PI * x).sin());
     ((&u - &exact).square().sum() / exact.square().sum()).sqrt()
 }
 
@@ -66,9 +63,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let x = Matrix::<1, POINTS, f64>::from_fn((Const, Const), |[_, j]| {
         (j as f64 + 0.5) / POINTS as f64
     });
-    let seeded = Tensor::map(&x, |x| Dual2_64::from_re(x).derivative());
-    let trial = Tensor::map(&seeded, |x| x * (-x + 1.0));
-    let source = Tensor::map(&x, |x| PI * PI * (PI * x).sin());
+    let seeded = x.map(|x| Dual2_64::from_re(x).derivative());
+    let trial = seeded.map(|x| x * (-x + 1.0));
+    let source = x.map(|x| PI * PI * (PI * x).sin());
 
     let mut opt = Adam::new(SCHEDULE[0].1).setup(&net);
     let mut losses = Vec::new();

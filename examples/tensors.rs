@@ -3,9 +3,9 @@
 //!
 //! Run with `cargo run --release --example tensors`.
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use typeflux::prelude::*;
+use typeflux::rand::SeedableRng;
+use typeflux::rand::rngs::StdRng;
 
 fn main() {
     let mut rng = StdRng::seed_from_u64(42);

@@ -5,9 +5,7 @@
 //! pullback written by its author. `#[derive(Functor)]` is all it needs.
 
 use core::ops::Add;
-use typeflux::ad::reverse::{gradient, model};
 use typeflux::nn::io;
-use typeflux::nn::train::train_epochs;
 use typeflux::prelude::*;
 
 /// The seed's `struct Affine W; b end` with `@functor Affine`: both fields

@@ -22,10 +22,8 @@
 //! first ten rounds are not counted.
 
 use std::time::Instant;
-use typeflux::ad::reverse::value_and_gradient;
 use typeflux::cpu::cache;
-use typeflux::nn::optim::{Descent, Rule};
-use typeflux::nn::prelude::*;
+use typeflux::prelude::*;
 use typeflux_benches::{Products, fma_peak, mlp_1024};
 
 const BATCH: usize = 256;

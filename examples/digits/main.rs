@@ -12,18 +12,15 @@
 use flate2::read::GzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use std::error::Error;
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::Path as FilePath;
 use std::time::Instant;
 use typeflux::nn::io;
-use typeflux::nn::optim::{Adam, Rule};
-use typeflux::nn::prelude::*;
-use typeflux::nn::train::train;
 use typeflux::prelude::*;
+use typeflux::rand::SeedableRng;
+use typeflux::rand::rngs::StdRng;
+use typeflux::rand::seq::SliceRandom;
 
 const PIXELS: usize = 64;
 const CLASSES: usize = 10;

@@ -58,9 +58,8 @@
 //! sizes the compiler knows, and nothing is allocated:
 //!
 //! ```
-//! use nalgebra::{SVector, matrix, vector};
-//! use typeflux_ad::Real;
-//! use typeflux_ad::forward::{gradient, hessian, jacobian};
+//! use typeflux_ad::nalgebra::{self, SVector, matrix, vector};
+//! use typeflux_ad::{Real, forward_gradient, forward_hessian, jacobian};
 //!
 //! fn rosenbrock<T: Real, const N: usize>(x: SVector<T, N>) -> T {
 //!     (0..N - 1)
@@ -68,16 +67,22 @@
 //!         .sum()
 //! }
 //!
-//! let (v, g) = gradient(rosenbrock, vector![1.0, 1.0]);
+//! let (v, g) = forward_gradient(rosenbrock, vector![1.0, 1.0]);
 //! assert_eq!((v, g), (0.0, vector![0.0, 0.0])); // the minimum
 //!
-//! let (_, _, h) = hessian(rosenbrock, vector![1.0, 1.0]);
+//! let (_, _, h) = forward_hessian(rosenbrock, vector![1.0, 1.0]);
 //! assert_eq!(h, matrix![802.0, -400.0; -400.0, 200.0]);
 //!
 //! // Forward over forward: the Jacobian of the gradient is the Hessian.
-//! let (_, h2) = jacobian(|x| gradient(rosenbrock, x).1, vector![1.0, 1.0]);
+//! let (_, h2) = jacobian(|x| forward_gradient(rosenbrock, x).1, vector![1.0, 1.0]);
 //! assert_eq!(h2, h);
 //! ```
+//!
+//! `forward_gradient` says its mode because [`gradient`] is reverse mode's
+//! (below). nalgebra is re-exported as [`nalgebra`](mod@nalgebra), and
+//! num-dual as [`num_dual`], so a program need not depend on the versions
+//! typeflux uses; nalgebra's `vector!` and `matrix!` need the name
+//! `nalgebra` in scope, which `use typeflux_ad::nalgebra;` gives.
 //!
 //! ## Nesting without perturbation confusion
 //!
@@ -138,12 +143,12 @@
 //!
 //! ```compile_fail,E0308
 //! use nalgebra::{SVector, vector};
-//! use typeflux_ad::{Real, forward::gradient};
+//! use typeflux_ad::{Real, forward_gradient};
 //!
 //! fn total<T: Real>(x: SVector<T, 3>) -> T {
 //!     x[0] + x[1] + x[2]
 //! }
-//! let (_, g) = gradient(total, vector![1.0, 2.0]);
+//! let (_, g) = forward_gradient(total, vector![1.0, 2.0]);
 //! ```
 //!
 //! # Reverse mode
@@ -248,9 +253,10 @@ pub mod tape;
 
 pub use forward::DualNum;
 pub use forward::{
-    derivative, lift, partial, second_derivative, second_partial, third_derivative, third_partial,
-    value_and_derivative,
+    derivative, forward_diaghessian, forward_gradient, forward_hessian, jacobian, lift, partial,
+    second_derivative, second_partial, third_derivative, third_partial, value_and_derivative,
 };
 pub use reverse::{Grads, Traced, gradient, params, pullback, value_and_gradient};
 pub use tape::Var;
 pub use typeflux_core::Real;
+pub use typeflux_core::{nalgebra, num_dual};

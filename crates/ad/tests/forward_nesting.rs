@@ -4,7 +4,7 @@
 use approx::assert_relative_eq;
 use nalgebra::{SVector, vector};
 use proptest::prelude::*;
-use typeflux_ad::forward::{Dual, Dual2, DualSVec, diaghessian, gradient};
+use typeflux_ad::forward::{Dual, Dual2, DualSVec, forward_diaghessian, forward_gradient};
 use typeflux_ad::{DualNum, derivative, lift, second_derivative};
 
 /// Siskind and Pearlmutter's example: `d/dx [x · d/dy (x + y)]` at `x = 1`.
@@ -75,7 +75,7 @@ proptest! {
         let laplacian_rate = derivative(
             |t| {
                 let f = |x: SVector<Dual2<Dual<f64>>, 2>| Dual2::from_re(t) * x[0].sin() * x[1] * x[1];
-                let (_, _, diag) = diaghessian(f, vector![Dual::from_re(x0), Dual::from_re(x1)]);
+                let (_, _, diag) = forward_diaghessian(f, vector![Dual::from_re(x0), Dual::from_re(x1)]);
                 diag.sum()
             },
             t,
@@ -95,7 +95,7 @@ proptest! {
             let du = derivative(|x| lift(p[0]) * (lift(p[1]) * x).sin(), DualSVec::from_re(x0));
             du * du
         };
-        let (l, g) = gradient(loss, vector![p0, p1]);
+        let (l, g) = forward_gradient(loss, vector![p0, p1]);
 
         let (c, s) = ((p1 * x0).cos(), (p1 * x0).sin());
         let du = p0 * p1 * c;

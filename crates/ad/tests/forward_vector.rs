@@ -6,7 +6,9 @@ use approx::assert_relative_eq;
 use nalgebra::{SMatrix, SVector, matrix, vector};
 use proptest::prelude::*;
 use typeflux_ad::Real;
-use typeflux_ad::forward::{Dual2, DualSVec, diaghessian, gradient, hessian, jacobian};
+use typeflux_ad::forward::{
+    Dual2, DualSVec, forward_diaghessian, forward_gradient, forward_hessian, jacobian,
+};
 
 fn product<T: Real>(x: SVector<T, 2>) -> T {
     x[0] * x[1]
@@ -19,7 +21,7 @@ fn sum_of_cubes<T: Real, const N: usize>(x: SVector<T, N>) -> T {
 /// Zygote: `hessian((x, y) -> x * y, ...) == [0 1; 1 0]`.
 #[test]
 fn zygote_hessian_of_a_product() {
-    let (v, g, h) = hessian(product, vector![2.0, 3.0]);
+    let (v, g, h) = forward_hessian(product, vector![2.0, 3.0]);
     assert_eq!(v, 6.0);
     assert_eq!(g, vector![3.0, 2.0]);
     assert_eq!(h, matrix![0.0, 1.0; 1.0, 0.0]);
@@ -30,12 +32,12 @@ fn zygote_hessian_of_a_product() {
 #[test]
 fn zygote_hessian_of_a_sum_of_cubes() {
     let x = vector![1.0, 3.0, 2.0, 4.0];
-    let (v, g, h) = hessian(sum_of_cubes, x);
+    let (v, g, h) = forward_hessian(sum_of_cubes, x);
     assert_eq!(v, 1.0 + 27.0 + 8.0 + 64.0);
     assert_eq!(g, vector![3.0, 27.0, 12.0, 48.0]);
     assert_eq!(h, SMatrix::from_diagonal(&vector![6.0, 18.0, 12.0, 24.0]));
 
-    let (v, g, d) = diaghessian(sum_of_cubes, x);
+    let (v, g, d) = forward_diaghessian(sum_of_cubes, x);
     assert_eq!(v, 100.0);
     assert_eq!(g, vector![3.0, 27.0, 12.0, 48.0]);
     assert_eq!(d, vector![6.0, 18.0, 12.0, 24.0]);
@@ -95,20 +97,20 @@ fn check_rosenbrock<const N: usize>(x: SVector<f64, N>) {
     let expected_gradient = rosenbrock_gradient(x);
     let expected_hessian = rosenbrock_hessian(x);
 
-    let (v, g) = gradient(rosenbrock, x);
+    let (v, g) = forward_gradient(rosenbrock, x);
     assert_relative_eq!(v, expected_value, epsilon = tol, max_relative = tol);
     assert_relative_eq!(g, expected_gradient, epsilon = tol, max_relative = tol);
 
-    let (v, g, h) = hessian(rosenbrock, x);
+    let (v, g, h) = forward_hessian(rosenbrock, x);
     assert_relative_eq!(v, expected_value, epsilon = tol, max_relative = tol);
     assert_relative_eq!(g, expected_gradient, epsilon = tol, max_relative = tol);
     assert_relative_eq!(h, expected_hessian, epsilon = tol, max_relative = tol);
 
-    let (g, h) = jacobian(|x| gradient(rosenbrock, x).1, x);
+    let (g, h) = jacobian(|x| forward_gradient(rosenbrock, x).1, x);
     assert_relative_eq!(g, expected_gradient, epsilon = tol, max_relative = tol);
     assert_relative_eq!(h, expected_hessian, epsilon = tol, max_relative = tol);
 
-    let (v, g, d) = diaghessian(rosenbrock, x);
+    let (v, g, d) = forward_diaghessian(rosenbrock, x);
     assert_relative_eq!(v, expected_value, epsilon = tol, max_relative = tol);
     assert_relative_eq!(g, expected_gradient, epsilon = tol, max_relative = tol);
     assert_relative_eq!(
@@ -127,7 +129,7 @@ fn rosenbrock_in_ten_dimensions_at_one_and_a_half() {
 #[test]
 fn rosenbrock_minimum() {
     let x = SVector::<f64, 10>::repeat(1.0);
-    let (v, g, _) = hessian(rosenbrock, x);
+    let (v, g, _) = forward_hessian(rosenbrock, x);
     assert_eq!(v, 0.0);
     assert_eq!(g, SVector::<f64, 10>::zeros());
 }
@@ -192,15 +194,15 @@ proptest! {
         let fd_gradient = jacobian_by_differences(|x| SVector::<f64, 1>::new(bumpy(x)), x).transpose();
         let fd_hessian = hessian_by_differences(bumpy, x);
 
-        let (v, g) = gradient(bumpy, x);
+        let (v, g) = forward_gradient(bumpy, x);
         assert_relative_eq!(v, bumpy(x), epsilon = 1e-14, max_relative = 1e-14);
         assert_relative_eq!(g, fd_gradient, epsilon = 1e-8, max_relative = 1e-8);
 
-        let (_, g, h) = hessian(bumpy, x);
+        let (_, g, h) = forward_hessian(bumpy, x);
         assert_relative_eq!(g, fd_gradient, epsilon = 1e-8, max_relative = 1e-8);
         assert_relative_eq!(h, fd_hessian, epsilon = 1e-5, max_relative = 1e-5);
 
-        let (_, _, d) = diaghessian(bumpy, x);
+        let (_, _, d) = forward_diaghessian(bumpy, x);
         assert_relative_eq!(d, fd_hessian.diagonal(), epsilon = 1e-5, max_relative = 1e-5);
     }
 
@@ -224,11 +226,11 @@ proptest! {
         }
         let x = SVector::from(x);
         let x64 = x.map(f64::from);
-        let (_, g, h) = hessian(rosenbrock32, x);
+        let (_, g, h) = forward_hessian(rosenbrock32, x);
         let scale = rosenbrock_hessian(x64).abs().max();
         assert_relative_eq!(g.map(f64::from), rosenbrock_gradient(x64), epsilon = 1e-6 * scale, max_relative = 1e-4);
         assert_relative_eq!(h.map(f64::from), rosenbrock_hessian(x64), epsilon = 1e-6 * scale, max_relative = 1e-4);
-        let (_, g) = gradient(rosenbrock32, x);
+        let (_, g) = forward_gradient(rosenbrock32, x);
         assert_relative_eq!(g.map(f64::from), rosenbrock_gradient(x64), epsilon = 1e-6 * scale, max_relative = 1e-4);
     }
 }
@@ -248,7 +250,7 @@ fn jacobian_row_of_a_constant_output_is_zero() {
 /// With no variables there are no passes, yet the value is still computed.
 #[test]
 fn diaghessian_of_a_function_of_no_variables() {
-    let (v, g, d) = diaghessian(
+    let (v, g, d) = forward_diaghessian(
         |_: SVector<Dual2<f64>, 0>| Dual2::from_re(3.0),
         SVector::zeros(),
     );

@@ -80,7 +80,7 @@ fn zygote_sine() {
 fn rosenbrock_10_against_forward_over_forward_and_closed_form() {
     let x = SVector::<f64, 10>::from_fn(|i, _| 1.5 - 0.3 * i as f64);
     let (v, g, h) = mixed::hessian(rosenbrock, x);
-    let (fv, fg, fh) = forward::hessian(rosenbrock, x);
+    let (fv, fg, fh) = forward::forward_hessian(rosenbrock, x);
     assert_relative_eq!(v, fv, max_relative = 1e-15);
     for i in 0..10 {
         assert_relative_eq!(g[i], fg[i], epsilon = 1e-12, max_relative = 1e-13);
@@ -141,7 +141,7 @@ fn dense<T: Real, const N: usize>(x: SVector<T, N>) -> T {
 fn dense_hessian_matches_forward_over_forward() {
     let x = SVector::<f64, 7>::from_fn(|i, _| 0.4 * i as f64 - 1.1);
     let (v, g, h) = mixed::hessian(dense, x);
-    let (fv, fg, fh) = forward::hessian(dense, x);
+    let (fv, fg, fh) = forward::forward_hessian(dense, x);
     assert_relative_eq!(v, fv, max_relative = 1e-15);
     assert_close(&SMatrix::from(g), &SMatrix::from(fg), 1e-13);
     assert_close(&h, &fh, 1e-12);
@@ -160,7 +160,7 @@ fn diaghessian_is_the_diagonal_of_the_hessian() {
         mixed::diaghessian(rosenbrock, x).2
     );
     // And forward mode's diaghessian agrees.
-    let (_, _, fd) = forward::diaghessian(rosenbrock, x);
+    let (_, _, fd) = forward::forward_diaghessian(rosenbrock, x);
     assert_close(
         &SMatrix::from(mixed::diaghessian(rosenbrock, x).2),
         &SMatrix::from(fd),
@@ -173,7 +173,7 @@ fn hvp_is_the_hessian_times_the_vector() {
     let x = SVector::<f64, 7>::from_fn(|i, _| 0.4 * i as f64 - 1.1);
     let v = SVector::<f64, 7>::from_fn(|i, _| (i as f64 * 1.3).cos());
     let (y, g, hv) = mixed::hvp(dense, x, v);
-    let (fy, fg, fh) = forward::hessian(dense, x);
+    let (fy, fg, fh) = forward::forward_hessian(dense, x);
     assert_relative_eq!(y, fy, max_relative = 1e-15);
     assert_close(&SMatrix::from(g), &SMatrix::from(fg), 1e-13);
     assert_close(&SMatrix::from(hv), &SMatrix::from(fh * v), 1e-12);
@@ -235,7 +235,7 @@ fn single_precision() {
     }
     let x = vector![0.5f32, 2.0];
     let (_, _, h) = mixed::hessian(f, x);
-    let (_, _, fh) = forward::hessian(f, x);
+    let (_, _, fh) = forward::forward_hessian(f, x);
     for (a, b) in h.iter().zip(fh.iter()) {
         assert_relative_eq!(*a, *b, max_relative = 1e-6);
     }

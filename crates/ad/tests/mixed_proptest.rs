@@ -76,13 +76,13 @@ proptest! {
     fn hessian_of_a_dense_function(x in prop::array::uniform5(-2.0..2.0f64)) {
         let x = SVector::from(x);
         let (v, g, h) = mixed::hessian(dense, x);
-        let (fv, fg, fh) = forward::hessian(dense, x);
+        let (fv, fg, fh) = forward::forward_hessian(dense, x);
         prop_assert!(close(v, fv, 1e-14));
         for i in 0..N {
             prop_assert!(close(g[i], fg[i], 1e-12));
         }
         assert_hessians_close(&h, &fh, 1e-11)?;
-        let fd = finite_difference_hessian(|x| forward::gradient(dense, x).1, x);
+        let fd = finite_difference_hessian(|x| forward::forward_gradient(dense, x).1, x);
         assert_hessians_close(&h, &fd, 1e-6)?;
     }
 
@@ -90,7 +90,7 @@ proptest! {
     fn hessian_through_branches_and_loops(x in chain_point()) {
         let x = SVector::from(x);
         let (_, _, h) = mixed::hessian(chain, x);
-        let (_, _, fh) = forward::hessian(chain, x);
+        let (_, _, fh) = forward::forward_hessian(chain, x);
         assert_hessians_close(&h, &fh, 1e-11)?;
     }
 
@@ -101,7 +101,7 @@ proptest! {
     ) {
         let (x, v) = (SVector::from(x), SVector::from(v));
         let (y, g, hv) = mixed::hvp(dense, x, v);
-        let (fy, fg, fh) = forward::hessian(dense, x);
+        let (fy, fg, fh) = forward::forward_hessian(dense, x);
         let fhv = fh * v;
         prop_assert!(close(y, fy, 1e-14));
         for i in 0..N {

@@ -139,7 +139,7 @@ fn binary_operations_match_forward_mode() {
     }
     for [a, b] in [[1.3, 0.4], [0.2, 2.5], [2.0, -0.7]] {
         let (v, g) = tape::gradient_array(|[a, b]| f(a, b), [a, b]);
-        let (fv, fg) = forward::gradient(|x| f(x[0], x[1]), vector![a, b]);
+        let (fv, fg) = forward::forward_gradient(|x| f(x[0], x[1]), vector![a, b]);
         assert_eq!(v, fv);
         assert_relative_eq!(g[0], fg[0], max_relative = 1e-13);
         assert_relative_eq!(g[1], fg[1], max_relative = 1e-13);
@@ -154,7 +154,7 @@ fn gradient_of_slices_and_arrays_agree() {
     let x = [0.3, -1.2, 0.8, 2.0];
     let (v1, g1) = tape::gradient(f, &x);
     let (v2, g2) = tape::gradient_array(|x| f(&x), x);
-    let (v3, g3) = forward::gradient(|x: SVector<_, 4>| f(x.as_slice()), SVector::from(x));
+    let (v3, g3) = forward::forward_gradient(|x: SVector<_, 4>| f(x.as_slice()), SVector::from(x));
     assert_eq!((v1, &g1[..]), (v2, &g2[..]));
     assert_eq!(v1, v3);
     for i in 0..4 {

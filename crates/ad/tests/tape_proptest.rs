@@ -69,7 +69,7 @@ fn check(
     x: [f64; N],
 ) -> Result<(), TestCaseError> {
     let (v, g) = tape::gradient(tape_f, &x);
-    let (fv, fg) = forward::gradient(fwd, SVector::from(x));
+    let (fv, fg) = forward::forward_gradient(fwd, SVector::from(x));
     prop_assert!(close(v, f(&x), 1e-14));
     prop_assert!(close(v, fv, 1e-14));
     for i in 0..N {

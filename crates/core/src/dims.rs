@@ -38,6 +38,11 @@ pub trait Dim: Copy + Debug + Eq + Send + Sync + 'static {
 /// assert_eq!(Const::<784>.size(), 784);
 /// assert_eq!(<Const<3> as Dim>::from_size(4), None);
 /// ```
+///
+/// Compiler messages call it `typeflux::Const<5>`, with its path: rustc
+/// drops a path only when no other public item of that name can be
+/// reached, and the standard library has one (`core::mem::type_info::Const`),
+/// as has nalgebra.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Const<const N: usize>;
 

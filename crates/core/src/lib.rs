@@ -78,6 +78,26 @@
 //! assert_eq!(core::mem::size_of_val(&y), 2 * 4);
 //! assert_eq!(y.to_vec(), vec![3.0, 3.0]);
 //! ```
+//!
+//! # Threads
+//! Large products and elementwise passes over large buffers are split over
+//! rayon's thread pool, whose size `RAYON_NUM_THREADS` sets, or the code:
+//! [`set_threads`] sizes the global pool, [`with_threads`] runs a closure
+//! with a pool of its own.
+//!
+//! # The crates it builds on
+//! num-dual's numbers are elements, rand's generators feed the initialisers
+//! and nalgebra's vectors carry forward-mode gradients, so these crates
+//! appear in typeflux's API. They are re-exported ([`num_dual`], [`rand`],
+//! [`nalgebra`]): a program that uses them through typeflux gets the
+//! versions typeflux was built with, without naming them in its
+//! `Cargo.toml`.
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_core::rand::{SeedableRng, rngs::StdRng};
+//!
+//! let w = Matrix::<2, 3>::randn(&mut StdRng::seed_from_u64(7));
+//! ```
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -96,19 +116,19 @@ pub mod shape;
 pub mod tensor;
 pub mod transfer;
 
-pub use cpu::{Cpu, Host, Stack};
+pub use cpu::{Cpu, Host, Stack, ThreadsError, set_threads, with_threads};
 pub use device::{BinaryOp, Device, Kernels, UnaryOp};
 pub use dims::{Const, ConstDim, Dim, ToTypenum};
 pub use element::Element;
 pub use elementwise::{Elementwise, Math};
 pub use error::ShapeError;
 pub use jet::{Cast, Jet};
-pub use num_dual;
 pub use ops::{MatMul, ReduceAxis, ReshapeTo};
 pub use real::Real;
 pub use shape::{ConstShape, Rank0, Rank1, Rank2, Shape};
 pub use tensor::{Batch, Matrix, Scalar, Tensor, TensorArray, Vector};
 pub use transfer::{TensorKind, ToDevice};
+pub use {nalgebra, num_dual, rand};
 
 /// The names most programs need.
 pub mod prelude {

@@ -256,7 +256,7 @@ impl Impls<'_> {
         let walk = self.walk_body();
         let map_children = self.children().map(|f| {
             let (local, segment) = (&f.local, &f.name);
-            let map = self.method(f.ty, "map");
+            let map = self.method(f.ty, "map_leaves");
             quote! {
                 __path.push(#segment);
                 let #local = #map(#local, __path, __mapper);
@@ -295,7 +295,7 @@ impl Impls<'_> {
                 }
 
                 #[inline]
-                fn map<__M: #functor::Mapper + ?::core::marker::Sized>(
+                fn map_leaves<__M: #functor::Mapper + ?::core::marker::Sized>(
                     self,
                     __path: &mut #functor::Path,
                     __mapper: &mut __M,

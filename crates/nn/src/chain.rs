@@ -268,8 +268,8 @@ impl<T: Functor> Functor for Chain<T> {
     }
 
     #[inline]
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
-        Chain(self.0.map(path, mapper))
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
+        Chain(self.0.map_leaves(path, mapper))
     }
 }
 

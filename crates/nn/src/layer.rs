@@ -119,7 +119,7 @@ impl<F> Functor for Lambda<F> {
     fn walk<V: Visitor + ?Sized>(_: Of<'_, V::Access, Self>, _: &mut Path, _: &mut V) {}
 
     #[inline]
-    fn map<M: Mapper + ?Sized>(self, _: &mut Path, _: &mut M) -> Self {
+    fn map_leaves<M: Mapper + ?Sized>(self, _: &mut Path, _: &mut M) -> Self {
         self
     }
 }

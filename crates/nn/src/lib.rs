@@ -38,6 +38,14 @@
 //! let affine = Dense::<3, 1>::new(identity).bias(false).init(ones); // Affine(3 => 1, bias=false, init=ones)
 //! assert!(affine.bias.is_none());
 //! ```
+//! Random generators are rand's, re-exported as [`rand`](mod@rand), so that
+//! a program seeds them with the version typeflux uses:
+//! ```
+//! use typeflux_nn::prelude::*;
+//! use typeflux_nn::rand::{SeedableRng, rngs::StdRng};
+//!
+//! let layer = Dense::<3, 2>::new(relu).init_with(&mut StdRng::seed_from_u64(1), randn);
+//! ```
 //!
 //! # Activations
 //! Activations ([`activation`]) are zero-sized values with Flux's names:
@@ -128,7 +136,8 @@
 //!
 //! # Training and saving
 //! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
-//! [`Nesterov`], [`Adam`], [`AdamW`]): `rule.setup(&model)` builds their
+//! [`Nesterov`], [`Adam`], [`AdamW`], and [`ClipNorm`] in front of any of
+//! them): `rule.setup(&model)` builds their
 //! state by one walk over the model, and `opt.update(&mut model, &grad)`
 //! takes a step. [`train()`] is Flux's `train!` over one epoch, with any
 //! loss closure of the traced model, and [`train_epochs`] runs several with
@@ -213,8 +222,9 @@ pub use chain::{Chain, compose};
 pub use dense::{Dense, IntoBias};
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
-pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 pub use train::{EpochReport, TracedModel, train, train_epochs};
+pub use typeflux_core::rand;
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
 /// activations, the losses and the initialisers.

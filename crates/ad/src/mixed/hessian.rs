@@ -12,7 +12,7 @@ use nalgebra::{SMatrix, SVector};
 /// `f` runs once on [`Var`]s (so it may branch and loop on values), then
 /// sweeps over the recording (forward for the tangents, reverse for the
 /// adjoints and their tangents) give all `N²` second derivatives. Called and
-/// answering like [`forward::hessian`](crate::forward::hessian), which is
+/// answering like [`forward_hessian`](crate::forward_hessian), which is
 /// forward over forward: a generic function switches between them by the
 /// module path. On Rosenbrock's function this one is already several times
 /// faster at `N = 10` and the gap grows with `N` (docs/PERFORMANCE.md); it
@@ -20,7 +20,7 @@ use nalgebra::{SMatrix, SVector};
 ///
 /// ```
 /// use nalgebra::{SVector, matrix, vector};
-/// use typeflux_ad::{Real, forward, mixed};
+/// use typeflux_ad::{Real, forward_hessian, mixed};
 ///
 /// fn rosenbrock<T: Real, const N: usize>(x: SVector<T, N>) -> T {
 ///     (0..N - 1)
@@ -30,7 +30,7 @@ use nalgebra::{SMatrix, SVector};
 /// let (v, g, h) = mixed::hessian(rosenbrock, vector![1.0, 1.0]);
 /// assert_eq!((v, g), (0.0, vector![0.0, 0.0]));
 /// assert_eq!(h, matrix![802.0, -400.0; -400.0, 200.0]);
-/// assert_eq!(h, forward::hessian(rosenbrock, vector![1.0, 1.0]).2);
+/// assert_eq!(h, forward_hessian(rosenbrock, vector![1.0, 1.0]).2);
 /// ```
 pub fn hessian<F: TapeFloat, const N: usize>(
     f: impl FnOnce(SVector<Var<F>, N>) -> Var<F>,

@@ -5,7 +5,7 @@
 //! numbers differentiates the gradient along one direction ([`hvp`]) or along
 //! all `N` at once ([`hessian`], [`diaghessian`]). The function is written
 //! once, generic over [`Real`](typeflux_core::Real), and may branch and loop on
-//! values; the same function works with [`crate::forward`]'s `hessian`, which
+//! values; the same function works with [`forward_hessian`](crate::forward_hessian), which
 //! is forward over forward:
 //!
 //! | function | returns | cost |
@@ -14,7 +14,7 @@
 //! | [`hessian`] | `(f, ∇f, ∇²f)` | one evaluation, then `O(k)` per recorded operation, `k` the width of its band (below) |
 //! | [`diaghessian`] | `(f, ∇f, diag ∇²f)` | as [`hessian`], without the `N × N` matrix |
 //!
-//! Forward over forward ([`forward::hessian`](crate::forward::hessian))
+//! Forward over forward ([`forward_hessian`](crate::forward_hessian))
 //! carries `N²` second derivatives through every operation; here every
 //! operation carries at most `N` first derivatives, and only on the band of
 //! directions it can depend on, so a Hessian with a few nonzeros per row (a

@@ -8,6 +8,7 @@ mod host;
 mod kernels;
 mod parallel;
 mod planar;
+mod threads;
 #[cfg(target_arch = "x86_64")]
 mod transpose;
 
@@ -15,3 +16,4 @@ pub use buffer::CpuBuffer;
 pub use element::HostElement;
 pub use host::{ArrayBuffer, Host, HostBuffer, Stack};
 pub use kernels::Cpu;
+pub use threads::{ThreadsError, set_threads, with_threads};

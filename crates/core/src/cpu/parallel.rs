@@ -1,5 +1,6 @@
 //! Elementwise passes over large buffers, split over the rayon pool (the one
-//! the blocked products use, so `RAYON_NUM_THREADS` sets both).
+//! the blocked products use, so `RAYON_NUM_THREADS`, `set_threads` or
+//! `with_threads` sets both).
 //!
 //! Below [`MIN_PARALLEL`] elements a pass runs on the calling thread: a
 //! rayon join costs a few microseconds, what a pass over some 50 000

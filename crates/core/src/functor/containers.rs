@@ -40,8 +40,8 @@ impl<T: Functor> Functor for Option<T> {
     }
 
     #[inline]
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
-        Option::map(self, |x| T::map(x, path, mapper))
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
+        Option::map(self, |x| T::map_leaves(x, path, mapper))
     }
 }
 
@@ -90,13 +90,13 @@ impl<T: Functor> Functor for Vec<T> {
         }
     }
 
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
         // Collecting a `Vec`'s own elements back into a `Vec` reuses its buffer.
         self.into_iter()
             .enumerate()
             .map(|(i, x)| {
                 path.push_index(i);
-                let x = T::map(x, path, mapper);
+                let x = T::map_leaves(x, path, mapper);
                 path.pop();
                 x
             })
@@ -144,11 +144,11 @@ impl<T: Functor, const N: usize> Functor for [T; N] {
         }
     }
 
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
         let mut i = 0;
         <[T; N]>::map(self, |x| {
             path.push_index(i);
-            let x = T::map(x, path, mapper);
+            let x = T::map_leaves(x, path, mapper);
             path.pop();
             i += 1;
             x
@@ -207,10 +207,10 @@ macro_rules! tuple_functor {
             }
 
             #[inline]
-            fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
+            fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
                 ($({
                     path.push(stringify!($i));
-                    let x = $T::map(self.$i, path, mapper);
+                    let x = $T::map_leaves(self.$i, path, mapper);
                     path.pop();
                     x
                 },)+)

@@ -47,7 +47,7 @@ impl<A: 'static, F: FnMut(A) -> A> Mapper for Each<A, F> {
 }
 
 /// `x` as a `U` when `T` and `U` are one type; `x` back otherwise.
-fn cast<T: 'static, U: 'static>(x: T) -> Result<U, T> {
+pub(super) fn cast<T: 'static, U: 'static>(x: T) -> Result<U, T> {
     let mut slot = Some(x);
     match (&mut slot as &mut dyn Any).downcast_mut::<Option<U>>() {
         Some(u) => Ok(u.take().expect("the slot was just filled")),

@@ -49,7 +49,7 @@ impl<L: Leaf> Functor for L {
     }
 
     #[inline]
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
         mapper.leaf(path, self)
     }
 }

@@ -72,6 +72,27 @@
 //! assert_eq!(fmap(|y: i32| 2 * y, OneChild3 { x: 1, y: 2, z: 3 }), OneChild3 { x: 1, y: 4, z: 3 });
 //! assert_eq!(fmap(|s: f64| 2.0 * s, OneChild3 { x: 1, y: 2, z: 3 }), OneChild3 { x: 1, y: 2, z: 3 });
 //! ```
+//! A closure takes one type, and a tensor's shape is part of its type, so
+//! Flux's `fmap(x -> 2x, m)`, which doubles every array, is
+//! [`fmap_elements`] with a function of numbers: it reaches the elements of
+//! every tensor of that element type, whatever its shape.
+//! ```
+//! use typeflux_core::functor::{fmap, fmap_elements};
+//! use typeflux_core::prelude::*;
+//!
+//! let m = (Vector::<2>::ones(), Matrix::<2, 2>::ones());
+//! let (v, w) = fmap(|v: Vector<2>| v * 2.0, m.clone()); // the vector only
+//! assert_eq!((v[0], w[[0, 0]]), (2.0, 1.0));
+//! let (v, w) = fmap_elements(|x: f32| 2.0 * x, m); // every tensor of `f32`
+//! assert_eq!((v[0], w[[0, 0]]), (2.0, 2.0));
+//! ```
+//!
+//! # A flat view
+//! [`named_tensors`] lists the tensors of a model, or of its gradient, with
+//! their names and shapes; [`destructure`] (Flux's) puts all their numbers
+//! in one vector and rebuilds the model from another; [`norm`] is the
+//! 2-norm of all of them together, and [`clip_norm`] scales them down to a
+//! given norm.
 //!
 //! # Leaves, paths and visitors
 //! A walk stops at *leaves*: tensors, numbers, strings, and any type marked
@@ -170,14 +191,19 @@
 mod access;
 mod containers;
 mod each;
+mod elements;
+mod flat;
 mod leaf;
+mod norm;
 mod path;
 mod tensor;
 mod trace;
 mod visitor;
 
 pub use access::{Access, Mut, Of, Ref};
+pub use flat::{NamedTensor, destructure, named_tensors};
 pub use leaf::Leaf;
+pub use norm::{clip_norm, norm};
 pub use path::Path;
 pub use typeflux_derive::Functor;
 // For the derive's `ToDevice` impl, which names paths through this module.
@@ -185,6 +211,8 @@ pub use typeflux_derive::Functor;
 pub use crate::{device::Device as __Device, transfer::ToDevice as __ToDevice};
 pub use trace::{Root, Step, Trace, TraceLeaf, TraceMut};
 pub use visitor::{Mapper, Visitor};
+
+use crate::element::Element;
 
 /// A value whose parts can be walked and rebuilt: Functors.jl's `functor`.
 ///
@@ -228,8 +256,13 @@ pub trait Functor: Sized {
     fn walk<V: Visitor + ?Sized>(this: Of<'_, V::Access, Self>, path: &mut Path, visitor: &mut V);
 
     /// Passes each leaf below this node through `mapper`, with `path` naming
-    /// it, and rebuilds this node from the results.
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self;
+    /// it, and rebuilds this node from the results. [`fmap_with`] calls it
+    /// from the root.
+    ///
+    /// It is not called `map`: with `Functor` in scope (the prelude brings
+    /// it), an owned `tensor.map(f)` would find this method before
+    /// [`Tensor::map`](crate::Tensor::map), which takes `&self`.
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self;
 
     /// [`walk`](Functor::walk) by shared reference.
     #[inline]
@@ -299,11 +332,38 @@ pub fn fmap<A: 'static, T: Functor>(f: impl FnMut(A) -> A, x: T) -> T {
     fmap_with(&mut each::Each::new(f), x)
 }
 
+/// Applies `f` to every element of every tensor of `x` whose elements are
+/// `E`, whatever its shape, and rebuilds `x` around the results: Flux's
+/// `fmap(x -> 2x, m)`, which doubles every array. Leaves that are not
+/// tensors of `E`, and fields that are not children, are kept as they are.
+///
+/// [`fmap`] with a closure of tensors reaches only the tensors of the
+/// closure's one type (one shape); a closure of numbers reaches them all.
+///
+/// ```
+/// use typeflux_core::functor::{Functor, fmap_elements};
+/// use typeflux_core::prelude::*;
+///
+/// #[derive(Functor)]
+/// struct Affine { weight: Matrix<2, 3>, bias: Vector<2> }
+///
+/// let layer = Affine { weight: Matrix::ones(), bias: Vector::ones() };
+/// let doubled = fmap_elements(|x: f32| 2.0 * x, layer);
+/// assert_eq!((doubled.weight[[1, 2]], doubled.bias[0]), (2.0, 2.0));
+/// ```
+///
+/// A Rust closure runs on the host, so on another device each tensor's
+/// elements are copied there and back.
+#[inline]
+pub fn fmap_elements<E: Element, T: Functor>(f: impl FnMut(E) -> E, x: T) -> T {
+    fmap_with(&mut elements::Elements::new(f), x)
+}
+
 /// Passes every leaf of `x` through `mapper`, at any depth, and rebuilds `x`
 /// around the results. Paths start at the root.
 #[inline]
 pub fn fmap_with<M: Mapper + ?Sized, T: Functor>(mapper: &mut M, x: T) -> T {
-    x.map(&mut Path::new(), mapper)
+    x.map_leaves(&mut Path::new(), mapper)
 }
 
 /// Calls `visitor` at every leaf of `x`, by shared reference. Paths start at

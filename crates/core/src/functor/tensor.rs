@@ -32,7 +32,7 @@ impl<S: Shape, E: Element, D: Kernels<E>> Functor for Tensor<S, E, D> {
     }
 
     #[inline]
-    fn map<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
+    fn map_leaves<M: Mapper + ?Sized>(self, path: &mut Path, mapper: &mut M) -> Self {
         mapper.tensor(path, self)
     }
 }

@@ -1,5 +1,6 @@
 //! Optimisers with the names and meanings of Optimisers.jl: [`Descent`],
-//! [`Momentum`], [`Nesterov`], [`Adam`] and [`AdamW`].
+//! [`Momentum`], [`Nesterov`], [`Adam`] and [`AdamW`], and [`ClipNorm`],
+//! which clips the gradient by its norm before another rule's step.
 //!
 //! An optimisation *rule* holds the hyperparameters. [`Rule::setup`] builds
 //! its state for a model (Optimisers.jl's `setup(rule, model)`): a velocity
@@ -38,12 +39,14 @@
 
 mod adam;
 mod adamw;
+mod clipnorm;
 mod descent;
 mod momentum;
 mod nesterov;
 
 pub use adam::{Adam, AdamState};
 pub use adamw::AdamW;
+pub use clipnorm::{ClipNorm, ClipNormState};
 pub use descent::Descent;
 pub use momentum::Momentum;
 pub use nesterov::Nesterov;
