@@ -118,13 +118,23 @@
 //! has; its members' backward passes run side by side.
 //!
 //! # Losses
-//! [`loss`] has Flux's losses with Flux's meanings: [`mse`](loss::mse),
-//! [`mae`](loss::mae), [`huber_loss`](loss::huber_loss),
+//! [`loss`] has every loss of Flux with Flux's meanings and keywords
+//! (`agg`, `eps`, `delta`, `gamma`, `beta`, `margin`, `smooth`):
+//! [`mse`](loss::mse), [`mae`](loss::mae), [`msle`](loss::msle),
+//! [`huber_loss`](loss::huber_loss), [`poisson_loss`](loss::poisson_loss),
 //! [`crossentropy`](loss::crossentropy),
 //! [`logitcrossentropy`](loss::logitcrossentropy),
-//! [`binarycrossentropy`](loss::binarycrossentropy) and
-//! [`logitbinarycrossentropy`](loss::logitbinarycrossentropy). Each takes a
-//! plain or a traced prediction.
+//! [`kldivergence`](loss::kldivergence), [`focal_loss`](loss::focal_loss),
+//! [`binarycrossentropy`](loss::binarycrossentropy),
+//! [`logitbinarycrossentropy`](loss::logitbinarycrossentropy),
+//! [`binary_focal_loss`](loss::binary_focal_loss),
+//! [`hinge_loss`](loss::hinge_loss),
+//! [`squared_hinge_loss`](loss::squared_hinge_loss),
+//! [`dice_coeff_loss`](loss::dice_coeff_loss),
+//! [`tversky_loss`](loss::tversky_loss) and
+//! [`siamese_contrastive_loss`](loss::siamese_contrastive_loss), with
+//! [`label_smoothing`](loss::label_smoothing), [`xlogx`](loss::xlogx) and
+//! [`xlogy`](loss::xlogy). Each loss takes a plain or a traced prediction.
 //!
 //! # Training and saving
 //! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
@@ -229,9 +239,13 @@ pub mod prelude {
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};
     pub use crate::layer::{Lambda, Layer};
     pub use crate::loss::{
-        Aggregate, BinaryCrossEntropy, CrossEntropy, HuberLoss, LogitBinaryCrossEntropy,
-        LogitCrossEntropy, Loss, Mae, Mse, binarycrossentropy, crossentropy, huber_loss,
-        logitbinarycrossentropy, logitcrossentropy, mae, mse,
+        Aggregate, BinaryCrossEntropy, BinaryFocalLoss, CrossEntropy, DiceCoeffLoss, FocalLoss,
+        HingeLoss, HuberLoss, KlDivergence, LabelSmoothing, LogitBinaryCrossEntropy,
+        LogitCrossEntropy, Loss, Mae, Mse, Msle, PoissonLoss, SiameseContrastiveLoss,
+        SquaredHingeLoss, TverskyLoss, binary_focal_loss, binarycrossentropy, crossentropy,
+        dice_coeff_loss, focal_loss, hinge_loss, huber_loss, kldivergence, label_smoothing,
+        logitbinarycrossentropy, logitcrossentropy, mae, mse, msle, poisson_loss,
+        siamese_contrastive_loss, squared_hinge_loss, tversky_loss,
     };
     pub use typeflux_core::{Host, Stack, ToDevice};
 }
