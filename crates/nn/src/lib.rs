@@ -142,9 +142,11 @@
 //! state by one walk over the model, and `opt.update(&mut model, &grad)`
 //! takes a step. [`train()`] is Flux's `train!` over one epoch, with any
 //! loss closure of the traced model, and [`train_epochs`] runs several with
-//! a report after each. [`io`] saves a model's weights as a safetensors
-//! file named by the model's structure (`0.weight`, `0.bias`, ...) and
-//! loads them back, all or nothing.
+//! a report after each; both stop at a loss that is not finite, naming the
+//! batch ([`TrainError`]), and [`EarlyStopping`] ends training when a
+//! validation score stops improving. [`io`] saves a model's weights as a
+//! safetensors file named by the model's structure (`0.weight`, `0.bias`,
+//! ...) and loads them back, all or nothing.
 //! ```
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;
@@ -154,9 +156,9 @@
 //! let y = Batch::<1>::from_fn((Const, 8), |[_, j]| j as f32 / 8.0);
 //! let mut model = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
 //! let mut opt = Adam::new(0.01).setup(&model);
-//! let first = train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y));
+//! let first = train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y)).unwrap();
 //! for _ in 0..100 {
-//!     train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y));
+//!     train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y)).unwrap();
 //! }
 //! assert!(mse(model.forward(&x), &y).item() < first);
 //!
@@ -224,7 +226,9 @@ pub use dense::{Dense, IntoBias};
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
-pub use train::{EpochReport, TracedModel, train, train_epochs};
+pub use train::{
+    EarlyStopping, EpochControl, EpochReport, TracedModel, TrainError, train, train_epochs,
+};
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
 /// activations, the losses and the initialisers.
