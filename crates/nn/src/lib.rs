@@ -144,9 +144,10 @@
 //! loss closure of the traced model, and [`train_epochs`] runs several with
 //! a report after each; both stop at a loss that is not finite, naming the
 //! batch ([`TrainError`]), and [`EarlyStopping`] ends training when a
-//! validation score stops improving. [`io`] saves a model's weights as a
-//! safetensors file named by the model's structure (`0.weight`, `0.bias`,
-//! ...) and loads them back, all or nothing.
+//! validation score stops improving. [`activations`] returns the output of
+//! every member of a chain, as Flux's `activations`. [`io`] saves a model's
+//! weights as a safetensors file named by the model's structure
+//! (`0.weight`, `0.bias`, ...) and loads them back, all or nothing.
 //! ```
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;
@@ -221,7 +222,7 @@ pub mod optim;
 pub mod train;
 
 pub use activation::Activation;
-pub use chain::{Chain, compose};
+pub use chain::{Chain, activations, compose};
 pub use dense::{Dense, IntoBias};
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
