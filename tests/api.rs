@@ -116,7 +116,8 @@ fn the_prelude_holds_what_training_needs() {
     let mut opt = ClipNorm::new(1.0, Adam::new(0.05)).setup(&chain);
     let first = train(&mut chain, &mut opt, [(&x, &y)], |m, x, y| {
         mse(m.forward(x), y)
-    });
+    })
+    .expect("a finite loss");
     let mut reports = Vec::new();
     train_epochs(
         &mut chain,
@@ -124,8 +125,9 @@ fn the_prelude_holds_what_training_needs() {
         30,
         [(&x, &y)],
         |m, x, y| mse(m.forward(x), y),
-        |r: EpochReport<f32>| reports.push(r.loss),
-    );
+        |r: EpochReport<f32>, _: &_| reports.push(r.loss),
+    )
+    .expect("finite losses");
     assert_eq!(reports.len(), 30);
     assert!(reports[29] < first);
 

@@ -123,8 +123,9 @@ fn the_layer_trains_with_adam_and_train() {
         400,
         [(&x, &y)],
         |m, x, y| mse(m.forward(x), y),
-        |_| {},
-    );
+        |_, _| {},
+    )
+    .unwrap();
     assert!(last < before / 1000.0, "{before} -> {last}");
     assert!((a.W[[0, 1]] + 2.0).abs() < 0.05, "W learned: {:?}", a.W);
     assert!((a.b[0] - 0.5).abs() < 0.05, "b learned: {:?}", a.b);
@@ -150,8 +151,9 @@ fn a_restricted_functor_trains_only_its_children() {
         300,
         [(&x, &y)],
         |m, x, y| mse(m.forward(x), y),
-        |_| {},
-    );
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(a.b, fixed, "`b` is not trained");
     assert!((a.W[[0, 0]] - 1.0).abs() < 0.05, "W learned: {:?}", a.W);
 }

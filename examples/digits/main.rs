@@ -230,7 +230,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         let data = batches.iter().map(|(x, y)| (x, y)).inspect(|_| bar.inc(1));
         let loss = train(&mut model, &mut opt, data, |m, x, y| {
             logitcrossentropy(m.forward(x), y)
-        });
+        })
+        .map_err(|e| format!("epoch {epoch}: {e}"))?;
         bar.set_message(format!("{loss:.4}"));
         curves.loss.push(f64::from(loss));
         curves

@@ -271,6 +271,14 @@ macro_rules! unary_ops {
                 || -x,
                 || T::select(x.gt(T::lit(0.0)), || x, || x * x),
             );
+            /// `-1`, `0` or `1` as `x` is negative, zero or positive (`-0` for
+            /// `-0`), Julia's `sign`; its derivative is 0. `1 - sign(x)²` marks
+            /// the zeros of a tensor on any device, which has no comparisons.
+            Sign sign T |x| T::select(
+                x.lt(T::lit(0.0)),
+                || T::lit(-1.0),
+                || T::select(x.gt(T::lit(0.0)), || T::lit(1.0), || x * T::lit(0.0)),
+            );
             /// `x²`.
             Square square T |x| x * x;
             /// `√x`.
@@ -591,6 +599,12 @@ mod tests {
         assert_eq!(scalar::sigmoid(-1.0e4f32), 0.0);
         assert_eq!(scalar::sigmoid(1.0e4f32), 1.0);
         assert_eq!(scalar::abs(-0.0f64).to_bits(), 0.0f64.to_bits());
+        assert_eq!(scalar::sign(-2.5f64), -1.0);
+        assert_eq!(scalar::sign(3.0e-300f64), 1.0);
+        assert_eq!(scalar::sign(0.0f64).to_bits(), 0.0f64.to_bits());
+        assert_eq!(scalar::sign(-0.0f64).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(scalar::value_and_slope(UnaryOp::Sign, 0.0f64), (0.0, 0.0));
+        assert_eq!(scalar::value_and_slope(UnaryOp::Sign, -4.0f64), (-1.0, 0.0));
         assert_eq!(scalar::value_and_slope(UnaryOp::Relu, 0.0f64), (0.0, 0.0));
         assert_eq!(scalar::value_and_slope(UnaryOp::Abs, 0.0f64), (0.0, 0.0));
         assert_eq!(scalar::value_and_slope(UnaryOp::Softplus, 0.0f64).1, 0.5);

@@ -28,8 +28,8 @@ use typeflux_ad::reverse::rules::activation::ActivationPullback;
 use typeflux_ad::reverse::{Node, Traced};
 pub use typeflux_core::activation::{Activation, Identity, LogSoftmax, Softmax};
 pub use typeflux_core::elementwise::{
-    Abs, Atan, Cos, Elu, Exp, Gelu, LeakyRelu, Ln, Neg, Recip, Relu, Sigmoid, Sin, Softplus, Sqrt,
-    Square, Swish, Tanh,
+    Abs, Atan, Cos, Elu, Exp, Gelu, LeakyRelu, Ln, Neg, Recip, Relu, Sigmoid, Sign, Sin, Softplus,
+    Sqrt, Square, Swish, Tanh,
 };
 use typeflux_core::{Element, Kernels, Shape, Tensor};
 

@@ -328,3 +328,77 @@ impl<'a, K, P, T: TraceMut<'a, K, P>> TraceMut<'a, K, P> for Chain<T> {
         Chain(T::grads(slots))
     }
 }
+
+/// Flux's `activations(c, x)`: the output of every member of `chain` run
+/// on `x`, in order, as a tuple whose last element is `chain.forward(x)`,
+/// to look inside a model. The outputs are values: a chain whose
+/// parameters are traced gives their values too, and is differentiated
+/// through [`forward`](Layer::forward).
+///
+/// ```
+/// use typeflux_core::prelude::*;
+/// use typeflux_nn::activations;
+/// use typeflux_nn::prelude::*;
+///
+/// let model = Chain((Dense::<3, 4>::new(relu), Dense::<4, 2>::new(identity), softmax));
+/// let x = Batch::<3>::ones_with((Const, 5));
+/// let (hidden, scores, probabilities) = activations(&model, &x);
+/// assert_eq!(hidden.shape(), (Const::<4>, 5));
+/// assert_eq!(softmax.forward(scores), probabilities);
+/// assert_eq!(probabilities, model.forward(&x));
+///
+/// assert_eq!(activations(&Chain((|x| x * x, |x| x + 1)), 5), (25, 26));
+/// ```
+#[inline]
+pub fn activations<X, C: Activations<X>>(chain: &C, x: X) -> C::Outputs {
+    chain.activations(x)
+}
+
+/// A chain that keeps the output of every member: see [`activations`].
+pub trait Activations<X> {
+    /// The members' outputs, in order, as a tuple.
+    type Outputs;
+
+    /// Runs the chain on `x`, keeping every member's output.
+    fn activations(&self, x: X) -> Self::Outputs;
+}
+
+/// The `Activations` impls for chains of every length up to the given list,
+/// built one member at a time as the `Layer` impls are; each output but the
+/// last is cloned into the next member (a large buffer is shared).
+macro_rules! activations {
+    (@impl $Y0:ident [$($L:ident $Y:ident $Prev:ident $i:tt)*]) => {
+        impl<X, L0, Y0 $(, $L, $Y)*> Activations<X> for Chain<(L0, $($L,)*)>
+        where
+            L0: FirstMember<X, Output = Y0>,
+            Y0: Link,
+            $(
+                $L: ChainMember<$i, <$Prev as Link>::Value, Output = $Y>,
+                $Y: Link,
+                <$Prev as Link>::Value: Clone,
+            )*
+        {
+            type Outputs = (Y0::Value, $(<$Y as Link>::Value,)*);
+
+            #[inline]
+            #[allow(non_snake_case)]
+            fn activations(&self, x: X) -> Self::Outputs {
+                let $Y0 = self.0.0.run(x).split().0;
+                $(let $Y = self.0.$i.run($Prev.clone(), false).split().0;)*
+                ($Y0, $($Y,)*)
+            }
+        }
+    };
+    ($Y0:ident [$($done:tt)*] $Prev:ident; $L:ident $Y:ident $i:tt $(, $($rest:tt)*)?) => {
+        activations!(@impl $Y0 [$($done)* $L $Y $Prev $i]);
+        activations!($Y0 [$($done)* $L $Y $Prev $i] $Y; $($($rest)*)?);
+    };
+    ($Y0:ident [$($done:tt)*] $Prev:ident;) => {};
+}
+
+activations!(@impl Y0 []);
+activations!(
+    Y0 [] Y0;
+    L1 Y1 1, L2 Y2 2, L3 Y3 3, L4 Y4 4, L5 Y5 5, L6 Y6 6, L7 Y7 7, L8 Y8 8,
+    L9 Y9 9, L10 Y10 10, L11 Y11 11, L12 Y12 12, L13 Y13 13, L14 Y14 14, L15 Y15 15
+);

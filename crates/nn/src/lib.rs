@@ -126,13 +126,23 @@
 //! has; its members' backward passes run side by side.
 //!
 //! # Losses
-//! [`loss`] has Flux's losses with Flux's meanings: [`mse`](loss::mse),
-//! [`mae`](loss::mae), [`huber_loss`](loss::huber_loss),
+//! [`loss`] has every loss of Flux with Flux's meanings and keywords
+//! (`agg`, `eps`, `delta`, `gamma`, `beta`, `margin`, `smooth`):
+//! [`mse`](loss::mse), [`mae`](loss::mae), [`msle`](loss::msle),
+//! [`huber_loss`](loss::huber_loss), [`poisson_loss`](loss::poisson_loss),
 //! [`crossentropy`](loss::crossentropy),
 //! [`logitcrossentropy`](loss::logitcrossentropy),
-//! [`binarycrossentropy`](loss::binarycrossentropy) and
-//! [`logitbinarycrossentropy`](loss::logitbinarycrossentropy). Each takes a
-//! plain or a traced prediction.
+//! [`kldivergence`](loss::kldivergence), [`focal_loss`](loss::focal_loss),
+//! [`binarycrossentropy`](loss::binarycrossentropy),
+//! [`logitbinarycrossentropy`](loss::logitbinarycrossentropy),
+//! [`binary_focal_loss`](loss::binary_focal_loss),
+//! [`hinge_loss`](loss::hinge_loss),
+//! [`squared_hinge_loss`](loss::squared_hinge_loss),
+//! [`dice_coeff_loss`](loss::dice_coeff_loss),
+//! [`tversky_loss`](loss::tversky_loss) and
+//! [`siamese_contrastive_loss`](loss::siamese_contrastive_loss), with
+//! [`label_smoothing`](loss::label_smoothing), [`xlogx`](loss::xlogx) and
+//! [`xlogy`](loss::xlogy). Each loss takes a plain or a traced prediction.
 //!
 //! # Training and saving
 //! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
@@ -141,9 +151,12 @@
 //! state by one walk over the model, and `opt.update(&mut model, &grad)`
 //! takes a step. [`train()`] is Flux's `train!` over one epoch, with any
 //! loss closure of the traced model, and [`train_epochs`] runs several with
-//! a report after each. [`io`] saves a model's weights as a safetensors
-//! file named by the model's structure (`0.weight`, `0.bias`, ...) and
-//! loads them back, all or nothing.
+//! a report after each; both stop at a loss that is not finite, naming the
+//! batch ([`TrainError`]), and [`EarlyStopping`] ends training when a
+//! validation score stops improving. [`activations`] returns the output of
+//! every member of a chain, as Flux's `activations`. [`io`] saves a model's
+//! weights as a safetensors file named by the model's structure
+//! (`0.weight`, `0.bias`, ...) and loads them back, all or nothing.
 //! ```
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;
@@ -153,9 +166,9 @@
 //! let y = Batch::<1>::from_fn((Const, 8), |[_, j]| j as f32 / 8.0);
 //! let mut model = Chain((Dense::<2, 4>::new(tanh), Dense::<4, 1>::new(identity)));
 //! let mut opt = Adam::new(0.01).setup(&model);
-//! let first = train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y));
+//! let first = train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y)).unwrap();
 //! for _ in 0..100 {
-//!     train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y));
+//!     train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y)).unwrap();
 //! }
 //! assert!(mse(model.forward(&x), &y).item() < first);
 //!
@@ -218,12 +231,14 @@ pub mod optim;
 pub mod train;
 
 pub use activation::Activation;
-pub use chain::{Chain, compose};
+pub use chain::{Chain, activations, compose};
 pub use dense::{Dense, IntoBias};
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
 pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
-pub use train::{EpochReport, TracedModel, train, train_epochs};
+pub use train::{
+    EarlyStopping, EpochControl, EpochReport, TracedModel, TrainError, train, train_epochs,
+};
 pub use typeflux_core::rand;
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
@@ -239,9 +254,13 @@ pub mod prelude {
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};
     pub use crate::layer::{Lambda, Layer};
     pub use crate::loss::{
-        Aggregate, BinaryCrossEntropy, CrossEntropy, HuberLoss, LogitBinaryCrossEntropy,
-        LogitCrossEntropy, Loss, Mae, Mse, binarycrossentropy, crossentropy, huber_loss,
-        logitbinarycrossentropy, logitcrossentropy, mae, mse,
+        Aggregate, BinaryCrossEntropy, BinaryFocalLoss, CrossEntropy, DiceCoeffLoss, FocalLoss,
+        HingeLoss, HuberLoss, KlDivergence, LabelSmoothing, LogitBinaryCrossEntropy,
+        LogitCrossEntropy, Loss, Mae, Mse, Msle, PoissonLoss, SiameseContrastiveLoss,
+        SquaredHingeLoss, TverskyLoss, binary_focal_loss, binarycrossentropy, crossentropy,
+        dice_coeff_loss, focal_loss, hinge_loss, huber_loss, kldivergence, label_smoothing,
+        logitbinarycrossentropy, logitcrossentropy, mae, mse, msle, poisson_loss,
+        siamese_contrastive_loss, squared_hinge_loss, tversky_loss,
     };
     pub use typeflux_core::{Host, Stack, ToDevice};
 }

@@ -417,3 +417,51 @@ fn a_chain_on_plain_data_returns_plain_values_and_nests_one_level() {
     // Softmax's outputs sum to 1, so a cotangent of ones has no gradient.
     assert!(g.0.0.weight.iter().all(|w| w.abs() < 1e-6));
 }
+
+#[test]
+fn activations_keep_every_member_s_output() {
+    use typeflux_nn::activations;
+    // Flux: activations(Chain(x -> x^2, x -> x+1), 5) == (25, 26).
+    assert_eq!(activations(&Chain((|x| x * x, |x| x + 1)), 5), (25, 26));
+    assert_eq!(activations(&Chain((|x: i32| x - 3,)), 10), (7,));
+
+    let p = random_params(31, 21, 0.8);
+    let d1: Dense<3, 4, Tanh, f64> = layer_from(&p[..16], tanh);
+    let d2: Dense<4, 1, Identity, f64> = layer_from(&p[16..], identity);
+    let chain = Chain((d1.clone(), d2.clone(), Lambda(|y| y * 2.0)));
+    let x = Batch::<3, f64>::from_fn((Const, 5), |[i, j]| (i as f64 - j as f64) / 4.0);
+    let (hidden, out, doubled) = activations(&chain, &x);
+    assert_eq!(hidden, d1.forward(&x));
+    assert_eq!(out, d2.forward(&hidden));
+    assert_eq!(doubled, &out * 2.0);
+    assert_eq!(doubled, chain.forward(&x));
+}
+
+#[test]
+fn activations_of_sixteen_members() {
+    use typeflux_nn::activations;
+    let add = |k: i64| move |x: i64| x + k;
+    let m = Chain((
+        add(1),
+        add(2),
+        add(3),
+        add(4),
+        add(5),
+        add(6),
+        add(7),
+        add(8),
+        add(9),
+        add(10),
+        add(11),
+        add(12),
+        add(13),
+        add(14),
+        add(15),
+        |x: i64| x * 2,
+    ));
+    let outputs = activations(&m, 0);
+    assert_eq!(outputs.0, 1);
+    assert_eq!(outputs.1, 3);
+    assert_eq!(outputs.14, (1..=15).sum::<i64>());
+    assert_eq!(outputs.15, m.forward(0));
+}

@@ -309,9 +309,12 @@ fn train_reduces_the_loss_over_epochs() {
 
     let data = batches.iter().map(|(x, y)| (x, y));
     let loss = |m: TracedModel<Dense<3, 2, Identity, f64>>, x, y| mse(m.forward(x), y);
-    let first = train(&mut model, &mut opt, data.clone(), loss);
+    let first = train(&mut model, &mut opt, data.clone(), loss).unwrap();
     let mut reports: Vec<EpochReport<f64>> = Vec::new();
-    let last = train_epochs(&mut model, &mut opt, 100, data, loss, |r| reports.push(r));
+    let last = train_epochs(&mut model, &mut opt, 100, data, loss, |r, _| {
+        reports.push(r)
+    })
+    .unwrap();
 
     assert_eq!(reports.len(), 100);
     assert_eq!(reports[0].epoch, 1);
@@ -332,12 +335,12 @@ fn train_returns_the_mean_of_the_batch_losses() {
     let mut opt = Descent::new(0.0).setup(&frozen);
     let y2 = &y * 2.0;
     let loss = |m: TracedModel<Dense<3, 2, Identity, f64>>, x, y| mse(m.forward(x), y);
-    let mean = train(&mut frozen, &mut opt, [(&x, &y), (&x, &y2)], loss);
+    let mean = train(&mut frozen, &mut opt, [(&x, &y), (&x, &y2)], loss).unwrap();
     let expected = (mse(model.forward(&x), &y).item() + mse(model.forward(&x), &y2).item()) / 2.0;
     assert!((mean - expected).abs() < 1e-12, "{mean} vs {expected}");
 
     let none: [(&Batch<3, f64>, &Batch<2, f64>); 0] = [];
-    assert!(train(&mut frozen, &mut opt, none, loss).is_nan());
+    assert!(train(&mut frozen, &mut opt, none, loss).unwrap().is_nan());
 }
 
 #[test]
@@ -349,15 +352,17 @@ fn train_works_through_a_chain() {
     let mut opt = Adam::new(0.02).setup(&model);
     let first = train(&mut model, &mut opt, [(&x, &y)], |m, x, y| {
         mse(m.forward(x), y)
-    });
+    })
+    .unwrap();
     let last = train_epochs(
         &mut model,
         &mut opt,
         300,
         [(&x, &y)],
         |m, x, y| mse(m.forward(x), y),
-        |_| {},
-    );
+        |_, _| {},
+    )
+    .unwrap();
     assert!(last < first / 20.0, "{first} -> {last}");
 }
 
@@ -376,8 +381,9 @@ fn train_takes_any_loss_a_penalty_included() {
             400,
             [(&x, &y)],
             |m, x, y| mse(m.forward(x), y) + m.weight.clone().square().sum() * penalty,
-            |_| {},
-        );
+            |_, _| {},
+        )
+        .unwrap();
         m.weight.iter().map(|w| w * w).sum::<f64>()
     };
     let (plain, ridge) = (fit(0.0), fit(0.5));
