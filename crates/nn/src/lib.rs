@@ -81,9 +81,10 @@
 //!
 //! # What the types forbid
 //! Each member's output must be the next member's input. Five outputs cannot
-//! feed four inputs, and the compiler says so, naming the member: "member 1
-//! of this `Chain`, `Dense<4, 2>`, cannot take `Tensor<(Const<5>,)>` as its
-//! input".
+//! feed four inputs, and the compiler says so, naming the member by its type
+//! and the size it was given: "`Dense<4, 2>` cannot take
+//! `Traced<Tensor<(Const<5>,)>, Hole>` as its input" (a member after the
+//! first receives its input traced).
 //! ```compile_fail
 //! use typeflux_core::prelude::*;
 //! use typeflux_nn::prelude::*;

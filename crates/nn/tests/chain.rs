@@ -465,3 +465,36 @@ fn activations_of_sixteen_members() {
     assert_eq!(outputs.14, (1..=15).sum::<i64>());
     assert_eq!(outputs.15, m.forward(0));
 }
+
+/// A chain without parameters after the first member of another (Flux's
+/// `Chain(Dense(3 => 4), Chain(tanh, σ), Dense(4 => 2))`) runs on a traced
+/// input and passes its gradient on: to the layers before it, and to the
+/// input of a model that holds no traced parameter at all.
+#[test]
+fn a_chain_without_parameters_inside_a_chain_passes_the_gradient_on() {
+    let p = random_params(18, 26, 0.8);
+    let d1: Dense<3, 4, Identity, f64> = layer_from(&p[..16], identity);
+    let d2: Dense<4, 2, Identity, f64> = layer_from(&p[16..], identity);
+    let nested = Chain((d1.clone(), Chain((tanh, sigmoid)), d2.clone()));
+    let flat = Chain((d1.clone(), tanh, sigmoid, d2.clone()));
+    let x = Batch::<3, f64>::from_fn((Const, 5), |[i, j]| (i as f64 - j as f64) / 4.0);
+    let y = Batch::<2, f64>::from_fn((Const, 5), |[i, j]| ((i + j) % 2) as f64);
+
+    // On plain data, still a plain value.
+    let plain: Batch<2, f64> = nested.forward(&x);
+    assert_eq!(plain, flat.forward(&x));
+
+    let g = gradient(|m| mse(m.forward(&x), &y), model(&nested));
+    let h = gradient(|m| mse(m.forward(&x), &y), model(&flat));
+    assert_eq!(g.0.0.weight, h.0.0.weight);
+    assert_eq!(g.0.2.weight, h.0.3.weight);
+    assert!(g.0.0.weight.iter().any(|&w| w != 0.0));
+
+    let gx = gradient(|x| mse(nested.forward(x), &y), &x);
+    let loss = |x: &[f64]| {
+        let x = Batch::<3, f64>::from_slice((Const, 5), x).unwrap();
+        mse(flat.forward(&x), &y).item()
+    };
+    let numeric = finite_difference_gradient(x.as_slice(), 1e-6, loss);
+    assert_close(gx.as_slice(), &numeric, 1e-6, "the input's gradient");
+}

@@ -195,8 +195,12 @@ chain_nodes! {
                   N1 X1 X2 0);
 }
 
-/// The value a chain returns: plain when no parameter lies behind its node
-/// (a plain model on plain data), traced otherwise.
+/// The value a chain returns: plain when its input is plain and no
+/// parameter lies behind its node (a plain model on plain data), traced
+/// otherwise. A chain inside another runs on a traced input behind a
+/// [`Hole`](super::Hole) (when it is not the first member), so it stays
+/// traced even without parameters, and the outer chain's backward pass runs
+/// through it.
 pub trait Pick<V>: Sized {
     /// The plain or the traced value.
     type Out;
@@ -232,15 +236,20 @@ impl<V, N> Choose<V, N> for super::node::Yes {
     }
 }
 
+/// Whether a chain's value stays traced: its first member's node leads
+/// somewhere (a leaf, or the hole of the chain around it), or a parameter
+/// lies behind a later member.
+type Traces<First, Rest> = <<First as Node>::Leads as Bool>::Or<<Rest as Members>::Depends>;
+
 impl<V, First: Node, Rest: Members> Pick<V> for ChainNode<First, Rest>
 where
-    <Self as Tracked>::Depends: Choose<V, Self>,
+    Traces<First, Rest>: Choose<V, Self>,
 {
-    type Out = <<Self as Tracked>::Depends as Choose<V, Self>>::Out;
+    type Out = <Traces<First, Rest> as Choose<V, Self>>::Out;
 
     #[inline(always)]
     fn pick(self, value: V) -> Self::Out {
-        <<Self as Tracked>::Depends as Choose<V, Self>>::choose(value, self)
+        <Traces<First, Rest> as Choose<V, Self>>::choose(value, self)
     }
 }
 

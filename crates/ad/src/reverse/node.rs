@@ -109,8 +109,8 @@ impl Bool for No {
 pub trait Tracked {
     /// Whether an input's [`Leaf`] lies behind this node, as a type: a
     /// [`Hole`] (the input of a layer inside a chain, which the chain
-    /// connects) does not count. A chain with no such leaf behind it
-    /// returns a plain value.
+    /// connects) does not count. A chain on a plain input with no such
+    /// leaf behind it returns a plain value.
     type Depends: Bool;
 
     /// Whether a gradient is wanted through this node at run time: false
@@ -357,6 +357,10 @@ pub trait Node: Sized {
     /// Whether an input's leaf lies behind the node (see
     /// [`Tracked::Depends`]).
     type Depends: Bool;
+    /// Whether the node leads anywhere: to an input's leaf or to a
+    /// [`Hole`], which the chain around it connects to the member before.
+    /// [`Yes`] for every tracked node, [`No`] for a [`Constant`].
+    type Leads: Bool;
     /// A value `V` with this node, as its computation's caller should see
     /// it: the plain value for a [`Constant`], the traced value otherwise.
     type Finished<V>;
@@ -375,6 +379,7 @@ pub trait Node: Sized {
 impl Node for Constant {
     type Then<P> = Constant;
     type Depends = No;
+    type Leads = No;
     type Finished<V> = V;
 
     #[inline(always)]
@@ -396,6 +401,7 @@ impl Node for Constant {
 impl<B: Tracked> Node for B {
     type Then<P> = Then<P, B>;
     type Depends = B::Depends;
+    type Leads = Yes;
     type Finished<V> = Traced<V, B>;
 
     #[inline(always)]
