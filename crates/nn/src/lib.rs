@@ -201,6 +201,7 @@
 pub mod activation;
 pub mod chain;
 pub mod dense;
+pub mod embedding;
 pub mod init;
 pub mod io;
 pub mod layer;
@@ -211,6 +212,7 @@ pub mod train;
 pub use activation::Activation;
 pub use chain::{Chain, compose};
 pub use dense::{Dense, IntoBias};
+pub use embedding::Embedding;
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
@@ -226,6 +228,7 @@ pub mod prelude {
     };
     pub use crate::chain::{Chain, compose};
     pub use crate::dense::Dense;
+    pub use crate::embedding::Embedding;
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};
     pub use crate::layer::{Lambda, Layer};
     pub use crate::loss::{
