@@ -200,10 +200,12 @@
 
 pub mod activation;
 pub mod chain;
+pub mod connection;
 pub mod dense;
 pub mod embedding;
 pub mod init;
 pub mod io;
+pub mod isolate;
 pub mod layer;
 pub mod loss;
 pub mod optim;
@@ -211,6 +213,7 @@ pub mod train;
 
 pub use activation::Activation;
 pub use chain::{Chain, compose};
+pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
 pub use dense::{Dense, IntoBias};
 pub use embedding::Embedding;
 pub use layer::{Lambda, Layer};
@@ -227,6 +230,7 @@ pub mod prelude {
         swish, tanh,
     };
     pub use crate::chain::{Chain, compose};
+    pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
     pub use crate::dense::Dense;
     pub use crate::embedding::Embedding;
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};

@@ -44,7 +44,11 @@ fn gradient_of_the_weight_matches_central_differences_with_repeated_indices() {
         g.weight.as_slice(),
         "weight",
     );
-    assert_eq!(g.weight.column(2).to_vec(), vec![0.0; 3], "index 2 was not used");
+    assert_eq!(
+        g.weight.column(2).to_vec(),
+        vec![0.0; 3],
+        "index 2 was not used"
+    );
 }
 
 #[test]
@@ -65,13 +69,18 @@ fn gradient_through_a_chain_from_one_index() {
 fn training_moves_each_word_to_its_target() {
     let mut t = table();
     let words = vec![0, 1, 2, 3, 1];
-    let y = Batch::<3, f64>::from_fn((Const, 5), |[i, j]| {
-        if i == words[j] % 3 { 1.0 } else { -1.0 }
-    });
+    let y = Batch::<3, f64>::from_fn(
+        (Const, 5),
+        |[i, j]| {
+            if i == words[j] % 3 { 1.0 } else { -1.0 }
+        },
+    );
     let mut opt = Adam::new(0.05).setup(&t);
     let before = mse(t.forward(&words), &y).item();
     for _ in 0..300 {
-        train(&mut t, &mut opt, [(&words, &y)], |m, x, y| mse(m.forward(x), y));
+        train(&mut t, &mut opt, [(&words, &y)], |m, x, y| {
+            mse(m.forward(x), y)
+        });
     }
     let after = mse(t.forward(&words), &y).item();
     assert!(after < before / 100.0, "{before} -> {after}");
