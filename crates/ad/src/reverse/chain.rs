@@ -11,7 +11,7 @@
 //! members a chain has, it adds one level to the type of its backward pass,
 //! not one per member.
 
-use super::node::{Backward, Bool, Node, Tracked};
+use super::node::{Backward, Bool, Constant, No, Node, Tracked, Yes};
 use super::slots::WithHole;
 use super::traced::Traced;
 use core::fmt;
@@ -91,7 +91,7 @@ impl<First: Node, Rest: Members> Tracked for ChainNode<First, Rest> {
 }
 
 impl Members for () {
-    type Depends = super::node::No;
+    type Depends = No;
 
     #[inline(always)]
     fn active(&self) -> bool {
@@ -195,8 +195,11 @@ chain_nodes! {
                   N1 X1 X2 0);
 }
 
-/// The value a chain returns: plain when no parameter lies behind its node
-/// (a plain model on plain data), traced otherwise.
+/// The value a chain returns: plain when its input is data and no member
+/// holds a traced parameter (a plain model on plain data), traced
+/// otherwise. A chain nested in another after its first member takes a
+/// hole as its input, and returns a traced value through which the outer
+/// chain's gradient passes, whether or not its members have parameters.
 pub trait Pick<V>: Sized {
     /// The plain or the traced value.
     type Out;
@@ -214,7 +217,7 @@ pub trait Choose<V, N> {
     fn choose(value: V, node: N) -> Self::Out;
 }
 
-impl<V, N> Choose<V, N> for super::node::No {
+impl<V, N> Choose<V, N> for No {
     type Out = V;
 
     #[inline(always)]
@@ -223,7 +226,7 @@ impl<V, N> Choose<V, N> for super::node::No {
     }
 }
 
-impl<V, N> Choose<V, N> for super::node::Yes {
+impl<V, N> Choose<V, N> for Yes {
     type Out = Traced<V, N>;
 
     #[inline(always)]
@@ -232,14 +235,32 @@ impl<V, N> Choose<V, N> for super::node::Yes {
     }
 }
 
-impl<V, First: Node, Rest: Members> Pick<V> for ChainNode<First, Rest>
+/// Whether a chain's input leads anywhere: [`No`] for data (a
+/// [`Constant`] node), [`Yes`] for every tracked node, a
+/// [`Hole`](super::Hole) included: the input of a chain nested in another,
+/// whose cotangent the outer chain wants although no parameter lies behind
+/// it ([`Tracked::Depends`] is [`No`] for a hole).
+pub trait Live {
+    /// Yes or no.
+    type Live: Bool;
+}
+
+impl Live for Constant {
+    type Live = No;
+}
+
+impl<B: Tracked> Live for B {
+    type Live = Yes;
+}
+
+impl<V, First: Node + Live, Rest: Members> Pick<V> for ChainNode<First, Rest>
 where
-    <Self as Tracked>::Depends: Choose<V, Self>,
+    <First::Live as Bool>::Or<Rest::Depends>: Choose<V, Self>,
 {
-    type Out = <<Self as Tracked>::Depends as Choose<V, Self>>::Out;
+    type Out = <<First::Live as Bool>::Or<Rest::Depends> as Choose<V, Self>>::Out;
 
     #[inline(always)]
     fn pick(self, value: V) -> Self::Out {
-        <<Self as Tracked>::Depends as Choose<V, Self>>::choose(value, self)
+        <<First::Live as Bool>::Or<Rest::Depends> as Choose<V, Self>>::choose(value, self)
     }
 }
