@@ -208,7 +208,9 @@ pub mod io;
 pub mod isolate;
 pub mod layer;
 pub mod loss;
+pub mod normalise;
 pub mod optim;
+pub mod scale;
 pub mod train;
 
 pub use activation::Activation;
@@ -218,7 +220,9 @@ pub use dense::{Dense, IntoBias};
 pub use embedding::Embedding;
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
+pub use normalise::LayerNorm;
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use scale::Scale;
 pub use train::{EpochReport, TracedModel, train, train_epochs};
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
@@ -240,5 +244,7 @@ pub mod prelude {
         LogitCrossEntropy, Loss, Mae, Mse, binarycrossentropy, crossentropy, huber_loss,
         logitbinarycrossentropy, logitcrossentropy, mae, mse,
     };
+    pub use crate::normalise::LayerNorm;
+    pub use crate::scale::Scale;
     pub use typeflux_core::{Host, Stack, ToDevice};
 }

@@ -434,7 +434,12 @@ fn a_nested_chain_without_parameters_passes_the_gradient_to_the_members_before_i
         mse(n.forward(&x), &y).item()
     });
     assert!(numeric.iter().any(|d| d.abs() > 1e-3));
-    assert_close(g.0.0.weight.as_slice(), &numeric, 1e-6, "before the nested chain");
+    assert_close(
+        g.0.0.weight.as_slice(),
+        &numeric,
+        1e-6,
+        "before the nested chain",
+    );
     // On plain data the nested chain's value is plain again at the top.
     let plain: Batch<2, f64> = net.forward(&x);
     assert_eq!(plain.shape(), (Const::<2>, 3));
