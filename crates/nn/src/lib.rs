@@ -202,12 +202,14 @@ pub mod activation;
 pub mod chain;
 pub mod connection;
 pub mod dense;
+pub mod dropout;
 pub mod embedding;
 pub mod init;
 pub mod io;
 pub mod isolate;
 pub mod layer;
 pub mod loss;
+pub mod mode;
 pub mod normalise;
 pub mod optim;
 pub mod scale;
@@ -217,9 +219,11 @@ pub use activation::Activation;
 pub use chain::{Chain, compose};
 pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
 pub use dense::{Dense, IntoBias};
+pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
+pub use mode::{Mode, automode, testmode, trainmode};
 pub use normalise::LayerNorm;
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 pub use scale::Scale;
@@ -236,6 +240,7 @@ pub mod prelude {
     pub use crate::chain::{Chain, compose};
     pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
     pub use crate::dense::Dense;
+    pub use crate::dropout::Dropout;
     pub use crate::embedding::Embedding;
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};
     pub use crate::layer::{Lambda, Layer};
@@ -244,6 +249,7 @@ pub mod prelude {
         LogitCrossEntropy, Loss, Mae, Mse, binarycrossentropy, crossentropy, huber_loss,
         logitbinarycrossentropy, logitcrossentropy, mae, mse,
     };
+    pub use crate::mode::{Mode, automode, testmode, trainmode};
     pub use crate::normalise::LayerNorm;
     pub use crate::scale::Scale;
     pub use typeflux_core::{Host, Stack, ToDevice};
