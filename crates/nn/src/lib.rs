@@ -199,6 +199,7 @@
 #![allow(clippy::type_complexity)]
 
 pub mod activation;
+pub mod batchnorm;
 pub mod chain;
 pub mod connection;
 pub mod dense;
@@ -213,9 +214,11 @@ pub mod mode;
 pub mod normalise;
 pub mod optim;
 pub mod scale;
+pub mod state;
 pub mod train;
 
 pub use activation::Activation;
+pub use batchnorm::BatchNorm;
 pub use chain::{Chain, compose};
 pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
 pub use dense::{Dense, IntoBias};
@@ -227,6 +230,7 @@ pub use mode::{Mode, automode, testmode, trainmode};
 pub use normalise::LayerNorm;
 pub use optim::{Adam, AdamW, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 pub use scale::Scale;
+pub use state::State;
 pub use train::{EpochReport, TracedModel, train, train_epochs};
 
 /// The names most programs need: the layer traits, `Dense`, `Chain`, the
@@ -237,6 +241,7 @@ pub mod prelude {
         Swish, Tanh, elu, gelu, identity, leakyrelu, logsoftmax, relu, sigmoid, softmax, softplus,
         swish, tanh,
     };
+    pub use crate::batchnorm::BatchNorm;
     pub use crate::chain::{Chain, compose};
     pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
     pub use crate::dense::Dense;

@@ -80,8 +80,10 @@
 //! name that weight files use: tuple positions and `Vec` indices by number,
 //! struct fields by name, an `Option` transparently. Tensors go to the
 //! visitor's [`tensor`](Visitor::tensor) method, generic over shape, element
-//! and device; every other leaf to [`leaf`](Visitor::leaf). Both do nothing
-//! unless the visitor says otherwise.
+//! and device; every other leaf to [`leaf`](Visitor::leaf); a tensor of
+//! state that is kept but not trained (a running statistic) to
+//! [`state`](Visitor::state). Each does nothing unless the visitor says
+//! otherwise.
 //! ```
 //! use typeflux_core::functor::{visit, Functor, Path, Ref, Visitor};
 //! use typeflux_core::{Element, Kernels, Matrix, Shape, Tensor, Vector};
