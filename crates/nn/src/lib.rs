@@ -200,6 +200,7 @@
 
 pub mod activation;
 pub mod batchnorm;
+pub mod bilinear;
 pub mod chain;
 pub mod connection;
 pub mod dense;
@@ -219,6 +220,7 @@ pub mod train;
 
 pub use activation::Activation;
 pub use batchnorm::BatchNorm;
+pub use bilinear::Bilinear;
 pub use chain::{Chain, compose};
 pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
 pub use dense::{Dense, IntoBias};
@@ -242,6 +244,7 @@ pub mod prelude {
         swish, tanh,
     };
     pub use crate::batchnorm::BatchNorm;
+    pub use crate::bilinear::Bilinear;
     pub use crate::chain::{Chain, compose};
     pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
     pub use crate::dense::Dense;
