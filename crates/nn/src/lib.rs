@@ -214,6 +214,7 @@ pub mod loss;
 pub mod mode;
 pub mod normalise;
 pub mod optim;
+pub mod repeat;
 pub mod scale;
 pub mod state;
 pub mod train;

@@ -14,13 +14,17 @@ type B = Bilinear<2, 3, 2, 6, Tanh, f64>;
 fn layer() -> B {
     let b: B = Bilinear::new(tanh);
     b.init(|_| {
-        Matrix::from_fn((Const, Const), |[k, m]| (((k * 7 + m * 3) % 5) as f64 - 2.0) / 3.0)
+        Matrix::from_fn((Const, Const), |[k, m]| {
+            (((k * 7 + m * 3) % 5) as f64 - 2.0) / 3.0
+        })
     })
     .bias(Vector::from_array([0.1, -0.2]))
 }
 
 fn batch<const N: usize>(seed: usize) -> Batch<N, f64> {
-    Batch::from_fn((Const, 4), |[i, j]| ((i * 3 + j * 2 + seed) as f64 * 0.6).sin())
+    Batch::from_fn((Const, 4), |[i, j]| {
+        ((i * 3 + j * 2 + seed) as f64 * 0.6).sin()
+    })
 }
 
 #[test]
@@ -48,12 +52,16 @@ fn the_output_is_the_bilinear_form_of_the_two_inputs() {
 fn gradients_match_central_differences() {
     let b = layer();
     let (x, z, t) = (batch::<2>(2), batch::<3>(3), batch::<2>(4));
-    let (_, (g, gx, gz)) = value_and_gradient(
-        |(m, x, z)| mse(m.forward((x, z)), &t),
-        (model(&b), &x, &z),
-    );
+    let (_, (g, gx, gz)) =
+        value_and_gradient(|(m, x, z)| mse(m.forward((x, z)), &t), (model(&b), &x, &z));
     let loss = |m: &B| mse(m.forward((&x, &z)), &t).item();
-    check(&b, |m| m.weight.as_mut_slice(), loss, g.weight.as_slice(), "weight");
+    check(
+        &b,
+        |m| m.weight.as_mut_slice(),
+        loss,
+        g.weight.as_slice(),
+        "weight",
+    );
     check(
         &b,
         |m| m.bias.as_mut().unwrap().as_mut_slice(),
@@ -61,8 +69,20 @@ fn gradients_match_central_differences() {
         g.bias.as_ref().unwrap().as_slice(),
         "bias",
     );
-    check(&x, |x| x.as_mut_slice(), |x| mse(b.forward((x, &z)), &t).item(), gx.as_slice(), "x");
-    check(&z, |z| z.as_mut_slice(), |z| mse(b.forward((&x, z)), &t).item(), gz.as_slice(), "z");
+    check(
+        &x,
+        |x| x.as_mut_slice(),
+        |x| mse(b.forward((x, &z)), &t).item(),
+        gx.as_slice(),
+        "x",
+    );
+    check(
+        &z,
+        |z| z.as_mut_slice(),
+        |z| mse(b.forward((&x, z)), &t).item(),
+        gz.as_slice(),
+        "z",
+    );
 }
 
 #[test]
@@ -74,7 +94,9 @@ fn it_learns_a_bilinear_map_saves_and_moves() {
     let mut opt = Adam::new(0.05).setup(&b);
     let before = mse(b.forward((&x, &z)), &y).item();
     for _ in 0..300 {
-        train(&mut b, &mut opt, [((&x, &z), &y)], |m, xz, y| mse(m.forward(xz), y));
+        train(&mut b, &mut opt, [((&x, &z), &y)], |m, xz, y| {
+            mse(m.forward(xz), y)
+        });
     }
     let after = mse(b.forward((&x, &z)), &y).item();
     assert!(after < before / 100.0, "{before} -> {after}");
@@ -86,7 +108,9 @@ fn it_learns_a_bilinear_map_saves_and_moves() {
     let small = b.to_device(&Stack);
     let (xv, zv) = (x.column(0), z.column(0));
     assert_eq!(
-        small.forward((&xv.to_device(&Stack), &zv.to_device(&Stack))).to_device(&Cpu),
+        small
+            .forward((&xv.to_device(&Stack), &zv.to_device(&Stack)))
+            .to_device(&Cpu),
         b.forward((&xv, &zv))
     );
     assert!(format!("{b:?}").starts_with("Bilinear { weight: "));

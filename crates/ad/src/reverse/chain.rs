@@ -12,7 +12,7 @@
 //! not one per member.
 
 use super::node::{Backward, Bool, Constant, No, Node, Tracked, Yes};
-use super::slots::WithHole;
+use super::slots::{Locate, WithHole};
 use super::traced::Traced;
 use core::fmt;
 use core::marker::PhantomData;
@@ -262,5 +262,129 @@ where
     #[inline(always)]
     fn pick(self, value: V) -> Self::Out {
         <<First::Live as Bool>::Or<Rest::Depends> as Choose<V, Self>>::choose(value, self)
+    }
+}
+
+/// The node of a chain over a `Vec` of layers of one type: the node of the
+/// chain's input, and each member's node, all of one type `N`, reaching
+/// back to the hole it ran on (`X` the value between members). Its backward
+/// pass runs the members' last to first, as [`ChainNode`]'s does, in a
+/// loop. `S` says where a member's leaves find their slots: [`NoSlots`]
+/// for members without parameters, [`OwnSlots`] for the members of a
+/// traced `Vec` ([`Elements`](typeflux_core::functor::Elements)).
+pub struct RepeatNode<First, N, X, S> {
+    first: First,
+    nodes: Vec<N>,
+    active: bool,
+    kinds: PhantomData<fn() -> (X, S)>,
+}
+
+/// The members of a [`RepeatNode`] hold no parameters: their backward
+/// passes run with no slots but their holes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoSlots;
+
+/// The members of a [`RepeatNode`] are the elements of a traced `Vec` whose
+/// slots are at the path `P`: member `i`'s leaves find theirs in entry `i`.
+pub struct OwnSlots<P>(PhantomData<fn() -> P>);
+
+impl<First: Node, N: Node, X, S> RepeatNode<First, N, X, S> {
+    /// The node of a chain whose input's node is `first` and whose
+    /// members' nodes are `nodes`, in order.
+    #[inline]
+    pub fn new(first: First, nodes: Vec<N>) -> Self {
+        let active = first.active() || nodes.iter().any(Node::active);
+        RepeatNode {
+            first,
+            nodes,
+            active,
+            kinds: PhantomData,
+        }
+    }
+}
+
+impl<First: Clone, N: Clone, X, S> Clone for RepeatNode<First, N, X, S> {
+    fn clone(&self) -> Self {
+        RepeatNode {
+            first: self.first.clone(),
+            nodes: self.nodes.clone(),
+            active: self.active,
+            kinds: PhantomData,
+        }
+    }
+}
+
+impl<First: fmt::Debug, N: fmt::Debug, X, S> fmt::Debug for RepeatNode<First, N, X, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RepeatNode")
+            .field("first", &self.first)
+            .field("nodes", &self.nodes)
+            .finish()
+    }
+}
+
+impl<First: Node, N: Node, X, S> Tracked for RepeatNode<First, N, X, S> {
+    type Depends = <First::Depends as Bool>::Or<N::Depends>;
+
+    #[inline(always)]
+    fn active(&self) -> bool {
+        self.active
+    }
+}
+
+/// Plain when the chain's input is data and the members hold no traced
+/// parameter, as for [`ChainNode`].
+impl<V, First: Node + Live, N: Node, S> Pick<V> for RepeatNode<First, N, V, S>
+where
+    <First::Live as Bool>::Or<N::Depends>: Choose<V, Self>,
+{
+    type Out = <<First::Live as Bool>::Or<N::Depends> as Choose<V, Self>>::Out;
+
+    #[inline(always)]
+    fn pick(self, value: V) -> Self::Out {
+        <<First::Live as Bool>::Or<N::Depends> as Choose<V, Self>>::choose(value, self)
+    }
+}
+
+impl<X, G, First, N> Backward<X, G> for RepeatNode<First, N, X, NoSlots>
+where
+    for<'hole> N: Backward<X, WithHole<'hole, (), Option<X>>>,
+    First: Backward<X, G>,
+{
+    #[inline]
+    fn backward(self, dy: X, grads: &mut G) {
+        let mut dy = dy;
+        for node in self.nodes.into_iter().rev() {
+            let mut hole = None;
+            node.backward(dy, &mut WithHole::new(&mut (), &mut hole));
+            let Some(dx) = hole else { return };
+            dy = dx;
+        }
+        self.first.backward(dy, grads);
+    }
+}
+
+impl<X, G, First, N, P, S> Backward<X, G> for RepeatNode<First, N, X, OwnSlots<P>>
+where
+    P: Locate<G, Target = Vec<S>>,
+    for<'hole> N: Backward<X, WithHole<'hole, S, Option<X>>>,
+    First: Backward<X, G>,
+{
+    #[inline]
+    fn backward(self, dy: X, grads: &mut G) {
+        let mut dy = dy;
+        let slots = P::locate(grads);
+        assert_eq!(
+            slots.len(),
+            self.nodes.len(),
+            "a chain over a Vec: its traced members and their slots differ in number"
+        );
+        for (node, own) in self.nodes.into_iter().zip(slots.iter_mut()).rev() {
+            let mut hole = None;
+            node.backward(dy, &mut WithHole::new(own, &mut hole));
+            let Some(dx) = hole else { return };
+            dy = dx;
+        }
+        self.first.backward(dy, grads);
     }
 }

@@ -185,7 +185,7 @@ pub use typeflux_derive::Functor;
 // For the derive's `ToDevice` impl, which names paths through this module.
 #[doc(hidden)]
 pub use crate::{device::Device as __Device, transfer::ToDevice as __ToDevice};
-pub use trace::{Root, Step, Trace, TraceLeaf, TraceMut};
+pub use trace::{Elements, Root, Step, Trace, TraceLeaf, TraceMut};
 pub use visitor::{Mapper, Visitor};
 
 /// A value whose parts can be walked and rebuilt: Functors.jl's `functor`.
