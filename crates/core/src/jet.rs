@@ -376,7 +376,7 @@ impl<P, S: Shape, J: Jet, D: Host> TraceLeaf<Tensor<S, J::Base, D>, P> for Lift<
 }
 
 /// A model, a tensor or any traceable structure (see
-/// [`Trace`](crate::functor::Trace)) with its element type changed to a
+/// [`Trace`]) with its element type changed to a
 /// [`Jet`] in one call: every tensor lifted, so that the forward pass
 /// computes derivatives with respect to a seeded input.
 ///

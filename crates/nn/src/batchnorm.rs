@@ -56,7 +56,7 @@ use typeflux_core::{Const, Cpu, Device, Dim, Element, Host, Kernels, Tensor, Ten
 /// (`running_mean`, `running_var`), never trained by an optimiser. They are
 /// updated by a forward pass of the model traced for a gradient, and stored
 /// in the model by [`Optimiser::update`](crate::Optimiser::update) (so by
-/// [`train`](crate::train)); a model in train mode run outside a gradient
+/// [`train`](crate::train())); a model in train mode run outside a gradient
 /// normalises with the batch's statistics but keeps its running ones.
 #[derive(Clone, PartialEq, Functor)]
 pub struct BatchNorm<

@@ -8,7 +8,7 @@
 //!
 //! In [`Mode::Auto`], the default, a layer trains when it is
 //! differentiated, as Flux's layers do inside a gradient: tracing a model
-//! for [`gradient`](typeflux_ad::reverse::gradient), [`train`](crate::train)
+//! for [`gradient`](typeflux_ad::reverse::gradient), [`train`](crate::train())
 //! or [`descend`](typeflux_ad::reverse::descend) turns its `Auto` into
 //! [`Train`](Mode::Train) in the traced copy, and the model itself keeps
 //! `Auto`. A model run on its own, or differentiated with respect to its

@@ -12,7 +12,7 @@
 //! [`Recording`] in its place: what the forward pass sets there comes back
 //! in the gradient, whose `State` fields hold the new values (or the old
 //! ones, where none were set), and [`Optimiser::update`](crate::Optimiser::update)
-//! (and so [`train`](crate::train)) stores them in the model. A model that
+//! (and so [`train`](crate::train())) stores them in the model. A model that
 //! is not traced cannot change through the `&self` of a forward pass: its
 //! `State` keeps its value.
 
