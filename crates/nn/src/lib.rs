@@ -1,5 +1,6 @@
 //! Layers whose feature sizes are types: `Dense`, activations, `Chain`,
-//! losses, optimisers and weight files, all differentiated by typeflux-ad.
+//! Flux's common layers, losses, optimisers and weight files, all
+//! differentiated by typeflux-ad.
 //!
 //! `typeflux-nn` is Flux's "Building Layers" and "Stacking It Up" in Rust. A
 //! model is a value: a [`Dense`] layer, an activation, a [`Chain`] of them,
@@ -179,6 +180,30 @@
 //! assert_eq!(copy.forward(&x), model.forward(&x));
 //! ```
 //!
+//! # More layers
+//! Flux's common layers, each differentiated by the same engine:
+//! [`Embedding`] (indices to vectors), [`Scale`] (a diagonal `Dense`),
+//! [`LayerNorm`] and [`BatchNorm`], [`Dropout`], [`SkipConnection`],
+//! [`Parallel`] and [`Maxout`] (branches joined by a
+//! [`Connection`]), [`Bilinear`], and a [`Chain`]
+//! over a `Vec` of layers of one type ([`repeat`]). `Dropout` and
+//! `BatchNorm` train inside a gradient of the model and test outside it,
+//! unless [`trainmode`] or [`testmode`] says otherwise ([`mode`]);
+//! `BatchNorm`'s running statistics are [`State`]: saved with the
+//! weights, never trained.
+//! ```
+//! use typeflux_ad::reverse::{gradient, model};
+//! use typeflux_core::prelude::*;
+//! use typeflux_nn::prelude::*;
+//!
+//! let block = SkipConnection::new(Chain((Dense::<4, 4>::new(relu), Dropout::new(0.1))), Plus);
+//! let net = Chain((Embedding::<10, 4>::new(), block, LayerNorm::<4>::new(identity), Dense::<4, 2>::new(identity)));
+//! let words = [3, 1, 4, 1, 5];
+//! let y = Batch::<2>::zeros_with((Const, 5));
+//! let g = gradient(|m| mse(m.forward(&words[..]), &y), model(&net));
+//! assert_eq!(g.0.2.diag.scale.shape(), (Const::<4>,));
+//! ```
+//!
 //! # Elements
 //! Layers are generic over the element: `f32` by default, `f64`, and dual
 //! numbers, which run forward-mode derivatives through a whole model.
@@ -222,36 +247,61 @@
 #![allow(clippy::type_complexity)]
 
 pub mod activation;
+pub mod batchnorm;
+pub mod bilinear;
 pub mod chain;
+pub mod connection;
 pub mod dense;
+pub mod dropout;
+pub mod embedding;
 pub mod init;
 pub mod io;
+pub mod isolate;
 pub mod layer;
 pub mod loss;
+pub mod mode;
+pub mod normalise;
 pub mod optim;
+pub mod repeat;
+pub mod scale;
+pub mod state;
 pub mod train;
 
 pub use activation::Activation;
+pub use batchnorm::BatchNorm;
+pub use bilinear::Bilinear;
 pub use chain::{Chain, activations, compose};
+pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
 pub use dense::{Dense, IntoBias};
+pub use dropout::Dropout;
+pub use embedding::Embedding;
 pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
+pub use mode::{Mode, automode, testmode, trainmode};
+pub use normalise::LayerNorm;
 pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use scale::Scale;
+pub use state::State;
 pub use train::{
     EarlyStopping, EpochControl, EpochReport, TracedModel, TrainError, train, train_epochs,
 };
 pub use typeflux_core::rand;
 
-/// The names most programs need: the layer traits, `Dense`, `Chain`, the
-/// activations, the losses and the initialisers.
+/// The names most programs need: the layer traits, the layers, `Chain`,
+/// the activations, the losses, the modes and the initialisers.
 pub mod prelude {
     pub use crate::activation::{
         Activation, Elu, Gelu, Identity, LeakyRelu, LogSoftmax, Relu, Sigmoid, Softmax, Softplus,
         Swish, Tanh, elu, gelu, identity, leakyrelu, logsoftmax, relu, sigmoid, softmax, softplus,
         swish, tanh,
     };
+    pub use crate::batchnorm::BatchNorm;
+    pub use crate::bilinear::Bilinear;
     pub use crate::chain::{Chain, compose};
+    pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
     pub use crate::dense::Dense;
+    pub use crate::dropout::Dropout;
+    pub use crate::embedding::Embedding;
     pub use crate::init::{glorot_normal, glorot_uniform, ones, randn, zeros};
     pub use crate::layer::{Lambda, Layer};
     pub use crate::loss::{
@@ -263,5 +313,8 @@ pub mod prelude {
         logitbinarycrossentropy, logitcrossentropy, mae, mse, msle, poisson_loss,
         siamese_contrastive_loss, squared_hinge_loss, tversky_loss,
     };
+    pub use crate::mode::{Mode, automode, testmode, trainmode};
+    pub use crate::normalise::LayerNorm;
+    pub use crate::scale::Scale;
     pub use typeflux_core::{Host, Stack, ToDevice};
 }

@@ -498,3 +498,30 @@ fn a_chain_without_parameters_inside_a_chain_passes_the_gradient_on() {
     let numeric = finite_difference_gradient(x.as_slice(), 1e-6, loss);
     assert_close(gx.as_slice(), &numeric, 1e-6, "the input's gradient");
 }
+
+#[test]
+fn a_nested_chain_without_parameters_passes_the_gradient_to_the_members_before_it() {
+    let net = Chain((
+        Dense::<2, 2, Identity, f64>::new(identity),
+        Chain((tanh, Lambda(|x| x * 2.0))),
+    ));
+    let x = Batch::<2, f64>::from_fn((Const, 3), |[i, j]| (i + j) as f64 / 4.0);
+    let y = Batch::<2, f64>::zeros_with((Const, 3));
+    let g = gradient(|m| mse(m.forward(&x), &y), model(&net));
+    let params: Vec<f64> = net.0.0.weight.to_vec();
+    let numeric = finite_difference_gradient(&params, 1e-6, |w| {
+        let mut n = net.clone();
+        n.0.0.weight.as_mut_slice().copy_from_slice(w);
+        mse(n.forward(&x), &y).item()
+    });
+    assert!(numeric.iter().any(|d| d.abs() > 1e-3));
+    assert_close(
+        g.0.0.weight.as_slice(),
+        &numeric,
+        1e-6,
+        "before the nested chain",
+    );
+    // On plain data the nested chain's value is plain again at the top.
+    let plain: Batch<2, f64> = net.forward(&x);
+    assert_eq!(plain.shape(), (Const::<2>, 3));
+}

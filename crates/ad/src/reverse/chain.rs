@@ -12,7 +12,7 @@
 //! not one per member.
 
 use super::node::{Backward, Bool, Hole, Node, Tracked};
-use super::slots::WithHole;
+use super::slots::{Locate, WithHole};
 use super::traced::Traced;
 use core::fmt;
 use core::marker::PhantomData;
@@ -253,20 +253,73 @@ where
     }
 }
 
-/// The node of [`Traced::fold`]: the node the loop started from, and one
-/// node per step, each reaching back to the [`Hole`](super::Hole) its step
-/// ran on. Every step has the same type, so a loop of any length is one
-/// node, and its backward pass is a loop, not a recursion: its type's depth
-/// and its stack depth do not grow with the number of steps.
-#[derive(Clone, Debug)]
-pub struct FoldNode<B, N> {
-    first: B,
-    steps: Vec<N>,
+/// A loop's node: the node the loop started from (a chain's input), and
+/// one node per step, all of one type `N`, each reaching back to the
+/// [`Hole`](super::Hole) its step ran on (`X` the value passed from step to
+/// step). A loop of any length is one node, and its backward pass runs the
+/// steps' last to first in a loop, not a recursion: neither its type's depth
+/// nor its stack depth grows with the number of steps.
+///
+/// Two kinds of loop share it, told apart by `S`, which says where a step's
+/// leaves find their slots: [`Shared`] for [`Traced::fold`] (what a step
+/// captures is differentiated as usual, the uses' gradients adding up) and
+/// for a chain over a `Vec` of layers without traced parameters;
+/// [`OwnSlots`] for the members of a traced `Vec`
+/// ([`Elements`](typeflux_core::functor::Elements)), each with slots of its
+/// own.
+pub struct RepeatNode<First, N, X, S> {
+    first: First,
+    nodes: Vec<N>,
     active: bool,
+    kinds: PhantomData<fn() -> (X, S)>,
 }
 
-impl<B: Node, N: Node> Tracked for FoldNode<B, N> {
-    type Depends = <B::Depends as Bool>::Or<N::Depends>;
+/// The steps of a [`RepeatNode`] find their leaves' slots in the gradient
+/// of the whole computation, as any other node does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shared;
+
+/// The steps of a [`RepeatNode`] are the elements of a traced `Vec` whose
+/// slots are at the path `P`: step `i`'s leaves find theirs in entry `i`.
+pub struct OwnSlots<P>(PhantomData<fn() -> P>);
+
+impl<First: Node, N: Node, X, S> RepeatNode<First, N, X, S> {
+    /// The node of a loop that started from `first` and whose steps'
+    /// nodes are `nodes`, in order.
+    #[inline]
+    pub fn new(first: First, nodes: Vec<N>) -> Self {
+        let active = first.active() || nodes.iter().any(Node::active);
+        RepeatNode {
+            first,
+            nodes,
+            active,
+            kinds: PhantomData,
+        }
+    }
+}
+
+impl<First: Clone, N: Clone, X, S> Clone for RepeatNode<First, N, X, S> {
+    fn clone(&self) -> Self {
+        RepeatNode {
+            first: self.first.clone(),
+            nodes: self.nodes.clone(),
+            active: self.active,
+            kinds: PhantomData,
+        }
+    }
+}
+
+impl<First: fmt::Debug, N: fmt::Debug, X, S> fmt::Debug for RepeatNode<First, N, X, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RepeatNode")
+            .field("first", &self.first)
+            .field("nodes", &self.nodes)
+            .finish()
+    }
+}
+
+impl<First: Node, N: Node, X, S> Tracked for RepeatNode<First, N, X, S> {
+    type Depends = <First::Depends as Bool>::Or<N::Depends>;
 
     #[inline(always)]
     fn active(&self) -> bool {
@@ -274,20 +327,60 @@ impl<B: Node, N: Node> Tracked for FoldNode<B, N> {
     }
 }
 
-impl<V, G, B, N> Backward<V, G> for FoldNode<B, N>
+/// Whether a loop's value stays traced: as for [`ChainNode`], its start
+/// leads somewhere or a parameter lies behind its steps.
+type LoopTraces<First, N> = <<First as Node>::Leads as Bool>::Or<<N as Node>::Depends>;
+
+/// Plain when the chain's input is data and the members hold no traced
+/// parameter, as for [`ChainNode`].
+impl<V, First: Node, N: Node, S> Pick<V> for RepeatNode<First, N, V, S>
 where
-    B: Backward<V, G>,
-    for<'hole> N: Backward<V, WithHole<'hole, G, Option<V>>>,
+    LoopTraces<First, N>: Choose<V, Self>,
 {
-    fn backward(self, dy: V, grads: &mut G) {
+    type Out = <LoopTraces<First, N> as Choose<V, Self>>::Out;
+
+    #[inline(always)]
+    fn pick(self, value: V) -> Self::Out {
+        <LoopTraces<First, N> as Choose<V, Self>>::choose(value, self)
+    }
+}
+
+impl<X, G, First, N> Backward<X, G> for RepeatNode<First, N, X, Shared>
+where
+    for<'hole> N: Backward<X, WithHole<'hole, G, Option<X>>>,
+    First: Backward<X, G>,
+{
+    fn backward(self, dy: X, grads: &mut G) {
         let mut dy = dy;
-        for step in self.steps.into_iter().rev() {
-            let mut hole: Option<V> = None;
-            step.backward(dy, &mut WithHole::new(grads, &mut hole));
-            match hole {
-                Some(d) => dy = d,
-                None => return,
-            }
+        for node in self.nodes.into_iter().rev() {
+            let mut hole = None;
+            node.backward(dy, &mut WithHole::new(grads, &mut hole));
+            let Some(dx) = hole else { return };
+            dy = dx;
+        }
+        self.first.backward(dy, grads);
+    }
+}
+
+impl<X, G, First, N, P, S> Backward<X, G> for RepeatNode<First, N, X, OwnSlots<P>>
+where
+    P: Locate<G, Target = Vec<S>>,
+    for<'hole> N: Backward<X, WithHole<'hole, S, Option<X>>>,
+    First: Backward<X, G>,
+{
+    fn backward(self, dy: X, grads: &mut G) {
+        let mut dy = dy;
+        let slots = P::locate(grads);
+        assert_eq!(
+            slots.len(),
+            self.nodes.len(),
+            "a chain over a Vec: its traced members and their slots differ in number"
+        );
+        for (node, own) in self.nodes.into_iter().zip(slots.iter_mut()).rev() {
+            let mut hole = None;
+            node.backward(dy, &mut WithHole::new(own, &mut hole));
+            let Some(dx) = hole else { return };
+            dy = dx;
         }
         self.first.backward(dy, grads);
     }
@@ -296,7 +389,7 @@ where
 impl<V, B: Node> Traced<V, B> {
     /// Runs `step` once per item of `items`, each time on the previous
     /// result: a loop whose length is known only at run time, traced as one
-    /// node ([`FoldNode`]) however many steps it takes.
+    /// node ([`RepeatNode`]) however many steps it takes.
     ///
     /// `step` receives the running value traced on a [`Hole`](super::Hole)
     /// and returns the next value, of the same type, with the same backward
@@ -322,7 +415,7 @@ impl<V, B: Node> Traced<V, B> {
         self,
         items: I,
         mut step: impl FnMut(Traced<V, Hole>, I::Item) -> Traced<V, N>,
-    ) -> Traced<V, FoldNode<B, N>>
+    ) -> Traced<V, RepeatNode<B, N, V, Shared>>
     where
         I: IntoIterator,
         N: Node,
@@ -339,10 +432,11 @@ impl<V, B: Node> Traced<V, B> {
         }
         Traced::new(
             value,
-            FoldNode {
+            RepeatNode {
                 first,
-                steps,
+                nodes: steps,
                 active,
+                kinds: PhantomData,
             },
         )
     }

@@ -12,6 +12,7 @@
 use super::node::{Backward, Combine, Hole, Node};
 use super::rules;
 use super::rules::activation::ActivationPullback;
+use super::rules::gather::{self, GatherPullback};
 use super::rules::jet::{self, LiftPullback, PartPullback};
 use super::rules::matmul::{
     self as products, DotLhs, DotRhs, MatMulRule, MatMulTLhs, MatMulTRhs, OuterLhs, OuterRhs,
@@ -344,6 +345,42 @@ impl<M: Dim, K: Dim, E: Element, D: Kernels<E>, B> Traced<Tensor<(M, K), E, D>, 
         B: Node,
     {
         self.apply(shape::into_batch)
+    }
+}
+
+impl<R: Dim, C: Dim, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<(R, C), E, D>, B> {
+    /// The columns `indices` (counting from 0, repeats allowed) as a batch:
+    /// an embedding's lookup. The gradient adds each column's cotangent
+    /// back into the column it came from.
+    ///
+    /// ```
+    /// use typeflux_ad::reverse::gradient;
+    /// use typeflux_core::prelude::*;
+    ///
+    /// let w: Matrix<1, 3> = Tensor::from_array([[1.0, 2.0, 3.0]]);
+    /// let g = gradient(|w| w.gather(&[2, 2, 0]).sum(), &w);
+    /// assert_eq!(g.to_vec(), vec![1.0, 0.0, 2.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// When an index is not below the column count.
+    #[inline]
+    #[track_caller]
+    pub fn gather(
+        self,
+        indices: &[usize],
+    ) -> Next<Tensor<(R, usize), E, D>, B, GatherPullback<R, C>> {
+        self.apply(|w| gather::gather(w, indices))
+    }
+
+    /// Column `index` as a vector (see [`gather`](Self::gather)).
+    ///
+    /// # Panics
+    /// When `index` is not below the column count.
+    #[inline]
+    #[track_caller]
+    pub fn gather_column(self, index: usize) -> Next<Tensor<(R,), E, D>, B, GatherPullback<R, C>> {
+        self.apply(|w| gather::gather_column(w, index))
     }
 }
 

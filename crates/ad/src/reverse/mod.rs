@@ -181,7 +181,7 @@ pub mod rules;
 mod slots;
 mod traced;
 
-pub use chain::{ChainNode, Choose, FoldNode, Member, Members, Pick};
+pub use chain::{ChainNode, Choose, Member, Members, OwnSlots, Pick, RepeatNode, Shared};
 pub use descend::{Descend, StepSlot, descend};
 pub use fill::{Cotangent, Fill};
 pub use gradient::{gradient, pullback, value_and_gradient};

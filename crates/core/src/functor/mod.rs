@@ -101,8 +101,10 @@
 //! name that weight files use: tuple positions and `Vec` indices by number,
 //! struct fields by name, an `Option` transparently. Tensors go to the
 //! visitor's [`tensor`](Visitor::tensor) method, generic over shape, element
-//! and device; every other leaf to [`leaf`](Visitor::leaf). Both do nothing
-//! unless the visitor says otherwise.
+//! and device; every other leaf to [`leaf`](Visitor::leaf); a tensor of
+//! state that is kept but not trained (a running statistic) to
+//! [`state`](Visitor::state). Each does nothing unless the visitor says
+//! otherwise.
 //! ```
 //! use typeflux_core::functor::{visit, Functor, Path, Ref, Visitor};
 //! use typeflux_core::{Element, Kernels, Matrix, Shape, Tensor, Vector};
@@ -209,7 +211,7 @@ pub use typeflux_derive::Functor;
 // For the derive's `ToDevice` impl, which names paths through this module.
 #[doc(hidden)]
 pub use crate::{device::Device as __Device, transfer::ToDevice as __ToDevice};
-pub use trace::{Root, Step, Trace, TraceLeaf, TraceMut};
+pub use trace::{Elements, Root, Step, Trace, TraceLeaf, TraceMut};
 pub use visitor::{Mapper, Visitor};
 
 use crate::element::Element;

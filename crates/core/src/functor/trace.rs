@@ -60,9 +60,9 @@ pub trait TraceLeaf<L, P>: Sized {
 /// type).
 ///
 /// Implemented for tensors, references (the value is cloned), `Option`s
-/// (an absent bias stays absent), tuples of up to 16, `f32` and `f64`, the
-/// activations, and, by `#[derive(Functor)]`, structs whose children are
-/// bare type parameters.
+/// (an absent bias stays absent), tuples of up to 16, `Vec`s (element by
+/// element, see [`Elements`]), `f32` and `f64`, the activations, and, by
+/// `#[derive(Functor)]`, structs whose children are bare type parameters.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be traced: its parts cannot take traced values",
     label = "cannot be traced",
@@ -312,4 +312,77 @@ tuple_trace! {
     (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, L 10, M 11, N 12, O 13);
     (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, L 10, M 11, N 12, O 13, Q 14);
     (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, L 10, M 11, N 12, O 13, Q 14, R 15);
+}
+
+/// The elements of a `Vec`, each traced below a [`Root`] of its own: the
+/// elements share one type, so a path that is a type cannot tell them
+/// apart. Their slots are a `Vec` at the path `P`, and the `i`-th element's
+/// leaves find theirs in its `i`-th entry, which whoever runs their
+/// backward passes hands them (typeflux-nn's `Chain` over a `Vec` of
+/// layers does).
+pub struct Elements<T, P> {
+    /// The traced elements, in order.
+    pub items: Vec<T>,
+    path: PhantomData<fn() -> P>,
+}
+
+impl<T, P> Elements<T, P> {
+    /// The traced elements `items`, whose slots are at `P`.
+    #[inline]
+    pub fn new(items: Vec<T>) -> Self {
+        Elements {
+            items,
+            path: PhantomData,
+        }
+    }
+}
+
+impl<T: Clone, P> Clone for Elements<T, P> {
+    fn clone(&self) -> Self {
+        Elements::new(self.items.clone())
+    }
+}
+
+impl<T: fmt::Debug, P> fmt::Debug for Elements<T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Elements").field(&self.items).finish()
+    }
+}
+
+/// A `Vec` is traced element by element, each into slots of its own (see
+/// [`Elements`]); its gradient is the `Vec` of the elements' gradients.
+impl<K, P, T: Trace<K, Root>> Trace<K, P> for Vec<T> {
+    type Traced = Elements<T::Traced, P>;
+    type Slots = Vec<T::Slots>;
+    type Grads = Vec<T::Grads>;
+
+    #[inline]
+    fn trace(self, kind: &K) -> (Self::Traced, Self::Slots) {
+        let (traced, slots) = self.into_iter().map(|x| x.trace(kind)).unzip();
+        (Elements::new(traced), slots)
+    }
+
+    #[inline]
+    fn grads(slots: Self::Slots) -> Self::Grads {
+        slots.into_iter().map(T::grads).collect()
+    }
+}
+
+/// A `Vec` borrowed mutably: each element borrowed mutably, into slots of
+/// its own.
+impl<'a, K, P, T: TraceMut<'a, K, Root>> TraceMut<'a, K, P> for Vec<T> {
+    type Traced = Elements<T::Traced, P>;
+    type Slots = Vec<T::Slots>;
+    type Grads = Vec<T::Grads>;
+
+    #[inline]
+    fn trace_mut(&'a mut self, kind: &K) -> (Self::Traced, Self::Slots) {
+        let (traced, slots) = self.iter_mut().map(|x| x.trace_mut(kind)).unzip();
+        (Elements::new(traced), slots)
+    }
+
+    #[inline]
+    fn grads(slots: Self::Slots) -> Self::Grads {
+        slots.into_iter().map(T::grads).collect()
+    }
 }

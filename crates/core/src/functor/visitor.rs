@@ -50,6 +50,18 @@ pub trait Visitor {
     fn leaf<L: Leaf>(&mut self, path: &Path, leaf: Of<'_, Self::Access, L>) {
         let _ = (path, leaf);
     }
+
+    /// Called at each tensor of state that is kept but not trained, such
+    /// as the running statistics of typeflux-nn's `BatchNorm` (its
+    /// `State`): weight files save and load it, optimisers pass it over,
+    /// as by default.
+    fn state<S: Shape, E: Element, D: Kernels<E>>(
+        &mut self,
+        path: &Path,
+        tensor: Of<'_, Self::Access, Tensor<S, E, D>>,
+    ) {
+        let _ = (path, tensor);
+    }
 }
 
 /// What a walk by value does at each leaf: returns the leaf, changed or not.

@@ -2,6 +2,7 @@
 
 mod arith;
 mod concat;
+mod gather;
 mod map;
 mod matmul;
 mod reduce;

@@ -5,7 +5,9 @@
 //! the same in memory. Tensors are found by one walk over the model
 //! (`typeflux_core::functor`) and named by their [`Path`]: `0.weight`,
 //! `0.bias`, `1.weight` for a `Chain` of two `Dense` layers. An absent bias
-//! is neither written nor expected.
+//! is neither written nor expected. State that a layer keeps but does not
+//! train ([`State`](crate::state::State): a `BatchNorm`'s running
+//! statistics) is written and read as its parameters are.
 //!
 //! ```
 //! use typeflux_core::prelude::*;
@@ -227,6 +229,11 @@ struct Collect {
 impl Visitor for Collect {
     type Access = Ref;
 
+    /// Kept state (running statistics) is saved as the parameters are.
+    fn state<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+        self.tensor(path, t);
+    }
+
     fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
         if self.error.is_some() {
             return;
@@ -292,6 +299,10 @@ impl Check<'_> {
 impl Visitor for Check<'_> {
     type Access = Ref;
 
+    fn state<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
+        self.tensor(path, t);
+    }
+
     fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &Tensor<S, E, D>) {
         if self.error.is_some() {
             return;
@@ -313,6 +324,10 @@ struct Write<'h, 'd> {
 
 impl Visitor for Write<'_, '_> {
     type Access = Mut;
+
+    fn state<S: Shape, E: Element, D: Kernels<E>>(&mut self, path: &Path, t: &mut Tensor<S, E, D>) {
+        self.tensor(path, t);
+    }
 
     fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,

@@ -93,13 +93,16 @@ pub struct Optimiser<R: Rule, M: Functor> {
 impl<R: Rule, M: Functor> Optimiser<R, M> {
     /// Changes `model` by one step of the rule, given `grad`, the gradient
     /// of the loss with respect to `model`: Optimisers.jl's
-    /// `update!(state, model, grad)`.
+    /// `update!(state, model, grad)`. State that the model keeps but does
+    /// not train (a `BatchNorm`'s running statistics) is taken from `grad`,
+    /// which holds what the forward pass recorded (see [`crate::state`]).
     ///
     /// # Panics
     /// When a tensor of `grad` has another runtime shape than the same
     /// tensor of `model`.
     pub fn update(&mut self, model: &mut M, grad: &M) {
         self.rule.apply(&mut self.state, model, grad);
+        crate::state::take_state(model, grad);
     }
 
     /// The state: velocities, moments, step counts.

@@ -13,8 +13,9 @@
 //! with the core tensor operations and a device's [`Kernels`], so a pullback
 //! runs where its tensors live. The exceptions are said where they occur:
 //! [`unary::map`] and [`unary::zip_map`] are CPU-only, like the core functions
-//! they differentiate, and the pullbacks of `max` and `concat` pass through
-//! host memory, because the device has no comparison and no slicing kernel.
+//! they differentiate, and the pullbacks of `max`, `concat` and `gather` pass
+//! through host memory, because the device has no comparison, slicing or
+//! scatter kernel.
 //!
 //! | family | rules |
 //! |---|---|
@@ -23,6 +24,7 @@
 //! | [`matmul`] | `matmul matvec t_matmul matmul_t outer vecmat dot` |
 //! | [`reduce`] | `sum mean max`, the same along an axis, and the fused `sum_of_squares mean_of_squares` |
 //! | [`shape`] | `transpose reshape flatten concat into_batch`, and [`shape::Broadcast`] |
+//! | [`gather`] | columns chosen by index (an embedding's lookup) |
 //! | [`softmax`] | `softmax logsoftmax` of each column, and the fused [`softmax::logit_cross_entropy`] |
 //! | [`activation`] | an activation of core's [`Activation`](typeflux_core::activation::Activation) as a rule |
 //! | [`dense`] | the fully connected layer `act(W·x .+ b)` as one rule |
@@ -55,6 +57,7 @@
 pub mod activation;
 pub mod arith;
 pub mod dense;
+pub mod gather;
 pub mod jet;
 pub mod matmul;
 pub mod reduce;
