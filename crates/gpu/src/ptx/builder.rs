@@ -1,6 +1,6 @@
 //! The kernel builder: typed instructions written as PTX text.
 
-use super::types::{Float, Int, Num, Operand, Pred, Reg, RegClass, S32, Type, U32, U64};
+use super::types::{F32, F64, Float, Int, Num, Operand, Pred, Reg, RegClass, S32, Type, U32, U64};
 use core::fmt::Write;
 use core::marker::PhantomData;
 
@@ -372,6 +372,30 @@ impl Kernel {
         let a = a.into();
         let r = self.reg::<T>();
         self.line(format_args!("cvt.rni.{0}.{0} {r}, {a}", T::NAME));
+        r
+    }
+
+    /// The largest integer not above `a`, as a float.
+    pub fn floor<T: Float>(&mut self, a: impl Into<Operand<T>>) -> Reg<T> {
+        let a = a.into();
+        let r = self.reg::<T>();
+        self.line(format_args!("cvt.rmi.{0}.{0} {r}, {a}", T::NAME));
+        r
+    }
+
+    /// An `f32` widened to `f64` (exactly).
+    pub fn to_f64(&mut self, a: impl Into<Operand<F32>>) -> Reg<F64> {
+        let a = a.into();
+        let r = self.reg::<F64>();
+        self.line(format_args!("cvt.f64.f32 {r}, {a}"));
+        r
+    }
+
+    /// An `f64` rounded to the nearest `f32`.
+    pub fn to_f32(&mut self, a: impl Into<Operand<F64>>) -> Reg<F32> {
+        let a = a.into();
+        let r = self.reg::<F32>();
+        self.line(format_args!("cvt.rn.f32.f64 {r}, {a}"));
         r
     }
 

@@ -6,11 +6,12 @@
 //! polynomial long enough for the type (one unit in the last place or so
 //! in the tests against the CPU's `libm`), in `f32` for `f32` and in `f64`
 //! for `f64`. Overflow, underflow, infinities and NaN come out as on the
-//! CPU. `sin` and `cos` reduce by π/2 split in three parts: accurate for
-//! arguments up to about 10⁹, less so beyond.
+//! CPU. `sin` and `cos` reduce by π/2 split in three parts, in `f64` for
+//! both types: accurate for arguments up to 2⁴⁰ (about 10¹²) in magnitude,
+//! not beyond (the CPU's reduction is exact everywhere).
 
 use super::builder::{Cmp, Kernel};
-use super::types::{Float, Int, Operand, Pred, Reg, S32, U32, U64};
+use super::types::{F32, F64, Float, Int, Operand, Pred, Reg, S32, U32, U64};
 
 /// `1/i!` for `i` in `0..=n`, highest power first, for Horner's rule.
 fn reciprocal_factorials(n: u32) -> Vec<f64> {
@@ -236,7 +237,11 @@ fn reduce_half_pi<T: Float>(k: &mut Kernel, x: Operand<T>) -> (Reg<U32>, Reg<T>)
     for p in parts {
         r = k.fma(minus_n, T::lit(p), r);
     }
-    let q = k.to_s32(n);
+    // n mod 4, in floats: exact for every integral n.
+    let quarter = k.mul(n, T::lit(0.25));
+    let fours = k.floor(quarter);
+    let q = k.fma(fours, T::lit(-4.0), n);
+    let q = k.to_s32(q);
     (q.cast::<U32>(), r)
 }
 
@@ -263,17 +268,37 @@ fn sin_cos_poly<T: Float>(k: &mut Kernel, r: Reg<T>) -> (Reg<T>, Reg<T>) {
 
 /// `sin x`.
 pub fn sin<T: Float>(k: &mut Kernel, x: impl Into<Operand<T>>) -> Reg<T> {
-    let (q, r) = reduce_half_pi(k, x.into());
-    let (s, c) = sin_cos_poly(k, r);
-    quadrant(k, q, s, c)
+    in_double(k, x.into(), |k, x| {
+        let (q, r) = reduce_half_pi(k, x);
+        let (s, c) = sin_cos_poly(k, r);
+        quadrant(k, q, s, c)
+    })
 }
 
 /// `cos x = sin(x + π/2)`: the quadrant one further on.
 pub fn cos<T: Float>(k: &mut Kernel, x: impl Into<Operand<T>>) -> Reg<T> {
-    let (q, r) = reduce_half_pi(k, x.into());
-    let (s, c) = sin_cos_poly(k, r);
-    let q = k.add(q, 1u32);
-    quadrant(k, q, s, c)
+    in_double(k, x.into(), |k, x| {
+        let (q, r) = reduce_half_pi(k, x);
+        let (s, c) = sin_cos_poly(k, r);
+        let q = k.add(q, 1u32);
+        quadrant(k, q, s, c)
+    })
+}
+
+/// `f(x)` computed in `f64`: an `f32` argument of `sin` or `cos` as large
+/// as 10¹² reduces accurately only with the precision of `f64`.
+fn in_double<T: Float>(
+    k: &mut Kernel,
+    x: Operand<T>,
+    f: impl FnOnce(&mut Kernel, Operand<F64>) -> Reg<F64>,
+) -> Reg<T> {
+    if T::DOUBLE {
+        f(k, x.cast()).cast()
+    } else {
+        let wide = k.to_f64(x.cast::<F32>());
+        let y = f(k, wide.into());
+        k.to_f32(y).cast()
+    }
 }
 
 /// `sin(q·π/2 + r)` from `sin r` and `cos r`.

@@ -295,15 +295,29 @@ impl<X: Math> Math for Fwd<X> {
     }
     fn sqrt(self) -> Self {
         let s = self.re.sqrt();
-        self.chain(s, s.recip() * X::lit(0.5))
+        self.chain(s, s * self.re.recip() * X::lit(0.5))
     }
     fn recip(self) -> Self {
         let r = self.re.recip();
         self.chain(r, -(r * r))
     }
+    /// As core's `Math::tanh` of a dual number: `(t + h) / (1 + t·h)` with
+    /// `t = tanh(re)` and `h` the number less its real part, which is
+    /// NaN, not 0, at an infinite `re`, so the value there is NaN.
     fn tanh(self) -> Self {
         let t = self.re.tanh();
-        self.chain(t, X::lit(1.0) - t * t)
+        // Deliberately `re - re`: 0, or NaN where `re` is infinite.
+        #[allow(clippy::eq_op)]
+        let h = self.re - self.re;
+        let num = Fwd {
+            re: t + h,
+            eps: self.eps,
+        };
+        let den = Fwd {
+            re: X::lit(1.0) + t * h,
+            eps: X::lit(0.0) * h + self.eps * t,
+        };
+        num / den
     }
     fn sin(self) -> Self {
         self.chain(self.re.sin(), self.re.cos())

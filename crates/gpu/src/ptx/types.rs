@@ -271,6 +271,19 @@ impl<T> Clone for Operand<T> {
 
 impl<T> Copy for Operand<T> {}
 
+impl<T: Type> Operand<T> {
+    /// The same operand read as another type of its register class.
+    pub fn cast<U: Type>(self) -> Operand<U> {
+        match self {
+            Operand::Reg(r) => Operand::Reg(r.cast()),
+            Operand::Imm(bits, _) => {
+                assert_eq!(T::CLASS, U::CLASS, "an immediate cannot change its class");
+                Operand::Imm(bits, PhantomData)
+            }
+        }
+    }
+}
+
 impl<T: Type> fmt::Display for Operand<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
