@@ -6,61 +6,16 @@
 mod common;
 
 use common::agree;
-use typeflux_ad::reverse::{model, value_and_gradient};
+use common::suite::{check_adam, check_chain};
 use typeflux_core::UnaryOp;
-use typeflux_core::functor::{Path, Ref, Visitor, visit};
 use typeflux_core::prelude::*;
 use typeflux_gpu::kernels::{Precision, Size, Spec};
-use typeflux_nn::optim::{Adam, Rule};
-use typeflux_nn::prelude::*;
 use typeflux_ptx_interp::{HostArg, device, run_kernel};
-
-/// Every parameter of a model, in order, on the host.
-fn params<M: typeflux_core::functor::Functor>(m: &M) -> Vec<f64> {
-    struct All(Vec<f64>);
-    impl Visitor for All {
-        type Access = Ref;
-        fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, _: &Path, t: &Tensor<S, E, D>) {
-            self.0.extend(t.to_vec().iter().map(|x| {
-                let x = x as &dyn core::any::Any;
-                match (x.downcast_ref::<f64>(), x.downcast_ref::<f32>()) {
-                    (Some(&v), _) => v,
-                    (_, Some(&v)) => f64::from(v),
-                    _ => panic!("a model of floats"),
-                }
-            }));
-        }
-    }
-    let mut all = All(Vec::new());
-    visit(m, &mut all);
-    all.0
-}
 
 #[test]
 fn a_chain_s_forward_pass_and_gradient_match_the_cpu() {
-    typeflux_nn::init::seed(3);
-    let chain = Chain((
-        Dense::<5, 7, Identity, f64>::new(tanh),
-        Dense::<7, 6, Identity, f64>::new(relu),
-        Dense::<6, 3, Identity, f64>::new(identity),
-    ));
-    let x = Batch::<5, f64>::from_fn((Const, 9), |[i, j]| {
-        ((i * 7 + j * 3) % 11) as f64 / 5.0 - 1.0
-    });
-    let y = Batch::<3, f64>::from_fn((Const, 9), |[i, j]| f64::from(u8::from(i == j % 3)));
-
     let gpu = device();
-    let on_gpu = chain.to_device(&gpu);
-    let (xg, yg) = (x.to_device(&gpu), y.to_device(&gpu));
-
-    let forward = on_gpu.forward(&xg).to_device(&Cpu).to_vec();
-    agree(&forward, &chain.forward(&x).to_vec(), 64.0, 1.0, "forward");
-
-    let (loss, grad) = value_and_gradient(|m| logitcrossentropy(m.forward(&x), &y), model(&chain));
-    let (gpu_loss, gpu_grad) =
-        value_and_gradient(|m| logitcrossentropy(m.forward(&xg), &yg), model(&on_gpu));
-    agree(&[gpu_loss], &[loss], 64.0, 1.0, "loss");
-    agree(&params(&gpu_grad), &params(&grad), 256.0, 1.0, "gradient");
+    check_chain(&gpu);
     assert!(
         gpu.runtime().launches() > 20,
         "the model ran on the interpreter"
@@ -69,28 +24,7 @@ fn a_chain_s_forward_pass_and_gradient_match_the_cpu() {
 
 #[test]
 fn adam_steps_a_chain_on_the_gpu_as_on_the_cpu() {
-    typeflux_nn::init::seed(4);
-    let mut cpu = Chain((Dense::<4, 6>::new(sigmoid), Dense::<6, 2>::new(identity)));
-    let x = Batch::<4>::from_fn((Const, 5), |[i, j]| (i as f32 - j as f32) / 4.0);
-    let y = Batch::<2>::from_fn((Const, 5), |[i, j]| (i + j) as f32 / 8.0);
-    let gpu = device();
-    let mut on_gpu = cpu.to_device(&gpu);
-    let (xg, yg) = (x.to_device(&gpu), y.to_device(&gpu));
-
-    let rule = Adam::default();
-    let (mut cpu_state, mut gpu_state) = (rule.init(&cpu), rule.init(&on_gpu));
-    for _ in 0..3 {
-        let (_, g) = value_and_gradient(|m| mse(m.forward(&x), &y), model(&cpu));
-        rule.apply(&mut cpu_state, &mut cpu, &g);
-        let (_, g) = value_and_gradient(|m| mse(m.forward(&xg), &yg), model(&on_gpu));
-        rule.apply(&mut gpu_state, &mut on_gpu, &g);
-    }
-    let (a, b) = (params(&on_gpu), params(&cpu));
-    let (a, b): (Vec<f32>, Vec<f32>) = (
-        a.iter().map(|&v| v as f32).collect(),
-        b.iter().map(|&v| v as f32).collect(),
-    );
-    agree(&a, &b, 64.0, 1.0, "parameters after three Adam steps");
+    check_adam(&device());
 }
 
 #[test]

@@ -1,13 +1,10 @@
-//! Comparing the interpreted GPU device with the CPU device.
+//! Comparing a GPU device (interpreted, or a real one) with the CPU device.
 #![allow(dead_code)]
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use typeflux_core::{Cpu, Device, Element, Shape};
-use typeflux_ptx_interp::Interpreted;
 
-/// The interpreted device's buffer of a shape.
-pub type GpuBuf<S, E> = <Interpreted as Device>::Buffer<S, E>;
 /// The CPU's buffer of a shape.
 pub type CpuBuf<S, E> = <Cpu as Device>::Buffer<S, E>;
 
@@ -54,12 +51,12 @@ pub fn random<E: Float>(seed: u64, n: usize, scale: f64) -> Vec<E> {
 }
 
 /// The same host data on both devices.
-pub fn both<S: Shape, E: Float>(gpu: &Interpreted, data: &[E]) -> (GpuBuf<S, E>, CpuBuf<S, E>) {
+pub fn both<G: Device, S: Shape, E: Float>(gpu: &G, data: &[E]) -> (G::Buffer<S, E>, CpuBuf<S, E>) {
     (gpu.upload::<S, E>(data), Cpu.upload::<S, E>(data))
 }
 
 /// A buffer's elements, from either device.
-pub fn host<S: Shape, E: Float>(gpu: &Interpreted, buf: &GpuBuf<S, E>) -> Vec<E> {
+pub fn host<G: Device, S: Shape, E: Float>(gpu: &G, buf: &G::Buffer<S, E>) -> Vec<E> {
     gpu.download::<S, E>(buf)
 }
 
@@ -87,3 +84,5 @@ pub fn agree<E: Float>(gpu: &[E], cpu: &[E], ulps: f64, floor: f64, what: &str) 
 pub fn identical<E: Float>(gpu: &[E], cpu: &[E], what: &str) {
     agree(gpu, cpu, 0.0, 1.0, what);
 }
+
+pub mod suite;
