@@ -5,6 +5,7 @@
 //! Run with `cargo run --release --example layers`.
 
 use core::ops::Add;
+use typeflux::gpu::{cpu, default_gpu};
 use typeflux::prelude::*;
 use typeflux::rand::rngs::StdRng;
 use typeflux::rand::{Rng, SeedableRng};
@@ -184,11 +185,23 @@ fn main() {
         "a([1, 2, 3]) = {}",
         a.forward(&Vector::from_array([1.0, 2.0, 3.0]))
     );
-    // `|> gpu`: without a GPU the same move goes to the Stack device, and
-    // the input must move too (the device is in the type).
-    let on_stack: Dense<3, 1, Identity, f32, Stack> = a.to_device(&Stack);
-    let x = Vector::from_array([1.0, 2.0, 3.0]).to_device(&Stack);
-    println!("a |> Stack: a([1, 2, 3]) = {}", on_stack.forward(&x));
+    // `|> gpu`: the layer moves to the GPU where there is one, and the input
+    // with it (the device is in the type). Without a GPU the error says
+    // why, and the same move goes to the Stack device.
+    let x = Vector::from_array([1.0, 2.0, 3.0]);
+    match default_gpu() {
+        Ok(cuda) => {
+            let on_gpu = a.to_device(&cuda);
+            let y = on_gpu.forward(&x.to_device(&cuda));
+            println!("a |> gpu: a([1, 2, 3]) = {} on {cuda:?}", cpu(&y));
+        }
+        Err(why) => {
+            println!("a |> gpu: {why}; moving to the Stack device instead");
+            let on_stack: Dense<3, 1, Identity, f32, Stack> = a.to_device(&Stack);
+            let y = on_stack.forward(&x.to_device(&Stack));
+            println!("a |> Stack: a([1, 2, 3]) = {y}");
+        }
+    }
     println!("parameters of the seed's Chain: {:?}", parameters(&model2));
 
     println!("\n== @functor Foo");

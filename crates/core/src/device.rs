@@ -20,7 +20,7 @@ use crate::shape::Shape;
 use core::fmt::Debug;
 
 /// Elementwise binary operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
     /// `a + b`
     Add,

@@ -18,6 +18,12 @@ pub trait Shape: Copy + fmt::Debug + Eq + Send + Sync + 'static {
     /// device: an array of exactly its elements when the shape is static.
     type StackBuffer<E: Element>: HostBuffer<E>;
 
+    /// The sizes of the axes that the type alone fixes, padded with
+    /// `Some(1)` to length 2 like [`dims`](Self::dims): what a device can
+    /// build into its kernels (a GPU kernel for a `Dense<128, 64>` has its
+    /// sizes as constants), while a `None` axis is known only at run time.
+    const STATIC_DIMS: [Option<usize>; 2];
+
     /// Sizes of the axes, padded with 1 to length 2.
     fn dims(&self) -> [usize; 2];
 
@@ -72,6 +78,7 @@ pub type Rank2<D0, D1> = (D0, D1);
 
 impl Shape for () {
     const RANK: usize = 0;
+    const STATIC_DIMS: [Option<usize>; 2] = [Some(1), Some(1)];
     type StackBuffer<E: Element> = ArrayBuffer<E, 1, 1>;
     #[inline(always)]
     fn dims(&self) -> [usize; 2] {
@@ -85,6 +92,7 @@ impl ConstShape for () {
 
 impl<D0: Dim> Shape for (D0,) {
     const RANK: usize = 1;
+    const STATIC_DIMS: [Option<usize>; 2] = [D0::STATIC, Some(1)];
     type StackBuffer<E: Element> = D0::StackVector<E>;
     #[inline(always)]
     fn dims(&self) -> [usize; 2] {
@@ -98,6 +106,7 @@ impl<D0: ConstDim> ConstShape for (D0,) {
 
 impl<D0: Dim, D1: Dim> Shape for (D0, D1) {
     const RANK: usize = 2;
+    const STATIC_DIMS: [Option<usize>; 2] = [D0::STATIC, D1::STATIC];
     type StackBuffer<E: Element> = D0::StackMatrix<D1, E>;
     #[inline(always)]
     fn dims(&self) -> [usize; 2] {

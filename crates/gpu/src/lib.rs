@@ -1,16 +1,95 @@
-//! The GPU device for typeflux (not yet implemented).
+//! The GPU device for typeflux: PTX written by typeflux, launched through
+//! cudarc.
 //!
-//! This crate will hold a second implementation of
-//! [`typeflux_core::Device`]: buffers in GPU memory and the kernels of the
-//! device trait (elementwise operations, broadcasts, reductions, a tiled gemm, and
-//! fused kernels for whole `Chain`s of small `Dense` layers, whose sizes are known
-//! at compile time), written by typeflux as PTX and launched through `cudarc`,
-//! which loads the CUDA driver at run time. Because every tensor operation, every
-//! pullback and every layer is written against the device trait, they will run on
-//! the GPU unchanged; moving a model there (Flux's `gpu`) will be a traversal of
-//! its tensors with `typeflux_core::functor`.
+//! [`Cuda`] is a typeflux [`Device`](typeflux_core::Device) that implements
+//! [`Kernels<f32>`](typeflux_core::Kernels) and `Kernels<f64>`, so every
+//! tensor operation, every rule of reverse mode, every layer, loss and
+//! optimiser runs on it unchanged. A model moves there in one call, Flux's
+//! `gpu`, and comes back with `cpu`:
 //!
-//! Until then the crate is empty, builds everywhere and adds nothing to a
-//! program; the CPU devices (`typeflux_core::Cpu` and `typeflux_core::Stack`) are
-//! the only ones.
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_gpu::{cpu, gpu};
+//!
+//! let w = Matrix::<2, 3>::ones();
+//! match gpu(&w) {
+//!     Ok(w_gpu) => {
+//!         let y = w_gpu.matmul(&w_gpu.transpose());
+//!         assert_eq!(cpu(&y).to_vec(), vec![3.0; 4]);
+//!     }
+//!     // No driver or no GPU here: the error says which.
+//!     Err(why) => println!("{why}"),
+//! }
+//! ```
+//!
+//! | CPU | GPU |
+//! |---|---|
+//! | `Cpu`, `Stack` | [`Cuda`] (a [`Gpu`] on the [`CudaDriver`]) |
+//! | `Vec<E>`, `CpuBuffer<E>` | [`GpuBuffer<E, _>`](GpuBuffer), device memory |
+//! | a loop over elements | a kernel of [`kernels`], written as PTX by [`ptx`] |
+//! | `model.to_device(&Stack)` | `model.to_device(&cuda)`, [`gpu(&model)`](gpu) |
+//!
+//! The GPU computes with `f32` and `f64`. A tensor of dual numbers can be
+//! stored there, but computing with it does not compile:
+//! ```compile_fail
+//! use typeflux_core::prelude::*;
+//! use typeflux_core::num_dual::Dual64;
+//! fn double(x: Vector<3, Dual64, typeflux_gpu::Cuda>) -> Vector<3, Dual64, typeflux_gpu::Cuda> {
+//!     x.clone() + x // no `Kernels<Dual64>` for the GPU
+//! }
+//! ```
+//!
+//! # Layers, from the driver up
+//! - [`runtime`]: what a machine offers (memory, modules, launches); the
+//!   CUDA driver ([`CudaDriver`]) is one, and typeflux's tests run the same
+//!   kernels on a PTX interpreter, the other.
+//! - [`ptx`]: a typed PTX builder, and core's table of elementwise
+//!   operations evaluated on registers.
+//! - [`kernels`]: every kernel as a [`Spec`](kernels::Spec): what it
+//!   computes and the sizes built into it. Sizes the types fix (a
+//!   `Dense<128, 64>`'s) are constants in the code; the batch is a
+//!   parameter. Each module is written and loaded once per kernel, element
+//!   type and fixed sizes, and kept by the device.
+//! - [`Gpu`]: the device: buffers, the module cache, and the launches
+//!   behind each method of `Kernels`.
+//!
+//! # Without a GPU
+//! The crate builds and its tests run with no CUDA at all: the driver is
+//! loaded when [`Cuda::new`] is called, and is missing then as an error,
+//! not a panic. `ptxas` assembles every kernel in CI, and a PTX interpreter
+//! (the `typeflux-ptx-interp` crate, test-only) runs them with their real
+//! launch geometry and compares them with the CPU.
 #![warn(missing_docs)]
+
+mod compute;
+mod cuda;
+mod device;
+pub mod kernels;
+pub mod ptx;
+pub mod runtime;
+
+pub use compute::GpuFloat;
+pub use cuda::{Cuda, CudaDriver};
+pub use device::{Gpu, GpuBuffer, MAX_ELEMENTS};
+pub use runtime::{GpuError, Runtime};
+
+use std::sync::OnceLock;
+use typeflux_core::{Cpu, ToDevice};
+
+/// The first GPU, created on first use and shared after, or why there is
+/// none.
+pub fn default_gpu() -> Result<Cuda, GpuError> {
+    static DEVICE: OnceLock<Result<Cuda, GpuError>> = OnceLock::new();
+    DEVICE.get_or_init(|| Cuda::new(0)).clone()
+}
+
+/// Flux's `gpu`: a copy of a model (a tensor, a layer, a `Chain`, a struct
+/// deriving `Functor`) on the first GPU, or why there is none.
+pub fn gpu<M: ToDevice<Cuda>>(model: &M) -> Result<M::Output, GpuError> {
+    Ok(model.to_device(&default_gpu()?))
+}
+
+/// Flux's `cpu`: a copy of a model in host memory.
+pub fn cpu<M: ToDevice<Cpu>>(model: &M) -> M::Output {
+    model.to_device(&Cpu)
+}

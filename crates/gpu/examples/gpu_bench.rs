@@ -1,0 +1,121 @@
+//! Times typeflux on the GPU: the training steps of two MLPs (W2: 784 ⇒ 128
+//! ⇒ 10 at batch 64; W3: 1024 ⇒ 1024 ⇒ 1024 ⇒ 10 at batch 256, ReLU,
+//! logit cross-entropy, Adam), the seed's chain forward and gradient, and
+//! f32 products of 1024³ and 4096³. One line per figure, `name value unit`,
+//! to compare with `scripts/gpu_bench.py` (PyTorch on the same GPU).
+//!
+//! `cargo run --release -p typeflux-gpu --example gpu_bench`; without a GPU
+//! it says why and exits with status 2.
+
+use std::time::Instant;
+use typeflux_ad::reverse::{model, value_and_gradient};
+use typeflux_core::prelude::*;
+use typeflux_gpu::{Cuda, default_gpu};
+use typeflux_nn::optim::{Adam, Rule};
+use typeflux_nn::prelude::*;
+
+/// The median of `runs` timings of `f`, in seconds, after `warmup` runs;
+/// `f` ends by reading a value back, so the GPU's work is inside the time.
+fn median(warmup: usize, runs: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..warmup {
+        f();
+    }
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[runs / 2]
+}
+
+/// Inputs in [-0.5, 0.5), without a random number generator.
+fn pattern([i, j]: [usize; 2]) -> f32 {
+    ((i * 7 + j * 13) % 17) as f32 / 17.0 - 0.5
+}
+
+fn product<const N: usize>(cuda: &Cuda, runs: usize) {
+    let a = Tensor::<(usize, usize), f32>::from_fn((N, N), pattern).to_device(cuda);
+    let b = Tensor::<(usize, usize), f32>::from_fn((N, N), pattern).to_device(cuda);
+    let t = median(2, runs, || {
+        let c = a.matmul(&b);
+        std::hint::black_box(cuda_sync(&c));
+    });
+    let flops = 2.0 * (N as f64).powi(3);
+    println!("matmul_f32_{N} {:.1} GFLOP/s", flops / t / 1e9);
+}
+
+/// Waits for the GPU by reading one element of `t`.
+fn cuda_sync<S: Shape>(t: &Tensor<S, f32, Cuda>) -> f32 {
+    use typeflux_core::Device;
+    t.device().read::<S, f32>(t.buffer(), 0)
+}
+
+fn main() {
+    let cuda = match default_gpu() {
+        Ok(cuda) => cuda,
+        Err(why) => {
+            eprintln!("gpu_bench: {why}");
+            std::process::exit(2);
+        }
+    };
+    println!("device {cuda:?}");
+
+    product::<1024>(&cuda, 20);
+    product::<4096>(&cuda, 5);
+
+    typeflux_nn::init::seed(1);
+    let w2 = Chain((
+        Dense::<784, 128>::new(relu),
+        Dense::<128, 10>::new(identity),
+    ));
+    let x = Batch::<784>::from_fn((Const, 64), pattern).to_device(&cuda);
+    let y = Batch::<10>::from_fn((Const, 64), |[i, j]| f32::from(u8::from(i == j % 10)))
+        .to_device(&cuda);
+    let mut m = w2.to_device(&cuda);
+    let rule = Adam::default();
+    let mut state = rule.init(&m);
+    let t = median(10, 100, || {
+        let (loss, g) = value_and_gradient(|m| logitcrossentropy(m.forward(&x), &y), model(&m));
+        rule.apply(&mut state, &mut m, &g);
+        std::hint::black_box(loss);
+    });
+    println!("w2_train_step {:.1} us", t * 1e6);
+
+    let w3 = Chain((
+        Dense::<1024, 1024>::new(relu),
+        Dense::<1024, 1024>::new(relu),
+        Dense::<1024, 10>::new(identity),
+    ));
+    let x = Batch::<1024>::from_fn((Const, 256), pattern).to_device(&cuda);
+    let y = Batch::<10>::from_fn((Const, 256), |[i, j]| f32::from(u8::from(i == j % 10)))
+        .to_device(&cuda);
+    let mut m = w3.to_device(&cuda);
+    let mut state = rule.init(&m);
+    let t = median(5, 50, || {
+        let (loss, g) = value_and_gradient(|m| logitcrossentropy(m.forward(&x), &y), model(&m));
+        rule.apply(&mut state, &mut m, &g);
+        std::hint::black_box(loss);
+    });
+    println!("w3_train_step {:.1} us", t * 1e6);
+
+    let seed = Chain((
+        Dense::<10, 5>::new(sigmoid),
+        Dense::<5, 2>::new(identity),
+        softmax,
+    ))
+    .to_device(&cuda);
+    let x = Vector::<10>::ones().to_device(&cuda);
+    let t = median(10, 100, || {
+        let y = seed.forward(&x);
+        std::hint::black_box(cuda_sync(&y));
+    });
+    println!("seed_forward {:.1} us", t * 1e6);
+    let t = median(10, 100, || {
+        let (loss, g) = value_and_gradient(|m| m.forward(&x).sum(), model(&seed));
+        std::hint::black_box((loss, g));
+    });
+    println!("seed_gradient {:.1} us", t * 1e6);
+}
