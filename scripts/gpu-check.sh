@@ -4,15 +4,18 @@
 # On a machine with Rust (no GPU needed):
 #     scripts/gpu-check.sh build
 # builds, for x86-64 Linux in release mode, the GPU test binary (the
-# interpreter's checks run on the real device: crates/ptx-interp/tests/cuda.rs)
-# and the `gpu_bench` example, and puts them with this script and
-# scripts/gpu_bench.py into target/gpu-check/ (ignored by git).
+# interpreter's checks run on the real device: crates/ptx-interp/tests/cuda.rs),
+# the `gpu_bench` and `digits` examples, and puts them with this script,
+# scripts/gpu_bench.py and the digits data into target/gpu-check/ (ignored by
+# git).
 #
 # On the GPU machine (NVIDIA driver, CUDA, PyTorch and python3; no Rust, no
 # network), from a copy of that folder:
 #     ./gpu-check.sh run RESULTS
-# runs the GPU tests, typeflux's benchmark and PyTorch's, and writes
-# RESULTS/{tests.txt, typeflux.txt, pytorch.txt, summary.txt}. It stops at
+# runs the GPU tests, the digits demo on the CPU and with --gpu (their test
+# accuracies must agree within one point), typeflux's benchmark and
+# PyTorch's, and writes RESULTS/{tests.txt, digits-cpu.txt, digits-gpu.txt,
+# typeflux.txt, pytorch.txt, summary.txt}. It stops at
 # 6 minutes, so that a second try fits in a 15-minute lease.
 set -euo pipefail
 
@@ -31,6 +34,10 @@ build() {
     cp "$tests" "$out/gpu-tests"
     cargo build --release -p typeflux-gpu --example gpu_bench
     cp target/release/examples/gpu_bench "$out/gpu_bench"
+    cargo build --release --example digits
+    cp target/release/examples/digits "$out/digits"
+    mkdir -p "$out/data"
+    cp data/digits.csv.gz "$out/data/"
     cp scripts/gpu-check.sh scripts/gpu_bench.py "$out/"
     echo "built: $out (copy it to the GPU machine and run ./gpu-check.sh run RESULTS there)"
 }
@@ -52,6 +59,19 @@ run() {
         status=1
         echo "the tests found no GPU:" | tee -a "$results/summary.txt"
         grep "skipped" "$results/tests.txt" | head -n 1 | tee -a "$results/summary.txt"
+    fi
+    echo "== digits, CPU and --gpu" | tee -a "$results/summary.txt"
+    # The demo reads data/ and writes out/ in the current directory.
+    (cd "$here" && timeout 60 ./digits >"$results/digits-cpu.txt" 2>&1) || status=1
+    (cd "$here" && timeout 120 ./digits --gpu >"$results/digits-gpu.txt" 2>&1) || status=1
+    local cpu_accuracy gpu_accuracy
+    cpu_accuracy="$(sed -n 's/.*test accuracy \([0-9.]*\)%$/\1/p' "$results/digits-cpu.txt" | tail -n 1)"
+    gpu_accuracy="$(sed -n 's/.*test accuracy \([0-9.]*\)%$/\1/p' "$results/digits-gpu.txt" | tail -n 1)"
+    echo "test accuracy: CPU ${cpu_accuracy:-none}%, GPU ${gpu_accuracy:-none}%" | tee -a "$results/summary.txt"
+    if [ -z "$cpu_accuracy" ] || [ -z "$gpu_accuracy" ] ||
+        ! awk -v a="$cpu_accuracy" -v b="$gpu_accuracy" 'BEGIN { d = a - b; exit !(d <= 1 && d >= -1) }'; then
+        status=1
+        echo "FAILED: the accuracies differ by more than one point" | tee -a "$results/summary.txt"
     fi
     echo "== typeflux" | tee -a "$results/summary.txt"
     timeout 120 "$here/gpu_bench" >"$results/typeflux.txt" 2>&1 || status=1

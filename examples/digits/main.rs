@@ -1,9 +1,12 @@
 //! Trains a small MLP on the 8×8 handwritten digits in `data/digits.csv.gz`
 //! (1,797 images, see `data/README.md`) and checks its test accuracy.
 //!
-//! Run with `cargo run --release --example digits`. It writes the loss and
-//! accuracy curves to `out/digits_curves.png` and the trained weights to
-//! `out/digits.safetensors`, which it loads again into a new model.
+//! Run with `cargo run --release --example digits` (add `-- --gpu` to train
+//! on the GPU). It writes the loss and accuracy curves to
+//! `out/digits_curves.png` and the trained weights to
+//! `out/digits.safetensors`, which it loads again into a new model. It reads
+//! `data/` and writes `out/` in the current directory when `data/` is there,
+//! and in the repository otherwise.
 //!
 //! The model is `Chain(Dense(64 => 128, relu), Dense(128 => 10))`, trained
 //! with `logitcrossentropy` and Adam in mini-batches of 32 on a fixed, seeded
@@ -16,6 +19,7 @@ use std::error::Error;
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::Path as FilePath;
 use std::time::Instant;
+use typeflux::gpu::cpu;
 use typeflux::nn::io;
 use typeflux::prelude::*;
 use typeflux::rand::SeedableRng;
@@ -174,29 +178,26 @@ fn draw_curve(
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let start = Instant::now();
-    let root = FilePath::new(env!("CARGO_MANIFEST_DIR"));
-    let digits = load(&root.join("data/digits.csv.gz"))?;
-    let mut rng = StdRng::seed_from_u64(SEED);
-    let mut order: Vec<usize> = (0..digits.labels.len()).collect();
-    order.shuffle(&mut rng);
-    let (training, test) = order.split_at(TRAIN);
-    println!(
-        "digits: {} images, {} for training, {} for testing",
-        digits.labels.len(),
-        training.len(),
-        test.len()
-    );
-    let (x_test, _) = batch(&digits, test);
+/// The demo's model on device `D`.
+type Mlp<D = Cpu> = Chain<(
+    Dense<PIXELS, 128, Relu, f32, D>,
+    Dense<128, CLASSES, Identity, f32, D>,
+)>;
 
-    typeflux::nn::init::seed(SEED);
-    let mut model = Chain((
-        Dense::<PIXELS, 128>::new(relu),
-        Dense::<128, CLASSES>::new(identity),
-    ));
+/// Trains `model` on `device` (the batches move there as they are made) and
+/// returns it in host memory, with the loss and test-accuracy curves.
+fn fit<D: Kernels<f32>>(
+    device: &D,
+    model: Mlp,
+    digits: &Digits,
+    training: &[usize],
+    test: &[usize],
+    rng: &mut StdRng,
+) -> Result<(Mlp, Curves), Box<dyn Error>> {
+    let (x_test, _) = batch(digits, test);
+    let x_test = x_test.to_device(device);
+    let mut model = model.to_device(device);
     let mut opt = Adam::new(0.003).setup(&model);
-
     let steps = training.len().div_ceil(BATCH);
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new((EPOCHS * steps) as u64)
@@ -222,10 +223,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut shuffled = training.to_vec();
     for epoch in 1..=EPOCHS {
         bar.set_prefix(epoch.to_string());
-        shuffled.shuffle(&mut rng);
+        shuffled.shuffle(rng);
         let batches: Vec<_> = shuffled
             .chunks(BATCH)
-            .map(|indices| batch(&digits, indices))
+            .map(|indices| {
+                let (x, y) = batch(digits, indices);
+                (x.to_device(device), y.to_device(device))
+            })
             .collect();
         let data = batches.iter().map(|(x, y)| (x, y)).inspect(|_| bar.inc(1));
         let loss = train(&mut model, &mut opt, data, |m, x, y| {
@@ -236,7 +240,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         curves.loss.push(f64::from(loss));
         curves
             .accuracy
-            .push(accuracy(&model.forward(&x_test), &digits, test));
+            .push(accuracy(&cpu(&model.forward(&x_test)), digits, test));
         if bar.is_hidden() && (epoch % 10 == 0 || epoch == 1) {
             println!(
                 "epoch {epoch:>2}: loss {:.4}, test accuracy {:.2}%",
@@ -249,6 +253,46 @@ fn main() -> Result<(), Box<dyn Error>> {
     if !bar.is_hidden() {
         eprintln!();
     }
+    Ok((cpu(&model), curves))
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let start = Instant::now();
+    let here = FilePath::new(".");
+    let root = if here.join("data/digits.csv.gz").is_file() {
+        here
+    } else {
+        FilePath::new(env!("CARGO_MANIFEST_DIR"))
+    };
+    let digits = load(&root.join("data/digits.csv.gz"))?;
+    let mut rng = StdRng::seed_from_u64(SEED);
+    let mut order: Vec<usize> = (0..digits.labels.len()).collect();
+    order.shuffle(&mut rng);
+    let (training, test) = order.split_at(TRAIN);
+    println!(
+        "digits: {} images, {} for training, {} for testing",
+        digits.labels.len(),
+        training.len(),
+        test.len()
+    );
+    let (x_test, _) = batch(&digits, test);
+
+    typeflux::nn::init::seed(SEED);
+    let fresh = || {
+        Chain((
+            Dense::<PIXELS, 128>::new(relu),
+            Dense::<128, CLASSES>::new(identity),
+        ))
+    };
+    let on_gpu = std::env::args().skip(1).any(|a| a == "--gpu");
+    let (model, curves) = if on_gpu {
+        // Flux's `model |> gpu`: the same code, every tensor in GPU memory.
+        let cuda = typeflux::gpu::default_gpu().map_err(|why| format!("--gpu: {why}"))?;
+        println!("training on {cuda:?}");
+        fit(&cuda, fresh(), &digits, training, test, &mut rng)?
+    } else {
+        fit(&Cpu, fresh(), &digits, training, test, &mut rng)?
+    };
     let trained = start.elapsed();
 
     let (x_train, _) = batch(&digits, training);
