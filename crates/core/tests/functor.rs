@@ -160,6 +160,14 @@ struct Triple<A, B, C>(A, B, C);
 #[derive(Functor, Debug, PartialEq)]
 struct Unit;
 
+/// Functors.jl's `@functor Frozen ()`: fields, but no children.
+#[derive(Functor, Debug, PartialEq)]
+#[functor()]
+struct Frozen {
+    weight: f32,
+    scale: f64,
+}
+
 #[derive(Functor, Debug, PartialEq)]
 struct Empty {}
 
@@ -221,6 +229,25 @@ fn a_list_on_a_tuple_struct_uses_indices_in_its_order() {
     assert_eq!(Triple::<i32, &str, f64>::NAMES, ["2", "0"]);
     assert_eq!(re(("c", 'a')), Triple('a', "b", "c"));
     assert_eq!(leaf_names(&Triple(1, "b", 3.0)), ["2", "0"]);
+}
+
+#[test]
+fn an_empty_list_means_no_children() {
+    let frozen = Frozen {
+        weight: 2.0,
+        scale: 3.0,
+    };
+    assert_eq!(children(&frozen), ());
+    assert_eq!(Frozen::NAMES, [] as [&str; 0]);
+    assert!(leaf_names(&frozen).is_empty());
+    // fmap passes over it: neither field is a child.
+    assert_eq!(fmap(|x: f32| x * 10.0, (1.0f32, frozen)).1.weight, 2.0);
+    let (ch, re) = functor::functor(Frozen {
+        weight: 5.0,
+        scale: 6.0,
+    });
+    assert_eq!(ch, ());
+    assert_eq!(re(()), Frozen { weight: 5.0, scale: 6.0 });
 }
 
 #[test]

@@ -8,7 +8,9 @@ use syn::{Attribute, Ident, LitInt, Token};
 /// What the attributes on the struct itself say.
 #[derive(Default)]
 pub struct StructOptions {
-    /// `#[functor(a, c)]`: only these fields are children, in this order.
+    /// `#[functor(a, c)]`: only these fields are children, in this order;
+    /// `#[functor()]`: none is (Functors.jl's `@functor T ()`). `None`
+    /// when no list is given: every field is a child.
     pub children: Option<Vec<FieldName>>,
     /// `#[functor(crate = path)]`: where to find the `functor` module.
     pub krate: Option<syn::Path>,
@@ -80,6 +82,10 @@ pub fn struct_options(attrs: &[Attribute]) -> syn::Result<StructOptions> {
     let mut options = StructOptions::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("functor")) {
         let items = attr.parse_args_with(Punctuated::<StructItem, Token![,]>::parse_terminated)?;
+        if items.is_empty() {
+            // `#[functor()]`: an empty list of children, not "all fields".
+            options.children.get_or_insert_with(Vec::new);
+        }
         for item in items {
             match item {
                 StructItem::Crate(path) => {

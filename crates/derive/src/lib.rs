@@ -8,7 +8,8 @@
 //!
 //! # Attributes
 //! - `#[functor(a, c)]` on the struct: only these fields are children, in this
-//!   order (`#[functor(0, 2)]` for a tuple struct), as `@functor T (a, c)`.
+//!   order (`#[functor(0, 2)]` for a tuple struct), as `@functor T (a, c)`;
+//!   `#[functor()]` lists none: the struct has no children (`@functor T ()`).
 //! - `#[functor(skip)]` on a field: every field but the skipped ones is a
 //!   child. Use one form or the other, not both.
 //! - `#[functor(crate = path)]` on the struct: the crate whose `functor` module

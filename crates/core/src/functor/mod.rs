@@ -167,7 +167,9 @@
 //! structs, generic or not; a struct's bounds and where clauses are kept, and
 //! each child whose type involves a type parameter gets a `Functor` bound.
 //! - `#[functor(a, c)]` on the struct: only these fields are children, in
-//!   this order; `#[functor(0, 2)]` for a tuple struct.
+//!   this order; `#[functor(0, 2)]` for a tuple struct; `#[functor()]`:
+//!   no field is (Functors.jl's `@functor T ()`), so walks, `fmap`,
+//!   optimisers and weight files pass the struct over.
 //! - `#[functor(skip)]` on a field: not a child. Its type needs no trait.
 //! - `#[functor(crate = path)]` on the struct: the crate whose `functor`
 //!   module to use, for code that reaches typeflux through a re-export. By
