@@ -88,8 +88,8 @@ pub mod prelude {
         second_partial, third_derivative, value_and_derivative, value_and_gradient,
     };
     pub use typeflux_core::functor::{
-        Functor, NamedTensor, children, clip_norm, destructure, fmap, fmap_elements, functor,
-        named_tensors, norm,
+        Functor, NamedTensor, children, clip_norm, destructure, fcollect, fmap, fmap_elements,
+        fmapstructure, functor, named_tensors, norm, set_tensor_at, tensor_at,
     };
     pub use typeflux_core::prelude::*;
     pub use typeflux_nn::prelude::*;

@@ -247,7 +247,13 @@ fn an_empty_list_means_no_children() {
         scale: 6.0,
     });
     assert_eq!(ch, ());
-    assert_eq!(re(()), Frozen { weight: 5.0, scale: 6.0 });
+    assert_eq!(
+        re(()),
+        Frozen {
+            weight: 5.0,
+            scale: 6.0
+        }
+    );
 }
 
 #[test]

@@ -24,7 +24,9 @@ pub struct NamedTensor<E> {
 
 /// Every tensor of `x` whose elements are `E`, in the order of a walk,
 /// with its name and shape: a model, or its gradient, as a flat list.
-/// Tensors of other element types are left out.
+/// Tensors of other element types are left out, and so is state that is
+/// kept but not trained (a `BatchNorm`'s running statistics): these are the
+/// trainable parameters (Optimisers.jl's `trainables`), with their names.
 ///
 /// ```
 /// use typeflux_core::functor::{Functor, named_tensors};
@@ -39,6 +41,7 @@ pub struct NamedTensor<E> {
 /// assert_eq!(tensors[0].shape, [2, 3]);
 /// assert_eq!((tensors[1].name.as_str(), tensors[1].data.as_slice()), ("bias", &[1.0, 2.0][..]));
 /// ```
+#[doc(alias = "trainables")]
 pub fn named_tensors<E: Element>(x: &impl Functor) -> Vec<NamedTensor<E>> {
     let mut list = List(Vec::new());
     visit(x, &mut list);

@@ -197,6 +197,7 @@ mod containers;
 mod each;
 mod elements;
 mod flat;
+mod keypath;
 mod leaf;
 mod norm;
 mod path;
@@ -206,6 +207,7 @@ mod visitor;
 
 pub use access::{Access, Mut, Of, Ref};
 pub use flat::{NamedTensor, destructure, named_tensors};
+pub use keypath::{KeyPathError, Tree, fcollect, fmapstructure, set_tensor_at, tensor_at};
 pub use leaf::Leaf;
 pub use norm::{clip_norm, norm};
 pub use path::Path;
