@@ -202,10 +202,17 @@ impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
 }
 
 /// An activation has no tensors: a walk stops at it, a device move and a
-/// trace keep it as it is.
+/// trace keep it as it is. It prints as the function Flux and typeflux-nn
+/// call it (`tanh`, `softmax`).
 macro_rules! parameter_free {
-    ($($Type:ty),*) => {$(
+    ($($Type:ty => $name:expr),*) => {$(
         impl crate::functor::Leaf for $Type {}
+
+        impl core::fmt::Display for $Type {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str($name)
+            }
+        }
 
         impl<D2: crate::Device> crate::ToDevice<D2> for $Type {
             type Output = $Type;
@@ -250,11 +257,11 @@ macro_rules! parameter_free {
     )*};
 }
 
-parameter_free!(Identity, Softmax, LogSoftmax);
+parameter_free!(Identity => "identity", Softmax => "softmax", LogSoftmax => "logsoftmax");
 
 macro_rules! parameter_free_ops {
     ($($(#[$doc:meta])* $Op:ident $name:ident $T:ident |$x:ident| $value:expr;)*) => {
-        parameter_free!($(crate::elementwise::$Op),*);
+        parameter_free!($(crate::elementwise::$Op => stringify!($name)),*);
     };
 }
 

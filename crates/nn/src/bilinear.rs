@@ -48,7 +48,7 @@ use typeflux_core::{Const, Cpu, Device, Element, Host, Kernels, Shape, Tensor, T
 /// let b = Bilinear::<2, 3, 1, 5>::new(identity); // 2 · 3 is not 5
 /// # let _ = b.forward((&typeflux_core::Vector::<2>::ones(), &typeflux_core::Vector::<3>::ones()));
 /// ```
-#[derive(Clone, Functor)]
+#[derive(Clone, PartialEq, Functor)]
 pub struct Bilinear<
     const I1: usize,
     const I2: usize,

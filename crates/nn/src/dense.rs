@@ -52,7 +52,7 @@ use typeflux_core::{Const, Cpu, Device, Element, Host, Kernels, Tensor, TensorKi
 /// let x = Vector::<10>::ones();
 /// assert_eq!(on_stack.forward(&x.to_device(&Stack)).to_device(&Cpu), layer.forward(&x));
 /// ```
-#[derive(Clone, Functor)]
+#[derive(Clone, PartialEq, Functor)]
 pub struct Dense<
     const I: usize,
     const O: usize,

@@ -264,6 +264,7 @@ pub mod normalise;
 pub mod optim;
 pub mod repeat;
 pub mod scale;
+pub mod show;
 pub mod state;
 pub mod train;
 
@@ -281,6 +282,7 @@ pub use mode::{Mode, automode, testmode, trainmode};
 pub use normalise::LayerNorm;
 pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
 pub use scale::Scale;
+pub use show::{Summary, summary};
 pub use state::State;
 pub use train::{
     EarlyStopping, EpochControl, EpochReport, TracedModel, TrainError, train, train_epochs,

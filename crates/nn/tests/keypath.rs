@@ -15,7 +15,11 @@ fn net() -> Chain<(Dense<3, 4, Tanh, f64>, Dense<4, 2, Identity, f64>)> {
         (k * 0.37f64).sin()
     };
     Chain((
-        Dense::from_parts(Matrix::from_fn((Const, Const), |_| next()), Some(Vector::from_fn((Const,), |_| next())), tanh),
+        Dense::from_parts(
+            Matrix::from_fn((Const, Const), |_| next()),
+            Some(Vector::from_fn((Const,), |_| next())),
+            tanh,
+        ),
         Dense::from_parts(Matrix::from_fn((Const, Const), |_| next()), None, identity),
     ))
 }
@@ -101,7 +105,10 @@ fn the_structure_of_a_chain_with_a_value_per_tensor() {
 fn trainables_leave_out_the_running_statistics() {
     let m: Chain<(Dense<3, 4, Identity, f64>, BatchNorm<4, Tanh, f64>)> =
         Chain((Dense::new(identity), BatchNorm::new(tanh)));
-    let names: Vec<String> = named_tensors::<f64>(&m).into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = named_tensors::<f64>(&m)
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert!(names.iter().all(|n| !n.contains("running")), "{names:?}");
     assert!(names.contains(&"0.weight".to_string()));
     assert!(tensor_at::<f64>(&m, "1.running_mean").is_none());
