@@ -223,6 +223,15 @@ macro_rules! parameter_free {
             }
         }
 
+        impl<E2> crate::ToElement<E2> for $Type {
+            type Output = $Type;
+
+            #[inline(always)]
+            fn to_element(&self) -> $Type {
+                *self
+            }
+        }
+
         impl<K, P> crate::functor::Trace<K, P> for $Type {
             type Traced = $Type;
             type Slots = ();

@@ -111,6 +111,7 @@ pub mod functor;
 pub mod init;
 pub mod jet;
 pub mod ops;
+pub mod precision;
 mod real;
 pub mod shape;
 pub mod tensor;
@@ -124,6 +125,7 @@ pub use elementwise::{Elementwise, Math};
 pub use error::ShapeError;
 pub use jet::{Cast, Jet};
 pub use ops::{MatMul, ReduceAxis, ReshapeTo};
+pub use precision::{ToElement, to_f32, to_f64};
 pub use real::Real;
 pub use shape::{ConstShape, Rank0, Rank1, Rank2, Shape};
 pub use tensor::{Batch, Matrix, Scalar, Tensor, TensorArray, Vector};
@@ -134,6 +136,7 @@ pub use {nalgebra, num_dual, rand};
 pub mod prelude {
     pub use crate::{
         Batch, Cast, Const, ConstShape, Cpu, Device, Dim, Element, Kernels, MatMul, Matrix, Real,
-        ReduceAxis, Scalar, Shape, ShapeError, Stack, Tensor, ToDevice, Vector,
+        ReduceAxis, Scalar, Shape, ShapeError, Stack, Tensor, ToDevice, ToElement, Vector, to_f32,
+        to_f64,
     };
 }

@@ -16,6 +16,9 @@ pub struct StructOptions {
     pub krate: Option<syn::Path>,
     /// `#[functor(device = D)]`: the type parameter that is the device.
     pub device: Option<Ident>,
+    /// `#[functor(element = E)]`: the type parameter that is the element
+    /// type.
+    pub element: Option<Ident>,
 }
 
 /// A field named in a list of children: `a` for a named field, `0` for a
@@ -45,6 +48,7 @@ impl FieldName {
 enum StructItem {
     Crate(syn::Path),
     Device(Ident),
+    Element(Ident),
     Child(FieldName),
     Skip(Span),
 }
@@ -62,13 +66,17 @@ impl Parse for StructItem {
         let ident: Ident = input.parse().map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected a field name, a field index, `crate = path` or \
-                 `device = D`, as in `#[functor(weight, bias)]`",
+                "expected a field name, a field index, `crate = path`, \
+                 `device = D` or `element = E`, as in `#[functor(weight, bias)]`",
             )
         })?;
         if ident == "device" && input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
             return Ok(StructItem::Device(input.parse()?));
+        }
+        if ident == "element" && input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            return Ok(StructItem::Element(input.parse()?));
         }
         if ident == "skip" {
             return Ok(StructItem::Skip(ident.span()));
@@ -101,6 +109,14 @@ pub fn struct_options(attrs: &[Attribute]) -> syn::Result<StructOptions> {
                         return Err(syn::Error::new_spanned(
                             attr,
                             "`device = ...` is given twice",
+                        ));
+                    }
+                }
+                StructItem::Element(ident) => {
+                    if options.element.replace(ident).is_some() {
+                        return Err(syn::Error::new_spanned(
+                            attr,
+                            "`element = ...` is given twice",
                         ));
                     }
                 }

@@ -45,7 +45,8 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         })
         .collect();
     let children = child_indices(input, options.children.as_deref())?;
-    let device = device_param(&input.generics, options.device)?;
+    let device = bounded_param(&input.generics, options.device, &DEVICE)?;
+    let element = bounded_param(&input.generics, options.element, &ELEMENT)?;
     let functor = functor_module(options.krate)?;
     Ok(Impls {
         input,
@@ -53,6 +54,7 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         children: &children,
         functor: &functor,
         device: device.as_ref(),
+        element: element.as_ref(),
     }
     .expand())
 }
@@ -130,16 +132,45 @@ fn field_index(input: &DeriveInput, fields: &Fields, name: &FieldName) -> syn::R
     })
 }
 
-/// The struct's device type parameter: the one `#[functor(device = D)]`
-/// names, or else the one type parameter bounded by `Device` or `Host`.
-fn device_param(generics: &Generics, explicit: Option<Ident>) -> syn::Result<Option<Ident>> {
+/// A kind of type parameter a transfer changes: the traits that bound it,
+/// and the attribute that names it.
+struct ParamKind {
+    bounds: &'static [&'static str],
+    attribute: &'static str,
+    what: &'static str,
+}
+
+const DEVICE: ParamKind = ParamKind {
+    bounds: &["Device", "Host"],
+    attribute: "device",
+    what: "a device move",
+};
+
+const ELEMENT: ParamKind = ParamKind {
+    bounds: &["Element"],
+    attribute: "element",
+    what: "a change of element type",
+};
+
+/// The type parameter that is the struct's device (or element type): the
+/// one named by `#[functor(device = D)]` (`element = E`), or else the one
+/// type parameter bounded by `Device` or `Host` (`Element`), if there is
+/// one.
+fn bounded_param(
+    generics: &Generics,
+    explicit: Option<Ident>,
+    kind: &ParamKind,
+) -> syn::Result<Option<Ident>> {
     if let Some(ident) = explicit {
         return if generics.type_params().any(|p| p.ident == ident) {
             Ok(Some(ident))
         } else {
             Err(syn::Error::new(
                 ident.span(),
-                format!("`device = {ident}` names no type parameter of this struct"),
+                format!(
+                    "`{} = {ident}` names no type parameter of this struct",
+                    kind.attribute
+                ),
             ))
         };
     }
@@ -151,7 +182,7 @@ fn device_param(generics: &Generics, explicit: Option<Ident>) -> syn::Result<Opt
                     .path
                     .segments
                     .last()
-                    .is_some_and(|s| s.ident == "Device" || s.ident == "Host"),
+                    .is_some_and(|s| kind.bounds.iter().any(|b| s.ident == b)),
                 _ => false,
             })
         })
@@ -162,8 +193,11 @@ fn device_param(generics: &Generics, explicit: Option<Ident>) -> syn::Result<Opt
         [one] => Ok(Some((*one).clone())),
         [_, second, ..] => Err(syn::Error::new(
             second.span(),
-            "several type parameters are devices; name the one a device move \
-             changes with #[functor(device = D)]",
+            format!(
+                "several type parameters could be the one {} changes; name it with \
+                 #[functor({} = ...)]",
+                kind.what, kind.attribute
+            ),
         )),
     }
 }
@@ -175,6 +209,20 @@ struct Impls<'a> {
     children: &'a [usize],
     functor: &'a TokenStream,
     device: Option<&'a Ident>,
+    element: Option<&'a Ident>,
+}
+
+/// A copy of the struct with one type parameter changed: the trait that
+/// makes it (`ToDevice` or `ToElement`), its method, whether the method
+/// takes the target as an argument, the target's name in the generated
+/// impl, the parameter that changes, and the target's bound.
+struct Transfer<'a> {
+    trait_path: TokenStream,
+    method: Ident,
+    takes_target: bool,
+    target: Ident,
+    param: Option<&'a Ident>,
+    base_bound: TokenStream,
 }
 
 impl Impls<'_> {
@@ -182,11 +230,13 @@ impl Impls<'_> {
         let functor_impl = self.functor_impl();
         let rebuild_impl = self.rebuild_impl();
         let to_device_impl = self.to_device_impl();
+        let to_element_impl = self.to_element_impl();
         let trace_impl = self.trace_impl();
         quote! {
             #functor_impl
             #rebuild_impl
             #to_device_impl
+            #to_element_impl
             #trace_impl
         }
     }
@@ -420,51 +470,85 @@ impl Impls<'_> {
         }
     }
 
-    /// `ToDevice<D2>`: a copy of the struct on the device `D2`. The device
-    /// parameter becomes `D2`, each changeable parameter (see
-    /// [`Self::changeable_params`]) the type its field moves to, every field
-    /// whose type mentions either is moved, and every other field is cloned.
-    /// Nothing is generated for a struct with neither: its type could not
-    /// change with the device.
+    /// `ToDevice<D2>`: a copy of the struct on the device `D2` (see
+    /// [`Self::transfer_impl`]).
     fn to_device_impl(&self) -> TokenStream {
         let functor = self.functor;
+        self.transfer_impl(&Transfer {
+            trait_path: quote!(#functor::__ToDevice),
+            method: Ident::new("to_device", Span::call_site()),
+            takes_target: true,
+            target: Ident::new("__FunctorDevice", Span::call_site()),
+            param: self.device,
+            base_bound: quote!(#functor::__Device),
+        })
+    }
+
+    /// `ToElement<E2>`: a copy of the struct whose tensors hold `E2`s (see
+    /// [`Self::transfer_impl`]).
+    fn to_element_impl(&self) -> TokenStream {
+        let functor = self.functor;
+        self.transfer_impl(&Transfer {
+            trait_path: quote!(#functor::__ToElement),
+            method: Ident::new("to_element", Span::call_site()),
+            takes_target: false,
+            target: Ident::new("__FunctorElement", Span::call_site()),
+            param: self.element,
+            base_bound: quote!(#functor::__Element),
+        })
+    }
+
+    /// A copy of the struct with one type parameter changed (the device, or
+    /// the element type): that parameter becomes the target, each
+    /// changeable parameter (see [`Self::changeable_params`]) the type its
+    /// field moves to, every field whose type mentions either is moved with
+    /// the transfer's trait, and every other field is cloned. Nothing is
+    /// generated for a struct with neither: its type could not change.
+    fn transfer_impl(&self, transfer: &Transfer<'_>) -> TokenStream {
         let changeable = self.changeable_params();
-        if changeable.is_empty() && self.device.is_none() {
+        if changeable.is_empty() && transfer.param.is_none() {
             return TokenStream::new();
         }
         let name = &self.input.ident;
         let generics = &self.input.generics;
-        let target = Ident::new("__FunctorDevice", Span::call_site());
-        let device = self.device;
-        // The `ToDevice` bound of a field that moves with the device; `None`
-        // for a field that is cloned.
+        let Transfer {
+            trait_path,
+            method,
+            takes_target,
+            target,
+            param,
+            base_bound,
+        } = transfer;
+        let param = *param;
+        // The bound of a field that moves with the transfer; `None` for a
+        // field that is cloned.
         let move_bound = |ty: &Type| {
             if bare_param(ty).is_some_and(|p| changeable.contains(p)) {
-                Some(quote!(#ty: #functor::__ToDevice<#target>))
+                Some(quote!(#ty: #trait_path<#target>))
             } else {
-                device.filter(|d| mentions(ty, d)).map(|d| {
-                    let output = substitute(ty, d, &target);
-                    quote!(#ty: #functor::__ToDevice<#target, Output = #output>)
+                param.filter(|d| mentions(ty, d)).map(|d| {
+                    let output = substitute(ty, d, target);
+                    quote!(#ty: #trait_path<#target, Output = #output>)
                 })
             }
         };
 
         let mut impl_generics = generics.clone();
-        let mut bounds = vec![quote!(#functor::__Device)];
-        if let Some(d) = device {
-            let param = generics
+        let mut bounds = vec![base_bound.clone()];
+        if let Some(d) = param {
+            let own = generics
                 .type_params()
                 .find(|p| p.ident == *d)
-                .expect("device_param checked the name");
-            bounds.extend(param.bounds.iter().map(|b| substitute(b, d, &target)));
+                .expect("the parameter was checked to be the struct's");
+            bounds.extend(own.bounds.iter().map(|b| substitute(b, d, target)));
         }
         impl_generics
             .params
             .push(parse_quote!(#target: #(#bounds)+*));
         let where_clause = impl_generics.make_where_clause();
-        if let (Some(d), Some(own)) = (device, &generics.where_clause) {
+        if let (Some(d), Some(own)) = (param, &generics.where_clause) {
             for predicate in own.predicates.iter().filter(|p| mentions(p, d)) {
-                let predicate = substitute(predicate, d, &target);
+                let predicate = substitute(predicate, d, target);
                 where_clause.predicates.push(parse_quote!(#predicate));
             }
         }
@@ -476,7 +560,7 @@ impl Impls<'_> {
         let (impl_generics, _, where_clause) = impl_generics.split_for_impl();
         let (_, ty_generics, _) = generics.split_for_impl();
 
-        let output_args = generics.params.iter().map(|param| match param {
+        let output_args = generics.params.iter().map(|p| match p {
             GenericParam::Lifetime(l) => {
                 let lifetime = &l.lifetime;
                 quote!(#lifetime)
@@ -484,8 +568,8 @@ impl Impls<'_> {
             GenericParam::Type(t) => {
                 let ident = &t.ident;
                 if changeable.contains(ident) {
-                    quote!(<#ident as #functor::__ToDevice<#target>>::Output)
-                } else if device == Some(ident) {
+                    quote!(<#ident as #trait_path<#target>>::Output)
+                } else if param == Some(ident) {
                     quote!(#target)
                 } else {
                     quote!(#ident)
@@ -496,10 +580,13 @@ impl Impls<'_> {
                 quote!(#ident)
             }
         });
+        let argument = takes_target.then(|| quote!(, __target: &#target));
+        let passed = takes_target.then(|| quote!(, __target));
         let values = self.fields.iter().map(|f| {
             let member = &f.member;
+            let ty = f.ty;
             if move_bound(f.ty).is_some() {
-                quote!(#member: #functor::__ToDevice::to_device(&self.#member, __device))
+                quote!(#member: <#ty as #trait_path<#target>>::#method(&self.#member #passed))
             } else {
                 quote!(#member: ::core::clone::Clone::clone(&self.#member))
             }
@@ -507,13 +594,13 @@ impl Impls<'_> {
 
         quote! {
             #[automatically_derived]
-            impl #impl_generics #functor::__ToDevice<#target>
+            impl #impl_generics #trait_path<#target>
                 for #name #ty_generics #where_clause
             {
                 type Output = #name<#(#output_args),*>;
 
                 #[inline]
-                fn to_device(&self, __device: &#target) -> Self::Output {
+                fn #method(&self #argument) -> Self::Output {
                     #name { #(#values),* }
                 }
             }

@@ -19,6 +19,9 @@
 //! - `#[functor(device = D)]` on the struct: the type parameter that is the
 //!   struct's device. Without it, the one type parameter bounded by `Device`
 //!   (or `Host`) is taken, if there is one.
+//! - `#[functor(element = E)]` on the struct: the type parameter that is the
+//!   element type of its tensors. Without it, the one type parameter bounded
+//!   by `Element` is taken, if there is one.
 //!
 //! # What is generated
 //! `Functor` (children, walks by reference and by value) and `Rebuild`. A
@@ -31,6 +34,8 @@
 //! device parameter and, for each changeable child, the type its value
 //! moves to. Every field whose type mentions either is moved with
 //! `ToDevice`; every other field (a name, a hyperparameter) is cloned.
+//! `ToElement` (Flux's `f32`/`f64`) likewise, with the element type
+//! parameter in the place of the device's.
 
 mod attrs;
 mod expand;

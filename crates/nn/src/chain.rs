@@ -292,6 +292,16 @@ impl<T: ToDevice<D2>, D2: Device> ToDevice<D2> for Chain<T> {
     }
 }
 
+/// A chain in another precision: each member converted.
+impl<T: typeflux_core::ToElement<E2>, E2> typeflux_core::ToElement<E2> for Chain<T> {
+    type Output = Chain<T::Output>;
+
+    #[inline]
+    fn to_element(&self) -> Self::Output {
+        Chain(self.0.to_element())
+    }
+}
+
 /// A chain is traced as its tuple: the traced chain is a chain of the
 /// traced members, and its gradient a chain of their gradients.
 impl<K, P, T: Trace<K, P>> Trace<K, P> for Chain<T> {

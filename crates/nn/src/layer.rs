@@ -170,3 +170,14 @@ impl<F: Clone, D2: typeflux_core::Device> typeflux_core::ToDevice<D2> for Lambda
         self.clone()
     }
 }
+
+/// A closure keeps what it captured in another precision too: it is copied
+/// as it is.
+impl<F: Clone, E2> typeflux_core::ToElement<E2> for Lambda<F> {
+    type Output = Self;
+
+    #[inline]
+    fn to_element(&self) -> Self {
+        self.clone()
+    }
+}

@@ -83,6 +83,16 @@ impl<D2: Device> ToDevice<D2> for Mode {
     }
 }
 
+/// A mode stays as it is in another precision.
+impl<E2> typeflux_core::ToElement<E2> for Mode {
+    type Output = Mode;
+
+    #[inline]
+    fn to_element(&self) -> Mode {
+        *self
+    }
+}
+
 /// Traced for a gradient, `Auto` trains; the gradient keeps the mode as it
 /// was.
 impl<P> Trace<Reverse, P> for Mode {

@@ -184,6 +184,16 @@ impl<T: ToDevice<D2>, D2: Device> ToDevice<D2> for State<T> {
     }
 }
 
+/// The state in another precision.
+impl<T: typeflux_core::ToElement<E2>, E2> typeflux_core::ToElement<E2> for State<T> {
+    type Output = State<T::Output>;
+
+    #[inline]
+    fn to_element(&self) -> Self::Output {
+        State(self.0.to_element())
+    }
+}
+
 /// Sets the state of `model` to that of `grad`: what a traced forward pass
 /// recorded, as [`Optimiser::update`](crate::Optimiser::update) takes it.
 pub(crate) fn take_state<M: Functor>(model: &mut M, grad: &M) {

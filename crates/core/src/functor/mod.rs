@@ -214,7 +214,10 @@ pub use path::Path;
 pub use typeflux_derive::Functor;
 // For the derive's `ToDevice` impl, which names paths through this module.
 #[doc(hidden)]
-pub use crate::{device::Device as __Device, transfer::ToDevice as __ToDevice};
+pub use crate::{
+    device::Device as __Device, element::Element as __Element, precision::ToElement as __ToElement,
+    transfer::ToDevice as __ToDevice,
+};
 pub use trace::{Elements, Root, Step, Trace, TraceLeaf, TraceMut};
 pub use visitor::{Mapper, Visitor};
 
