@@ -13,6 +13,8 @@
 //!   backward pass (`Descent::step`), and with the products' arithmetic run
 //!   as fused multiply-adds on registers (`fma_peak`), the cores' ceiling
 //!   in the same run.
+//! - The `784 => 128 => 10` step with Adam, and with AdamW behind
+//!   `ClipNorm(1.0)`: what the richer optimiser costs.
 //!
 //! ```text
 //! cargo bench --bench nn -- --warm-up-time 1 --measurement-time 3
@@ -280,6 +282,36 @@ fn mlp_784(c: &mut Criterion) {
     group.finish();
 }
 
+/// The cost of a richer optimiser on the W2 step: Adam, against AdamW
+/// behind `ClipNorm(1.0)` (Optimisers.jl's `OptimiserChain(ClipNorm(1.0),
+/// AdamW())`), which adds a pass over the gradient for its norm and one to
+/// scale it.
+fn mlp_784_optimisers(c: &mut Criterion) {
+    const BATCH: usize = 64;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut rng = StdRng::seed_from_u64(2);
+    typeflux::nn::init::seed(2);
+    let mut model = Chain((Dense::<IN, 128>::new(relu), Dense::<128, 10>::new(identity)));
+    let x = Batch::<IN>::rand_with((Const, BATCH), &mut rng);
+    let y = Batch::<10>::from_fn((Const, BATCH), |[row, column]| {
+        f32::from(u8::from(row == column % 10))
+    });
+    let mut adam = Adam::new(1e-3).setup(&model);
+    let mut clipped = ClipNorm::new(1.0, AdamW::default()).setup(&model);
+
+    let mut group = c.benchmark_group("train step 784-128-10 batch 64, 1 thread, optimisers");
+    group.bench_function("Adam", |b| {
+        pool.install(|| b.iter(|| train_step!(&mut model, adam, black_box(&x), black_box(&y))))
+    });
+    group.bench_function("ClipNorm(1.0) then AdamW", |b| {
+        pool.install(|| b.iter(|| train_step!(&mut model, clipped, black_box(&x), black_box(&y))))
+    });
+    group.finish();
+}
+
 fn mlp_1024(c: &mut Criterion) {
     const BATCH: usize = 256;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -318,5 +350,5 @@ fn ceiling(iters: u64, flops: f64) -> Duration {
         .sum()
 }
 
-criterion_group!(benches, seed_chain, mlp_784, mlp_1024);
+criterion_group!(benches, seed_chain, mlp_784, mlp_784_optimisers, mlp_1024);
 criterion_main!(benches);
