@@ -94,8 +94,8 @@ pub mod prelude {
     pub use typeflux_core::prelude::*;
     pub use typeflux_nn::prelude::*;
     pub use typeflux_nn::{
-        Adam, AdamW, ClipNorm, Descent, EpochReport, Momentum, Nesterov, Optimiser, Rule, setup,
-        train, train_epochs,
+        Adam, AdamW, BatchNorm, ClipNorm, Descent, Dropout, EarlyStopping, EpochReport, Momentum,
+        Nesterov, Optimiser, Rule, setup, train, train_epochs,
     };
 }
 

@@ -12,11 +12,9 @@
 //! with `logitcrossentropy` and Adam in mini-batches of 32 on a fixed, seeded
 //! split of 1,437 training and 360 test images.
 
-use flate2::read::GzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
-use plotters::prelude::*;
 use std::error::Error;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal};
 use std::path::Path as FilePath;
 use std::time::Instant;
 use typeflux::gpu::cpu;
@@ -26,157 +24,13 @@ use typeflux::rand::SeedableRng;
 use typeflux::rand::rngs::StdRng;
 use typeflux::rand::seq::SliceRandom;
 
-const PIXELS: usize = 64;
-const CLASSES: usize = 10;
 const TRAIN: usize = 1437;
 const BATCH: usize = 32;
 const EPOCHS: usize = 40;
 const SEED: u64 = 2024;
 
-/// The digits: each image's 64 pixels scaled to `[0, 1]`, and its label.
-struct Digits {
-    pixels: Vec<[f32; PIXELS]>,
-    labels: Vec<usize>,
-}
-
-/// Reads the gzip-compressed CSV: 64 pixel counts (0..16) and a label per line.
-fn load(path: &FilePath) -> Result<Digits, Box<dyn Error>> {
-    let mut text = String::new();
-    GzDecoder::new(std::fs::File::open(path)?).read_to_string(&mut text)?;
-    let mut digits = Digits {
-        pixels: Vec::new(),
-        labels: Vec::new(),
-    };
-    for (n, line) in text.lines().enumerate() {
-        let values = line
-            .split(',')
-            .map(|v| v.trim().parse::<f32>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("line {}: {e}", n + 1))?;
-        let Ok([pixels @ .., label]) = <[f32; PIXELS + 1]>::try_from(&values[..]) else {
-            Err(format!(
-                "line {}: {} values, expected {}",
-                n + 1,
-                values.len(),
-                PIXELS + 1
-            ))?
-        };
-        digits.pixels.push(pixels.map(|p| p / 16.0));
-        digits.labels.push(label as usize);
-    }
-    Ok(digits)
-}
-
-/// The images at `indices` as one batch (64 × n), and their one-hot labels (10 × n).
-fn batch(digits: &Digits, indices: &[usize]) -> (Batch<PIXELS>, Batch<CLASSES>) {
-    let x = Batch::from_fn((Const, indices.len()), |[row, column]| {
-        digits.pixels[indices[column]][row]
-    });
-    let y = Batch::from_fn((Const, indices.len()), |[row, column]| {
-        f32::from(u8::from(digits.labels[indices[column]] == row))
-    });
-    (x, y)
-}
-
-/// The share of columns whose largest score is at the label.
-fn accuracy(scores: &Batch<CLASSES>, digits: &Digits, indices: &[usize]) -> f64 {
-    let correct = scores
-        .columns()
-        .zip(indices)
-        .filter(|(column, i)| {
-            let predicted = (0..CLASSES)
-                .max_by(|&a, &b| column[a].total_cmp(&column[b]))
-                .expect("ten classes");
-            predicted == digits.labels[**i]
-        })
-        .count();
-    correct as f64 / indices.len() as f64
-}
-
-/// Per epoch: the mean training loss over the batches, and the test accuracy.
-struct Curves {
-    loss: Vec<f64>,
-    accuracy: Vec<f64>,
-}
-
-/// The plot's font, built into the program so that drawing text needs no
-/// fonts from the system: Open Sans Regular, under the Apache License 2.0
-/// (`examples/digits/fonts/LICENSE.txt`).
-const FONT: &[u8] = include_bytes!("fonts/OpenSans-Regular.ttf");
-
-/// The plot's width and height in pixels.
-const PLOT_SIZE: (u32, u32) = (1000, 420);
-
-/// Loss (left) and test accuracy (right) per epoch, drawn into an RGB buffer
-/// and written to `out` as a PNG image of [`PLOT_SIZE`].
-fn plot(curves: &Curves, out: impl Write) -> Result<(), Box<dyn Error>> {
-    let (width, height) = PLOT_SIZE;
-    let mut pixels = vec![0u8; width as usize * height as usize * 3];
-    draw(curves, &mut pixels)?;
-    let mut encoder = png::Encoder::new(out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header()?;
-    writer.write_image_data(&pixels)?;
-    writer.finish()?;
-    Ok(())
-}
-
-/// Draws the two panels into `pixels`, RGB rows of [`PLOT_SIZE`] from the top.
-fn draw(curves: &Curves, pixels: &mut [u8]) -> Result<(), Box<dyn Error>> {
-    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-        .map_err(|_| "the built-in font is not a font file plotters can read")?;
-    let root = BitMapBackend::with_buffer(pixels, PLOT_SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (left, right) = root.split_horizontally(PLOT_SIZE.0 / 2);
-
-    let top = curves.loss.iter().copied().fold(0.0, f64::max) * 1.05;
-    let caption = "training loss (logitcrossentropy)";
-    draw_curve(&left, caption, "loss", &curves.loss, 0.0..top, BLUE)?;
-    let bottom = curves.accuracy.iter().copied().fold(0.9, f64::min) - 0.01;
-    let caption = "test accuracy";
-    draw_curve(
-        &right,
-        caption,
-        "accuracy",
-        &curves.accuracy,
-        bottom..1.0,
-        RED,
-    )?;
-    root.present()?;
-    Ok(())
-}
-
-/// One value per epoch as a curve under `caption`, its y axis named `name`
-/// and spanning `range`.
-fn draw_curve(
-    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    caption: &str,
-    name: &str,
-    values: &[f64],
-    range: std::ops::Range<f64>,
-    color: RGBColor,
-) -> Result<(), Box<dyn Error>> {
-    let epochs = values.len() as f64;
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(50)
-        .build_cartesian_2d(1.0..epochs, range)?;
-    chart
-        .configure_mesh()
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 15))
-        .x_desc("epoch")
-        .y_desc(name)
-        .draw()?;
-    chart.draw_series(LineSeries::new(
-        (1..).map(f64::from).zip(values.iter().copied()),
-        color.stroke_width(2),
-    ))?;
-    Ok(())
-}
+mod common;
+use common::*;
 
 /// The demo's model on device `D`.
 type Mlp<D = Cpu> = Chain<(
@@ -219,6 +73,7 @@ fn fit<D: Kernels<f32>>(
     let mut curves = Curves {
         loss: Vec::new(),
         accuracy: Vec::new(),
+        accuracy_caption: "test accuracy",
     };
     let mut shuffled = training.to_vec();
     for epoch in 1..=EPOCHS {
@@ -344,6 +199,7 @@ mod tests {
         Curves {
             loss: (1..=EPOCHS).map(|e| 2.0 / e as f64).collect(),
             accuracy: (1..=EPOCHS).map(|e| 1.0 - 0.08 / e as f64).collect(),
+            accuracy_caption: "test accuracy",
         }
     }
 
