@@ -9,7 +9,7 @@
 //! | [`typeflux_core`] | dims, shapes, [`Tensor`], CPU kernels, functor traversal |
 //! | [`ad`] | forward mode (dual numbers), reverse mode (pullbacks), mixed modes |
 //! | [`nn`] | layers, `Chain`, activations, losses, optimisers, weight files |
-//! | [`gpu`] | the GPU device |
+//! | `gpu` | the GPU device (the default feature `gpu`) |
 //!
 //! ```
 //! use typeflux::prelude::*;
@@ -75,6 +75,7 @@
 
 pub use typeflux_ad as ad;
 pub use typeflux_core::*;
+#[cfg(feature = "gpu")]
 pub use typeflux_gpu as gpu;
 pub use typeflux_nn as nn;
 
@@ -101,5 +102,5 @@ pub mod prelude {
 
 /// The README's examples, compiled and run as doc tests.
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "gpu"))]
 pub struct ReadmeDoctests;
