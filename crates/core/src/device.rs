@@ -91,6 +91,30 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
     ) -> Self::Buffer<T, E>;
 }
 
+/// The numbers of one Adam step ([`Kernels::adam`]), computed once per
+/// step by the optimiser: the decay rates and their complements, `1 / (1 −
+/// β₂ᵗ)`, `ε`, the step `η / (1 − β₁ᵗ)`, and `keep`, what the parameters are
+/// multiplied by first (`1 − η·λ` for AdamW's decoupled decay, else 1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamStep<E> {
+    /// `β₁`.
+    pub beta1: E,
+    /// `1 − β₁`.
+    pub one_minus_beta1: E,
+    /// `β₂`.
+    pub beta2: E,
+    /// `1 − β₂`.
+    pub one_minus_beta2: E,
+    /// `1 / (1 − β₂ᵗ)`.
+    pub inv_correction2: E,
+    /// `ε`.
+    pub epsilon: E,
+    /// `η / (1 − β₁ᵗ)`.
+    pub step: E,
+    /// The factor on the parameters before the step.
+    pub keep: E,
+}
+
 /// The kernels a device runs on elements `E`: what every tensor operation
 /// and every derivative rule is written with.
 ///
@@ -143,6 +167,40 @@ pub trait Kernels<E: Element>: Device {
     ) -> Self::Buffer<S, E>;
     /// `y += alpha · x`, the update step of every optimiser.
     fn axpy<S: Shape>(&self, y: &mut Self::Buffer<S, E>, alpha: E, x: &Self::Buffer<S, E>);
+
+    /// One Adam step at every element, given the gradient `g`, updating
+    /// the parameters `p` and the moments `m` and `v` (see [`AdamStep`]):
+    ///
+    /// ```text
+    /// m = m·β₁ + (1 − β₁)·g
+    /// v = v·β₂ + (1 − β₂)·g²
+    /// p = p·keep − m·step / (√(v·inv_correction2) + ε)
+    /// ```
+    ///
+    /// The default runs these as the device's other kernels, one pass
+    /// each; a device may run them in one pass with the same roundings (the
+    /// CPU devices and the GPU do).
+    fn adam<S: Shape>(
+        &self,
+        p: &mut Self::Buffer<S, E>,
+        g: &Self::Buffer<S, E>,
+        m: &mut Self::Buffer<S, E>,
+        v: &mut Self::Buffer<S, E>,
+        h: AdamStep<E>,
+    ) {
+        self.scalar_assign(BinaryOp::Mul, m, h.beta1);
+        self.axpy(m, h.one_minus_beta1, g);
+        self.scalar_assign(BinaryOp::Mul, v, h.beta2);
+        let squares = self.unary(UnaryOp::Square, g);
+        self.axpy(v, h.one_minus_beta2, &squares);
+        let mut denominator = self.scalar(BinaryOp::Mul, v, h.inv_correction2, false);
+        self.unary_assign(UnaryOp::Sqrt, &mut denominator);
+        self.scalar_assign(BinaryOp::Add, &mut denominator, h.epsilon);
+        let mut update = self.scalar(BinaryOp::Mul, m, h.step, false);
+        self.binary_assign(BinaryOp::Div, &mut update, &denominator);
+        self.scalar_assign(BinaryOp::Mul, p, h.keep);
+        self.axpy(p, -E::one(), &update);
+    }
 
     /// `m[i, j] op v[i]` for an `rows × (len / rows)` matrix `m`: a vector
     /// broadcast over the batch axis (the `.+ b` of `W*x .+ b`).

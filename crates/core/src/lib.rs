@@ -118,7 +118,7 @@ pub mod tensor;
 pub mod transfer;
 
 pub use cpu::{Cpu, Host, Stack, ThreadsError, set_threads, with_threads};
-pub use device::{BinaryOp, Device, Kernels, UnaryOp};
+pub use device::{AdamStep, BinaryOp, Device, Kernels, UnaryOp};
 pub use dims::{Const, ConstDim, Dim, ToTypenum};
 pub use element::Element;
 pub use elementwise::{Elementwise, Math};

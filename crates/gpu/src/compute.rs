@@ -467,6 +467,47 @@ macro_rules! kernels {
                 unsafe { self.pass::<$E>(spec, n, &[y.arg(), x.arg(), alpha.arg(), Arg::U32(n)]) }
             }
 
+            fn adam<S: Shape>(
+                &self,
+                p: &mut GpuBuffer<$E, R>,
+                g: &GpuBuffer<$E, R>,
+                m: &mut GpuBuffer<$E, R>,
+                v: &mut GpuBuffer<$E, R>,
+                h: typeflux_core::AdamStep<$E>,
+            ) {
+                same_len("adam", p.len(), g.len());
+                same_len("adam", p.len(), m.len());
+                same_len("adam", p.len(), v.len());
+                let n = length("adam", p.len());
+                if n == 0 {
+                    return;
+                }
+                self.make_unique(p);
+                self.make_unique(m);
+                self.make_unique(v);
+                let spec = Spec::Adam {
+                    len: len_of::<S>(p.len()),
+                };
+                let args = [
+                    p.arg(),
+                    g.arg(),
+                    m.arg(),
+                    v.arg(),
+                    h.beta1.arg(),
+                    h.one_minus_beta1.arg(),
+                    h.beta2.arg(),
+                    h.one_minus_beta2.arg(),
+                    h.inv_correction2.arg(),
+                    h.epsilon.arg(),
+                    h.step.arg(),
+                    h.keep.arg(),
+                    Arg::U32(n),
+                ];
+                // SAFETY: p, g, m and v hold `n` elements each (checked
+                // above), and p, m and v are each this launch's own.
+                unsafe { self.pass::<$E>(spec, n, &args) }
+            }
+
             fn broadcast<S: Shape, V: Shape>(
                 &self,
                 op: BinaryOp,

@@ -175,6 +175,53 @@ mod host {
         op.dispatch(InPlace(a, PhantomData))
     }
 
+    /// One Adam step at every element in one pass, with the roundings of
+    /// the default's passes (see `Kernels::adam`).
+    #[inline]
+    pub(super) fn adam<E: Element, B: HostBuffer<E>>(
+        p: &mut B,
+        g: &[E],
+        m: &mut B,
+        v: &mut B,
+        h: crate::device::AdamStep<E>,
+    ) {
+        let len = g.len();
+        assert!(
+            p.len() == len && m.len() == len && v.len() == len,
+            "adam: parameters of {}, gradient of {len}, moments of {} and {} elements",
+            p.len(),
+            m.len(),
+            v.len()
+        );
+        let at = |p: &mut E, &g: &E, m: &mut E, v: &mut E| {
+            let mi = *m * h.beta1 + h.one_minus_beta1 * g;
+            *m = mi;
+            let vi = *v * h.beta2 + h.one_minus_beta2 * (g * g);
+            *v = vi;
+            let denominator = (vi * h.inv_correction2).sqrt() + h.epsilon;
+            let update = mi * h.step / denominator;
+            *p = *p * h.keep + -update;
+        };
+        let (p, m, v): (&mut [E], &mut [E], &mut [E]) = (p, m, v);
+        if !parallel::split(len) {
+            for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                at(p, g, m, v);
+            }
+        } else {
+            use rayon::prelude::*;
+            p.par_chunks_mut(parallel::CHUNK)
+                .zip(g.par_chunks(parallel::CHUNK))
+                .zip(m.par_chunks_mut(parallel::CHUNK))
+                .zip(v.par_chunks_mut(parallel::CHUNK))
+                .for_each(|(((p, g), m), v)| {
+                    for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+                    {
+                        at(p, g, m, v);
+                    }
+                });
+        }
+    }
+
     #[inline(always)]
     pub(super) fn axpy<E: Element, B: HostBuffer<E>>(y: &mut B, alpha: E, x: &[E]) {
         if y.is_shared() {
@@ -550,6 +597,18 @@ macro_rules! host_device {
             #[inline(always)]
             fn axpy<S: Shape>(&self, y: &mut $buffer, alpha: E, x: &$buffer) {
                 host::axpy(y, alpha, x)
+            }
+
+            #[inline(always)]
+            fn adam<S: Shape>(
+                &self,
+                p: &mut $buffer,
+                g: &$buffer,
+                m: &mut $buffer,
+                v: &mut $buffer,
+                h: crate::device::AdamStep<E>,
+            ) {
+                host::adam(p, g, m, v, h)
             }
 
             #[inline(always)]

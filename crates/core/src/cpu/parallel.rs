@@ -20,11 +20,11 @@ use rayon::prelude::*;
 /// few chunks' worth.
 pub(crate) const MIN_PARALLEL: usize = if cfg!(miri) { 1 << 8 } else { 1 << 18 };
 /// Elements per piece of work (64 kB of `f32`; 64 elements under Miri).
-const CHUNK: usize = if cfg!(miri) { 1 << 6 } else { 1 << 14 };
+pub(crate) const CHUNK: usize = if cfg!(miri) { 1 << 6 } else { 1 << 14 };
 
 /// Whether a pass over `len` elements is split.
 #[inline(always)]
-fn split(len: usize) -> bool {
+pub(crate) fn split(len: usize) -> bool {
     len >= MIN_PARALLEL && rayon::current_num_threads() > 1
 }
 

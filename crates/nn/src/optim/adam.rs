@@ -2,7 +2,7 @@
 
 use super::{Rule, lit, zeroed};
 use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
-use typeflux_core::{Element, Kernels, Shape, Tensor};
+use typeflux_core::{AdamStep, Element, Kernels, Shape, Tensor};
 
 /// Adam, Optimisers.jl's `Adam(η = 0.001, β = (0.9, 0.999), ϵ = 1e-8)`:
 /// moments `m` and `v` per parameter, starting at zero, and at step `t`
@@ -134,19 +134,16 @@ impl Visitor for Step {
         ),
     ) {
         let Adam { eta, beta, epsilon } = self.rule;
-        *m *= lit::<E>(beta.0);
-        m.axpy(lit(1.0 - beta.0), g);
-        *v *= lit::<E>(beta.1);
-        v.axpy(lit(1.0 - beta.1), &g.square());
-
-        let mut denominator = (&*v * lit::<E>(1.0 / self.correction.1)).sqrt();
-        denominator += lit::<E>(epsilon);
-        let mut update = &*m * lit::<E>(eta / self.correction.0);
-        update /= &denominator;
-
-        if self.decay != 0.0 {
-            *p *= lit::<E>(1.0 - self.decay);
-        }
-        p.axpy(-E::one(), &update);
+        let h = AdamStep {
+            beta1: lit(beta.0),
+            one_minus_beta1: lit(1.0 - beta.0),
+            beta2: lit(beta.1),
+            one_minus_beta2: lit(1.0 - beta.1),
+            inv_correction2: lit(1.0 / self.correction.1),
+            epsilon: lit(epsilon),
+            step: lit(eta / self.correction.0),
+            keep: lit(1.0 - self.decay),
+        };
+        p.adam(g, m, v, h);
     }
 }
