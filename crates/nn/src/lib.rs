@@ -148,10 +148,11 @@
 //!
 //! # Training and saving
 //! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
-//! [`Nesterov`], [`Adam`], [`AdamW`], and [`ClipNorm`] in front of any of
-//! them): `rule.setup(&model)` builds their
-//! state by one walk over the model, and `opt.update(&mut model, &grad)`
-//! takes a step. [`train()`] is Flux's `train!` over one epoch, with any
+//! [`Nesterov`], [`Adam`], [`AdamW`]), composed by [`OptimiserChain`] with
+//! [`ClipGrad`], [`ClipNorm`], [`WeightDecay`] or [`AccumGrad`]:
+//! `rule.setup(&model)` builds their state by one walk over the model, and
+//! `opt.update(&mut model, &grad)` takes a step; parts of the model can be
+//! frozen, and the learning rate adjusted. [`train()`] is Flux's `train!` over one epoch, with any
 //! loss closure of the traced model, and [`train_epochs`] runs several with
 //! a report after each; both stop at a loss that is not finite, naming the
 //! batch ([`TrainError`]), and [`EarlyStopping`] ends training when a
@@ -279,7 +280,10 @@ pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
 pub use mode::{Mode, automode, testmode, trainmode};
 pub use normalise::LayerNorm;
-pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use optim::{
+    AccumGrad, Adam, AdamW, ClipGrad, ClipNorm, Descent, Momentum, Nesterov, Optimiser,
+    OptimiserChain, Rule, SignDecay, WeightDecay, setup,
+};
 pub use scale::Scale;
 pub use state::State;
 pub use train::{

@@ -1,6 +1,4 @@
-//! Optimisers with the names and meanings of Optimisers.jl: [`Descent`],
-//! [`Momentum`], [`Nesterov`], [`Adam`] and [`AdamW`], and [`ClipNorm`],
-//! which clips the gradient by its norm before another rule's step.
+//! Optimisers with the names, hyperparameters and defaults of Optimisers.jl.
 //!
 //! An optimisation *rule* holds the hyperparameters. [`Rule::setup`] builds
 //! its state for a model (Optimisers.jl's `setup(rule, model)`): a velocity
@@ -31,31 +29,73 @@
 //! assert!(mse(chain.forward(&x), &y).item() < before);
 //! ```
 //!
+//! # The rules
+//! Each rule turns the gradient `g` of a parameter `p` into the step `Δ`,
+//! and the parameter becomes `p - Δ` (Optimisers.jl's `apply!`). Moments
+//! start at zero unless said otherwise; `t` counts steps from 1, and
+//! `m̂ = m / (1 - β₁ᵗ)`, `v̂ = v / (1 - β₂ᵗ)` are the bias-corrected moments.
+//!
+//! | rule | defaults | state and step |
+//! |------|----------|----------------|
+//! | [`Descent`] | `η = 0.1` | `Δ = η·g` |
+//! | [`Momentum`] | `η = 0.01, ρ = 0.9` | `v = ρ·v + η·g`, `Δ = v` |
+//! | [`Nesterov`] | `η = 0.001, ρ = 0.9` | `Δ = -ρ²·v + (1 + ρ)·η·g`, then `v = ρ·v - η·g` |
+//! | [`Adam`] | `η = 0.001, β = (0.9, 0.999), ϵ = 1e-8` | `m = β₁·m + (1 - β₁)·g`, `v = β₂·v + (1 - β₂)·g²`, `Δ = η·m̂ / (√v̂ + ϵ)` |
+//! | [`AdamW`] | `λ = 0`, else as Adam | `Δ = η·(m̂ / (√v̂ + ϵ) + λ·p)`; with `couple(false)`: `η·m̂ / (√v̂ + ϵ) + λ·p` |
+//!
+//! And the rules that transform the gradient for the next one, made to be
+//! put in an [`OptimiserChain`]: [`ClipGrad`] (`Δ = clamp(g, -δ, δ)`),
+//! [`ClipNorm`] (the whole gradient scaled to norm at most `ω`),
+//! [`WeightDecay`] (`Δ = g + λ·p`), [`SignDecay`] (`Δ = g + λ·sign(p)`),
+//! and [`AccumGrad`] (the mean of `n` gradients, every `n`-th step).
+//!
+//! # Composing, freezing, adjusting
+//! [`OptimiserChain`] applies rules in order, each to what the one before
+//! made of the gradient, as Optimisers.jl's does.
+//! [`Optimiser::freeze`] and [`Optimiser::thaw`] stop and restart the
+//! training of a subtree of the model, named by its path (`"0"`,
+//! `"0.weight"`), as Optimisers.jl's `freeze!` and `thaw!`.
+//! [`Optimiser::adjust`] sets the learning rate of a running optimiser
+//! (Optimisers.jl's `adjust!`).
+//!
 //! Every step is written with the tensor operations of
 //! [`typeflux_core::Device`] (`axpy`, scalar and elementwise
-//! arithmetic), so the same rules update tensors on any device, in any
-//! element type. Hyperparameters are `f64` and are converted to the element
-//! type at each step.
+//! arithmetic, the elementwise table's `sqrt`, `sign` and `relu`),
+//! so the same rules update tensors on any device, in any element type.
+//! Hyperparameters are `f64` and are converted to the element type at each
+//! step.
 
+mod accum;
 mod adam;
 mod adamw;
+mod chain;
+mod clip;
 mod clipnorm;
+mod decay;
 mod descent;
 mod momentum;
 mod nesterov;
+mod select;
+mod trainable;
 
+pub use accum::{AccumGrad, AccumGradState};
 pub use adam::{Adam, AdamState};
 pub use adamw::AdamW;
-pub use clipnorm::{ClipNorm, ClipNormState};
+pub use chain::OptimiserChain;
+pub use clip::ClipGrad;
+pub use clipnorm::ClipNorm;
+pub use decay::{SignDecay, WeightDecay};
 pub use descent::Descent;
 pub use momentum::Momentum;
 pub use nesterov::Nesterov;
+pub use trainable::Trainable;
 
-use typeflux_core::functor::{Functor, Mapper, Path, fmap_with};
+use core::ops::ControlFlow;
+use typeflux_core::functor::{Functor, Mapper, Mut, Path, Ref, Visitor, fmap_with};
 use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// An optimisation rule: the hyperparameters, how to build the state a model
-/// needs, and how one step changes the model.
+/// needs, and what one step makes of the gradient.
 ///
 /// Write `rule.setup(&model)` to get an [`Optimiser`], and call its
 /// [`update`](Optimiser::update) after each gradient.
@@ -67,15 +107,57 @@ pub trait Rule: Sized {
     /// The state before the first step, for `model`.
     fn init<M: Functor + Clone>(&self, model: &M) -> Self::State<M>;
 
-    /// One step: changes `model` in place by `grad`, a value of the model's
-    /// own type, and advances `state`.
-    fn apply<M: Functor>(&self, state: &mut Self::State<M>, model: &mut M, grad: &M);
+    /// Turns `grad`, a value of the model's own type, in place into the
+    /// step `Δ` the model takes, `model - Δ`, and advances `state`:
+    /// Optimisers.jl's `apply!`. Only the parameters `trainable` walks are
+    /// changed, in `grad` and in `state`.
+    ///
+    /// Returns `Break` when no step is to be taken this time ([`AccumGrad`]
+    /// between its updates): an [`OptimiserChain`] then stops there, and
+    /// the model is left as it is.
+    fn apply<M: Functor>(
+        &self,
+        state: &mut Self::State<M>,
+        model: &M,
+        grad: &mut M,
+        trainable: &Trainable,
+    ) -> ControlFlow<()>;
+
+    /// One step of `model` given its gradient `grad`: a copy of the
+    /// gradient (zero at frozen parameters) goes through
+    /// [`apply`](Rule::apply) and is subtracted from the trainable
+    /// parameters. A rule that can step the model directly overrides it.
+    fn update<M: Functor + Clone>(
+        &self,
+        state: &mut Self::State<M>,
+        model: &mut M,
+        grad: &M,
+        trainable: &Trainable,
+    ) {
+        let mut change = grad.clone();
+        trainable.zero_frozen(&mut change);
+        if self
+            .apply(state, model, &mut change, trainable)
+            .is_continue()
+        {
+            trainable.walk::<M, _>((model, &change), &mut Subtract);
+        }
+    }
+
+    /// Sets the learning rate `η` to `eta`, in every rule that has one (all
+    /// the members of an [`OptimiserChain`]): Optimisers.jl's
+    /// `adjust(rule, eta)`. A rule without a learning rate ([`ClipGrad`],
+    /// [`WeightDecay`]) keeps this default, which changes nothing.
+    fn adjust(&mut self, eta: f64) {
+        let _ = eta;
+    }
 
     /// The rule together with its state for `model`: Optimisers.jl's
     /// `setup(rule, model)`.
     fn setup<M: Functor + Clone>(self, model: &M) -> Optimiser<Self, M> {
         Optimiser {
             state: self.init(model),
+            trainable: Trainable::of(model),
             rule: self,
         }
     }
@@ -85,29 +167,104 @@ pub trait Rule: Sized {
 /// [`setup`].
 pub struct Optimiser<R: Rule, M: Functor> {
     /// The hyperparameters. They may be changed between steps, as
-    /// Optimisers.jl's `adjust!` does: `opt.rule.eta = 1e-4`.
+    /// Optimisers.jl's `adjust!` does: `opt.rule.beta = (0.8, 0.99)`, or
+    /// [`adjust`](Optimiser::adjust) for the learning rate.
     pub rule: R,
     state: R::State<M>,
+    trainable: Trainable,
 }
 
 impl<R: Rule, M: Functor> Optimiser<R, M> {
     /// Changes `model` by one step of the rule, given `grad`, the gradient
     /// of the loss with respect to `model`: Optimisers.jl's
-    /// `update!(state, model, grad)`. State that the model keeps but does
+    /// `update!(state, model, grad)`. Frozen parameters are left alone (see
+    /// [`freeze`](Optimiser::freeze)). State that the model keeps but does
     /// not train (a `BatchNorm`'s running statistics) is taken from `grad`,
     /// which holds what the forward pass recorded (see [`crate::state`]).
     ///
     /// # Panics
     /// When a tensor of `grad` has another runtime shape than the same
     /// tensor of `model`.
-    pub fn update(&mut self, model: &mut M, grad: &M) {
-        self.rule.apply(&mut self.state, model, grad);
+    pub fn update(&mut self, model: &mut M, grad: &M)
+    where
+        M: Clone,
+    {
+        self.rule
+            .update(&mut self.state, model, grad, &self.trainable);
         crate::state::take_state(model, grad);
     }
 
     /// The state: velocities, moments, step counts.
     pub fn state(&self) -> &R::State<M> {
         &self.state
+    }
+
+    /// Sets the learning rate of the rule, of every rule of a chain, for
+    /// the steps to come: Optimisers.jl's `adjust!(state, eta)`. Other
+    /// hyperparameters are fields of [`rule`](Optimiser::rule), to be
+    /// assigned.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// use typeflux_nn::optim::{ClipGrad, Descent, OptimiserChain, Rule};
+    ///
+    /// let mut x = Vector::<1, f64>::from_array([1.0]);
+    /// let mut opt = OptimiserChain((ClipGrad::new(1.0), Descent::new(0.1))).setup(&x);
+    /// opt.adjust(0.5);
+    /// assert_eq!(opt.rule.0.1.eta, 0.5);
+    /// opt.update(&mut x, &Vector::from_array([0.5]));
+    /// assert_eq!(x[0], 0.75);
+    /// ```
+    pub fn adjust(&mut self, eta: f64) {
+        self.rule.adjust(eta);
+    }
+
+    /// Stops training the parameters at `path` and below it, `"0"` for the
+    /// first layer of a chain, `"0.bias"` for its bias (the names
+    /// [`named_tensors`](typeflux_core::functor::named_tensors) gives), `""`
+    /// for the whole model: Optimisers.jl's `freeze!`. A frozen parameter
+    /// is not changed by [`update`](Optimiser::update), to the bit, and its
+    /// state (velocity, moments) is kept as it is, until it is
+    /// [`thaw`](Optimiser::thaw)ed. Step counts are the optimiser's, not a
+    /// parameter's: they go on while a parameter is frozen.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// use typeflux_nn::optim::{Descent, Rule};
+    /// use typeflux_nn::prelude::*;
+    ///
+    /// let first = Dense::<2, 2, Identity, f64>::new(identity);
+    /// let mut chain = Chain((first, Dense::<2, 1, Identity, f64>::new(identity)));
+    /// let mut opt = Descent::new(0.1).setup(&chain);
+    /// opt.freeze("0");
+    /// let before = chain.clone();
+    /// let grad = chain.clone(); // any gradient
+    /// opt.update(&mut chain, &grad);
+    /// let Chain((first, second)) = &chain;
+    /// assert_eq!(first.weight.to_vec(), before.0.0.weight.to_vec());
+    /// assert_ne!(second.weight.to_vec(), before.0.1.weight.to_vec());
+    /// ```
+    ///
+    /// # Panics
+    /// When no parameter of the model is at or below `path`; the message
+    /// lists the model's parameters.
+    pub fn freeze(&mut self, path: &str) {
+        self.trainable.freeze(path);
+    }
+
+    /// Trains the parameters at `path` and below it again, those frozen by
+    /// [`freeze`](Optimiser::freeze) at `path`, above it or below it:
+    /// Optimisers.jl's `thaw!`. `""` thaws the whole model.
+    ///
+    /// # Panics
+    /// When no parameter of the model is at or below `path`.
+    pub fn thaw(&mut self, path: &str) {
+        self.trainable.thaw(path);
+    }
+
+    /// Which parameters a step reaches.
+    pub fn trainable(&self) -> &Trainable {
+        &self.trainable
     }
 }
 
@@ -119,6 +276,7 @@ where
         Optimiser {
             rule: self.rule.clone(),
             state: self.state.clone(),
+            trainable: self.trainable.clone(),
         }
     }
 }
@@ -131,6 +289,7 @@ where
         f.debug_struct("Optimiser")
             .field("rule", &self.rule)
             .field("state", &self.state)
+            .field("trainable", &self.trainable)
             .finish()
     }
 }
@@ -143,19 +302,44 @@ pub fn setup<R: Rule, M: Functor + Clone>(rule: R, model: &M) -> Optimiser<R, M>
 /// A copy of `model` whose tensors are all zero: the starting velocity or
 /// moment of a rule. Leaves that are not tensors are copied as they are.
 pub fn zeroed<M: Functor + Clone>(model: &M) -> M {
-    fmap_with(&mut Zeros, model.clone())
+    filled(model, 0.0)
 }
 
-/// The mapper behind [`zeroed`].
-struct Zeros;
+/// A copy of `model` whose tensors hold `value` everywhere, as
+/// Optimisers.jl's `onevalue(value, x)`.
+pub fn filled<M: Functor + Clone>(model: &M, value: f64) -> M {
+    fmap_with(&mut Fill(value), model.clone())
+}
 
-impl Mapper for Zeros {
+/// The mapper behind [`filled`].
+struct Fill(f64);
+
+impl Mapper for Fill {
     fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
         tensor: Tensor<S, E, D>,
     ) -> Tensor<S, E, D> {
-        tensor.zeros_like()
+        if self.0 == 0.0 {
+            tensor.zeros_like()
+        } else {
+            tensor.full_like(lit(self.0))
+        }
+    }
+}
+
+/// `p -= Δ` at each parameter: the end of a step.
+struct Subtract;
+
+impl Visitor for Subtract {
+    type Access = (Mut, Ref);
+
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(
+        &mut self,
+        _: &Path,
+        (p, change): (&mut Tensor<S, E, D>, &Tensor<S, E, D>),
+    ) {
+        *p -= change;
     }
 }
 
