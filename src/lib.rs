@@ -95,8 +95,9 @@ pub mod prelude {
     pub use typeflux_core::prelude::*;
     pub use typeflux_nn::prelude::*;
     pub use typeflux_nn::{
-        AccumGrad, Adam, AdamW, ClipGrad, ClipNorm, Descent, EpochReport, Momentum, Nesterov,
-        Optimiser, OptimiserChain, Rule, SignDecay, WeightDecay, setup, train, train_epochs,
+        AMSGrad, AccumGrad, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, ClipGrad, ClipNorm,
+        Descent, EpochReport, Lion, Momentum, NAdam, Nesterov, OAdam, Optimiser, OptimiserChain,
+        RAdam, RMSProp, Rprop, Rule, SignDecay, WeightDecay, setup, train, train_epochs,
     };
 }
 

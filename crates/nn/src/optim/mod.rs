@@ -40,8 +40,19 @@
 //! | [`Descent`] | `η = 0.1` | `Δ = η·g` |
 //! | [`Momentum`] | `η = 0.01, ρ = 0.9` | `v = ρ·v + η·g`, `Δ = v` |
 //! | [`Nesterov`] | `η = 0.001, ρ = 0.9` | `Δ = -ρ²·v + (1 + ρ)·η·g`, then `v = ρ·v - η·g` |
+//! | [`RMSProp`] | `η = 0.001, ρ = 0.9, ϵ = 1e-8` | `s = ρ·s + (1 - ρ)·g²`, `Δ = η·g / (√s + ϵ)`; centred: `√(s - c²)` with `c = ρ·c + (1 - ρ)·g` |
 //! | [`Adam`] | `η = 0.001, β = (0.9, 0.999), ϵ = 1e-8` | `m = β₁·m + (1 - β₁)·g`, `v = β₂·v + (1 - β₂)·g²`, `Δ = η·m̂ / (√v̂ + ϵ)` |
 //! | [`AdamW`] | `λ = 0`, else as Adam | `Δ = η·(m̂ / (√v̂ + ϵ) + λ·p)`; with `couple(false)`: `η·m̂ / (√v̂ + ϵ) + λ·p` |
+//! | [`RAdam`] | as Adam | Adam's step times the rectification `r(t)`, or `η·m̂` while `ρ(t) ≤ 4` |
+//! | [`AdaMax`] | as Adam | `u = max(β₂·u, abs(g))`, `Δ = η / (1 - β₁ᵗ) · m / (u + ϵ)` |
+//! | [`OAdam`] | `β = (0.5, 0.9)`, else as Adam | `a = η·m̂ / (√v̂ + ϵ)`, `Δ = 2·a - a_before` |
+//! | [`AdaGrad`] | `η = 0.1, ϵ = 1e-8` | `s = s + g²` from `s = ϵ`, `Δ = η·g / (√s + ϵ)` |
+//! | [`AdaDelta`] | `ρ = 0.9, ϵ = 1e-8` | `s = ρ·s + (1 - ρ)·g²`, `Δ = g·√(d + ϵ) / √(s + ϵ)`, `d = ρ·d + (1 - ρ)·Δ²` |
+//! | [`AMSGrad`] | as Adam | moments from `ϵ`, `v̂ = max(v̂, v)`, `Δ = η·m / (√v̂ + ϵ)` |
+//! | [`NAdam`] | as Adam | `Δ = η·(β₁·m / (1 - β₁ᵗ⁺¹) + (1 - β₁)·g / (1 - β₁ᵗ)) / (√(β₂·v / (1 - β₂ᵗ)) + ϵ)` |
+//! | [`AdaBelief`] | `ϵ = 1e-16`, else as Adam | `s = β₂·s + (1 - β₂)·(g - m)² + ϵ`, `Δ = η·m̂ / (√ŝ + ϵ)` |
+//! | [`Lion`] | `η = 0.001, β = (0.9, 0.999)` | `Δ = η·sign(β₁·m + (1 - β₁)·g)`, then `m = β₂·m + (1 - β₂)·g` |
+//! | [`Rprop`] | `η = 0.001, ℓ = (0.5, 1.2), Γ = (1e-6, 50)` | step sizes grow by `ℓ₂` (to `Γ₂`) while `g` keeps its sign, shrink by `ℓ₁` (to `Γ₁`) when it flips; `Δ = step·sign(g)` |
 //!
 //! And the rules that transform the gradient for the next one, made to be
 //! put in an [`OptimiserChain`]: [`ClipGrad`] (`Δ = clamp(g, -δ, δ)`),
@@ -60,34 +71,56 @@
 //!
 //! Every step is written with the tensor operations of
 //! [`typeflux_core::Device`] (`axpy`, scalar and elementwise
-//! arithmetic, the elementwise table's `sqrt`, `sign` and `relu`),
+//! arithmetic, the elementwise table's `sqrt`, `sign`, `abs` and `relu`),
 //! so the same rules update tensors on any device, in any element type.
 //! Hyperparameters are `f64` and are converted to the element type at each
 //! step.
 
 mod accum;
+mod adabelief;
+mod adadelta;
+mod adagrad;
 mod adam;
+mod adamax;
 mod adamw;
+mod amsgrad;
 mod chain;
 mod clip;
 mod clipnorm;
 mod decay;
 mod descent;
+mod lion;
 mod momentum;
+mod nadam;
 mod nesterov;
+mod oadam;
+mod radam;
+mod rmsprop;
+mod rprop;
 mod select;
 mod trainable;
 
 pub use accum::{AccumGrad, AccumGradState};
+pub use adabelief::AdaBelief;
+pub use adadelta::{AdaDelta, AdaDeltaState};
+pub use adagrad::AdaGrad;
 pub use adam::{Adam, AdamState};
+pub use adamax::AdaMax;
 pub use adamw::AdamW;
+pub use amsgrad::{AMSGrad, AMSGradState};
 pub use chain::OptimiserChain;
 pub use clip::ClipGrad;
 pub use clipnorm::ClipNorm;
 pub use decay::{SignDecay, WeightDecay};
 pub use descent::Descent;
+pub use lion::Lion;
 pub use momentum::Momentum;
+pub use nadam::NAdam;
 pub use nesterov::Nesterov;
+pub use oadam::{OAdam, OAdamState};
+pub use radam::{RAdam, RAdamState};
+pub use rmsprop::{RMSProp, RMSPropState};
+pub use rprop::{Rprop, RpropState};
 pub use trainable::Trainable;
 
 use core::ops::ControlFlow;
@@ -147,7 +180,7 @@ pub trait Rule: Sized {
     /// Sets the learning rate `η` to `eta`, in every rule that has one (all
     /// the members of an [`OptimiserChain`]): Optimisers.jl's
     /// `adjust(rule, eta)`. A rule without a learning rate ([`ClipGrad`],
-    /// [`WeightDecay`]) keeps this default, which changes nothing.
+    /// [`AdaDelta`]) keeps this default, which changes nothing.
     fn adjust(&mut self, eta: f64) {
         let _ = eta;
     }
@@ -306,7 +339,7 @@ pub fn zeroed<M: Functor + Clone>(model: &M) -> M {
 }
 
 /// A copy of `model` whose tensors hold `value` everywhere, as
-/// Optimisers.jl's `onevalue(value, x)`.
+/// Optimisers.jl's `onevalue(value, x)`: [`AdaGrad`]'s sums start at `ϵ`.
 pub fn filled<M: Functor + Clone>(model: &M, value: f64) -> M {
     fmap_with(&mut Fill(value), model.clone())
 }

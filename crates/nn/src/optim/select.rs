@@ -1,4 +1,4 @@
-//! Elementwise minima, maxima and clamping, from the device's arithmetic.
+//! Elementwise maxima, minima and clamping, from the device's arithmetic.
 //!
 //! A device has no comparison kernel, but the table's `sign` and `relu`
 //! give one: `relu(sign(a - b))` is exactly 1 where `a > b` and 0
@@ -26,6 +26,14 @@ fn pick<S: Shape, E: Element, D: Kernels<E>>(
 ) -> Tensor<S, E, D> {
     let keep = mask.scalar_op_left(BinaryOp::Sub, E::one());
     x * &keep + y * mask
+}
+
+/// The larger of `x` and `y` at each element.
+pub(super) fn maximum<S: Shape, E: Element, D: Kernels<E>>(
+    x: &Tensor<S, E, D>,
+    y: &Tensor<S, E, D>,
+) -> Tensor<S, E, D> {
+    pick(x, y, &positive(&(y - x)))
 }
 
 /// The smaller of each element of `x` and `c`.
