@@ -152,7 +152,8 @@
 //! [`OptimiserChain`] with [`ClipGrad`], [`ClipNorm`], [`WeightDecay`] or
 //! [`AccumGrad`]: `rule.setup(&model)` builds their state by one walk over
 //! the model, and `opt.update(&mut model, &grad)` takes a step; parts of
-//! the model can be frozen, and the learning rate adjusted. [`train()`] is Flux's `train!` over one epoch, with any
+//! the model can be frozen, and the learning rate follows a
+//! [`schedule`](optim::schedule). [`train()`] is Flux's `train!` over one epoch, with any
 //! loss closure of the traced model, and [`train_epochs`] runs several with
 //! a report after each; both stop at a loss that is not finite, naming the
 //! batch ([`TrainError`]), and [`EarlyStopping`] ends training when a

@@ -67,7 +67,8 @@
 //! training of a subtree of the model, named by its path (`"0"`,
 //! `"0.weight"`), as Optimisers.jl's `freeze!` and `thaw!`.
 //! [`Optimiser::adjust`] sets the learning rate of a running optimiser
-//! (Optimisers.jl's `adjust!`).
+//! (Optimisers.jl's `adjust!`), and the [`schedule`]s give it one for each
+//! step.
 //!
 //! Every step is written with the tensor operations of
 //! [`typeflux_core::Device`] (`axpy`, scalar and elementwise
@@ -97,6 +98,7 @@ mod oadam;
 mod radam;
 mod rmsprop;
 mod rprop;
+pub mod schedule;
 mod select;
 mod trainable;
 
@@ -235,18 +237,23 @@ impl<R: Rule, M: Functor> Optimiser<R, M> {
     /// Sets the learning rate of the rule, of every rule of a chain, for
     /// the steps to come: Optimisers.jl's `adjust!(state, eta)`. Other
     /// hyperparameters are fields of [`rule`](Optimiser::rule), to be
-    /// assigned.
+    /// assigned. A [`schedule`] gives a learning rate for each step:
     ///
     /// ```
     /// use typeflux_core::prelude::*;
-    /// use typeflux_nn::optim::{ClipGrad, Descent, OptimiserChain, Rule};
+    /// use typeflux_nn::optim::schedule::{Schedule, WarmupCosine};
+    /// use typeflux_nn::optim::{Descent, Rule};
     ///
     /// let mut x = Vector::<1, f64>::from_array([1.0]);
-    /// let mut opt = OptimiserChain((ClipGrad::new(1.0), Descent::new(0.1))).setup(&x);
-    /// opt.adjust(0.5);
-    /// assert_eq!(opt.rule.0.1.eta, 0.5);
-    /// opt.update(&mut x, &Vector::from_array([0.5]));
-    /// assert_eq!(x[0], 0.75);
+    /// let mut opt = Descent::new(0.0).setup(&x);
+    /// let schedule = WarmupCosine::new(0.1, 0.001, 5, 100);
+    /// for (t, eta) in schedule.iter().take(100).enumerate() {
+    ///     opt.adjust(eta);
+    ///     let grad = &x * 2.0; // of x²
+    ///     opt.update(&mut x, &grad);
+    ///     assert_eq!(opt.rule.eta, schedule.at(t + 1));
+    /// }
+    /// assert!(x[0].abs() < 1e-3);
     /// ```
     pub fn adjust(&mut self, eta: f64) {
         self.rule.adjust(eta);
