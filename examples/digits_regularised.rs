@@ -14,6 +14,7 @@
 use std::error::Error;
 use std::io::BufWriter;
 use std::path::Path as FilePath;
+use typeflux::nn::optim::schedule::{Schedule, WarmupCosine};
 use typeflux::prelude::*;
 use typeflux::rand::SeedableRng;
 use typeflux::rand::rngs::StdRng;
@@ -29,20 +30,6 @@ const TRAIN: usize = 1150;
 const BATCH: usize = 32;
 const EPOCHS: usize = 80;
 const SEED: u64 = 2024;
-
-/// The learning rate of an epoch (counting from 1): a linear warm-up to
-/// `PEAK` over `WARM_UP` epochs, then half a cosine down to `FLOOR` at the
-/// last epoch.
-fn learning_rate(epoch: usize) -> f64 {
-    const PEAK: f64 = 3e-3;
-    const FLOOR: f64 = 1e-5;
-    const WARM_UP: usize = 3;
-    if epoch <= WARM_UP {
-        return PEAK * epoch as f64 / WARM_UP as f64;
-    }
-    let t = (epoch - WARM_UP) as f64 / (EPOCHS - WARM_UP) as f64;
-    FLOOR + (PEAK - FLOOR) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let here = FilePath::new(".");
@@ -74,8 +61,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         Dense::<128, CLASSES>::new(identity),
     ));
     println!("{model}");
-    let mut opt =
-        ClipNorm::new(1.0, AdamW::new(learning_rate(1), (0.9, 0.999), 1e-4)).setup(&model);
+    // Optimisers.jl's `OptimiserChain(ClipNorm(1.0), AdamW(…))`, its learning
+    // rate on ParameterSchedulers.jl's warm-up then cosine, one value per
+    // epoch: up to 3e-3 over 3 epochs, down to 1e-5 by the last.
+    let schedule = WarmupCosine::new(3e-3, 1e-5, 3, EPOCHS);
+    let mut opt = OptimiserChain((
+        ClipNorm::new(1.0),
+        AdamW::new(schedule.at(1), (0.9, 0.999), 1e-4),
+    ))
+    .setup(&model);
     // Stop after 10 epochs without a better validation accuracy, and keep
     // the model of the best epoch.
     let mut stop = EarlyStopping::new(10).maximise();
@@ -88,8 +82,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let mut shuffled = training.to_vec();
     for epoch in 1..=EPOCHS {
-        // Optimisers.jl's `adjust!`: the rule's settings change between steps.
-        opt.rule.rule.eta = learning_rate(epoch);
+        // Optimisers.jl's `adjust!`: the learning rate changes between steps.
+        opt.adjust(schedule.at(epoch));
         shuffled.shuffle(&mut rng);
         let batches: Vec<_> = shuffled
             .chunks(BATCH)
@@ -111,7 +105,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         if epoch % 10 == 0 || epoch == 1 {
             println!(
                 "epoch {epoch:>2}: learning rate {:.2e}, loss {loss:.4}, validation accuracy {:.2}%",
-                learning_rate(epoch),
+                schedule.at(epoch),
                 100.0 * accuracy
             );
         }

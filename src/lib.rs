@@ -25,8 +25,9 @@
 //! ```
 //!
 //! The prelude also holds what training needs: layers, losses, `model` and
-//! `gradient`, the optimisers (`ClipNorm` among them), `train`, and the
-//! walks over a model's tensors (`fmap_elements`, `named_tensors`, `norm`).
+//! `gradient`, the optimisers (`OptimiserChain` and `ClipNorm` among them),
+//! `train`, and the walks over a model's tensors (`fmap_elements`,
+//! `named_tensors`, `norm`).
 //! ```
 //! use typeflux::prelude::*;
 //!
@@ -37,7 +38,7 @@
 //! for t in named_tensors::<f32>(&grad) {
 //!     println!("{}: {:?}", t.name, t.shape); // 0.0.weight: [3, 2], ...
 //! }
-//! let mut opt = ClipNorm::new(1.0, Adam::default()).setup(&chain);
+//! let mut opt = OptimiserChain((ClipNorm::new(1.0), Adam::default())).setup(&chain);
 //! opt.update(&mut chain, &grad);
 //! ```
 //!
@@ -95,8 +96,10 @@ pub mod prelude {
     pub use typeflux_core::prelude::*;
     pub use typeflux_nn::prelude::*;
     pub use typeflux_nn::{
-        Adam, AdamW, BatchNorm, ClipNorm, Descent, Dropout, EarlyStopping, EpochReport, Momentum,
-        Nesterov, Optimiser, Rule, setup, train, train_epochs,
+        AMSGrad, AccumGrad, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, BatchNorm, ClipGrad,
+        ClipNorm, Descent, Dropout, EarlyStopping, EpochReport, Lion, Momentum, NAdam, Nesterov,
+        OAdam, Optimiser, OptimiserChain, RAdam, RMSProp, Rprop, Rule, SignDecay, WeightDecay,
+        setup, train, train_epochs,
     };
 }
 

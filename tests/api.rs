@@ -113,7 +113,7 @@ fn the_prelude_holds_what_training_needs() {
     let (l, g) = value_and_gradient(|m| Mse::new().loss(m.forward(&x), &y), model(&chain));
     assert!(l > 0.0 && norm(&g) > 0.0);
 
-    let mut opt = ClipNorm::new(1.0, Adam::new(0.05)).setup(&chain);
+    let mut opt = OptimiserChain((ClipNorm::new(1.0), Adam::new(0.05))).setup(&chain);
     let first = train(&mut chain, &mut opt, [(&x, &y)], |m, x, y| {
         mse(m.forward(x), y)
     })

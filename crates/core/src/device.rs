@@ -93,8 +93,7 @@ pub trait Device: Clone + Debug + PartialEq + Send + Sync + 'static {
 
 /// The numbers of one Adam step ([`Kernels::adam`]), computed once per
 /// step by the optimiser: the decay rates and their complements, `1 / (1 −
-/// β₂ᵗ)`, `ε`, the step `η / (1 − β₁ᵗ)`, and `keep`, what the parameters are
-/// multiplied by first (`1 − η·λ` for AdamW's decoupled decay, else 1).
+/// β₂ᵗ)`, `ε`, and the step `η / (1 − β₁ᵗ)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AdamStep<E> {
     /// `β₁`.
@@ -111,8 +110,6 @@ pub struct AdamStep<E> {
     pub epsilon: E,
     /// `η / (1 − β₁ᵗ)`.
     pub step: E,
-    /// The factor on the parameters before the step.
-    pub keep: E,
 }
 
 /// The kernels a device runs on elements `E`: what every tensor operation
@@ -168,13 +165,14 @@ pub trait Kernels<E: Element>: Device {
     /// `y += alpha · x`, the update step of every optimiser.
     fn axpy<S: Shape>(&self, y: &mut Self::Buffer<S, E>, alpha: E, x: &Self::Buffer<S, E>);
 
-    /// One Adam step at every element, given the gradient `g`, updating
-    /// the parameters `p` and the moments `m` and `v` (see [`AdamStep`]):
+    /// Adam's moments and change at every element: the gradient `g` is
+    /// replaced by the change the parameters take (they become `p − g`),
+    /// and the moments `m` and `v` advance (see [`AdamStep`]):
     ///
     /// ```text
     /// m = m·β₁ + (1 − β₁)·g
     /// v = v·β₂ + (1 − β₂)·g²
-    /// p = p·keep − m·step / (√(v·inv_correction2) + ε)
+    /// g = m·step / (√(v·inv_correction2) + ε)
     /// ```
     ///
     /// The default runs these as the device's other kernels, one pass
@@ -182,8 +180,7 @@ pub trait Kernels<E: Element>: Device {
     /// CPU devices and the GPU do).
     fn adam<S: Shape>(
         &self,
-        p: &mut Self::Buffer<S, E>,
-        g: &Self::Buffer<S, E>,
+        g: &mut Self::Buffer<S, E>,
         m: &mut Self::Buffer<S, E>,
         v: &mut Self::Buffer<S, E>,
         h: AdamStep<E>,
@@ -196,10 +193,9 @@ pub trait Kernels<E: Element>: Device {
         let mut denominator = self.scalar(BinaryOp::Mul, v, h.inv_correction2, false);
         self.unary_assign(UnaryOp::Sqrt, &mut denominator);
         self.scalar_assign(BinaryOp::Add, &mut denominator, h.epsilon);
-        let mut update = self.scalar(BinaryOp::Mul, m, h.step, false);
-        self.binary_assign(BinaryOp::Div, &mut update, &denominator);
-        self.scalar_assign(BinaryOp::Mul, p, h.keep);
-        self.axpy(p, -E::one(), &update);
+        let mut change = self.scalar(BinaryOp::Mul, m, h.step, false);
+        self.binary_assign(BinaryOp::Div, &mut change, &denominator);
+        *g = change;
     }
 
     /// `m[i, j] op v[i]` for an `rows × (len / rows)` matrix `m`: a vector

@@ -76,10 +76,10 @@ fn main() {
         .to_device(&cuda);
     let mut m = w2.to_device(&cuda);
     let rule = Adam::default();
-    let mut state = rule.init(&m);
+    let mut opt = rule.setup(&m);
     let t = median(10, 100, || {
         let (loss, g) = value_and_gradient(|m| logitcrossentropy(m.forward(&x), &y), model(&m));
-        rule.apply(&mut state, &mut m, &g);
+        opt.update(&mut m, &g);
         std::hint::black_box(loss);
     });
     println!("w2_train_step {:.1} us", t * 1e6);
@@ -93,10 +93,10 @@ fn main() {
     let y = Batch::<10>::from_fn((Const, 256), |[i, j]| f32::from(u8::from(i == j % 10)))
         .to_device(&cuda);
     let mut m = w3.to_device(&cuda);
-    let mut state = rule.init(&m);
+    let mut opt = rule.setup(&m);
     let t = median(5, 50, || {
         let (loss, g) = value_and_gradient(|m| logitcrossentropy(m.forward(&x), &y), model(&m));
-        rule.apply(&mut state, &mut m, &g);
+        opt.update(&mut m, &g);
         std::hint::black_box(loss);
     });
     println!("w3_train_step {:.1} us", t * 1e6);

@@ -469,27 +469,24 @@ macro_rules! kernels {
 
             fn adam<S: Shape>(
                 &self,
-                p: &mut GpuBuffer<$E, R>,
-                g: &GpuBuffer<$E, R>,
+                g: &mut GpuBuffer<$E, R>,
                 m: &mut GpuBuffer<$E, R>,
                 v: &mut GpuBuffer<$E, R>,
                 h: typeflux_core::AdamStep<$E>,
             ) {
-                same_len("adam", p.len(), g.len());
-                same_len("adam", p.len(), m.len());
-                same_len("adam", p.len(), v.len());
-                let n = length("adam", p.len());
+                same_len("adam", g.len(), m.len());
+                same_len("adam", g.len(), v.len());
+                let n = length("adam", g.len());
                 if n == 0 {
                     return;
                 }
-                self.make_unique(p);
+                self.make_unique(g);
                 self.make_unique(m);
                 self.make_unique(v);
                 let spec = Spec::Adam {
-                    len: len_of::<S>(p.len()),
+                    len: len_of::<S>(g.len()),
                 };
                 let args = [
-                    p.arg(),
                     g.arg(),
                     m.arg(),
                     v.arg(),
@@ -500,11 +497,10 @@ macro_rules! kernels {
                     h.inv_correction2.arg(),
                     h.epsilon.arg(),
                     h.step.arg(),
-                    h.keep.arg(),
                     Arg::U32(n),
                 ];
-                // SAFETY: p, g, m and v hold `n` elements each (checked
-                // above), and p, m and v are each this launch's own.
+                // SAFETY: g, m and v hold `n` elements each (checked above)
+                // and are each this launch's own.
                 unsafe { self.pass::<$E>(spec, n, &args) }
             }
 

@@ -148,10 +148,12 @@
 //!
 //! # Training and saving
 //! [`optim`] has Optimisers.jl's rules ([`Descent`], [`Momentum`],
-//! [`Nesterov`], [`Adam`], [`AdamW`], and [`ClipNorm`] in front of any of
-//! them): `rule.setup(&model)` builds their
-//! state by one walk over the model, and `opt.update(&mut model, &grad)`
-//! takes a step. [`train()`] is Flux's `train!` over one epoch, with any
+//! [`Adam`], [`AdamW`], [`RMSProp`], [`Lion`] and the others), composed by
+//! [`OptimiserChain`] with [`ClipGrad`], [`ClipNorm`], [`WeightDecay`] or
+//! [`AccumGrad`]: `rule.setup(&model)` builds their state by one walk over
+//! the model, and `opt.update(&mut model, &grad)` takes a step; parts of
+//! the model can be frozen, and the learning rate follows a
+//! [`schedule`](optim::schedule). [`train()`] is Flux's `train!` over one epoch, with any
 //! loss closure of the traced model, and [`train_epochs`] runs several with
 //! a report after each; both stop at a loss that is not finite, naming the
 //! batch ([`TrainError`]), and [`EarlyStopping`] ends training when a
@@ -280,7 +282,11 @@ pub use layer::{Lambda, Layer};
 pub use loss::{Aggregate, Loss};
 pub use mode::{Mode, automode, testmode, trainmode};
 pub use normalise::LayerNorm;
-pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use optim::{
+    AMSGrad, AccumGrad, AdaBelief, AdaDelta, AdaGrad, AdaMax, Adam, AdamW, ClipGrad, ClipNorm,
+    Descent, Lion, Momentum, NAdam, Nesterov, OAdam, Optimiser, OptimiserChain, RAdam, RMSProp,
+    Rprop, Rule, SignDecay, WeightDecay, setup,
+};
 pub use scale::Scale;
 pub use show::{Summary, summary};
 pub use state::State;

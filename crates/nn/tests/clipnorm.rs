@@ -1,11 +1,11 @@
-//! `ClipNorm`: the wrapped rule sees the gradient unchanged below the bound
-//! and scaled to it above, so a step of `Descent(1)` has the bound as its
+//! `ClipNorm` in front of a rule: the rule sees the gradient unchanged below
+//! the bound and scaled to it above, so a step of `Descent(1)` has the bound as its
 //! norm.
 
 use typeflux_ad::reverse::{gradient, model};
 use typeflux_core::functor::{destructure, norm};
 use typeflux_core::prelude::*;
-use typeflux_nn::optim::{Adam, ClipNorm, Descent, Momentum, Rule};
+use typeflux_nn::optim::{Adam, ClipNorm, Descent, Momentum, OptimiserChain, Rule};
 use typeflux_nn::prelude::*;
 
 type Model = Chain<(Dense<3, 4, Tanh, f64>, Dense<4, 2, Identity, f64>)>;
@@ -51,7 +51,7 @@ fn above_the_bound_a_step_of_descent_has_the_bound_as_its_norm() {
     );
 
     let mut m = start.clone();
-    let mut opt = ClipNorm::new(0.5, Descent::new(1.0)).setup(&m);
+    let mut opt = OptimiserChain((ClipNorm::new(0.5), Descent::new(1.0))).setup(&m);
     opt.update(&mut m, &g);
     let update = step(&start, &m);
     assert!((length(&update) - 0.5).abs() < 1e-12, "{}", length(&update));
@@ -71,14 +71,14 @@ fn below_the_bound_the_rule_sees_the_gradient_unchanged() {
 
     let rule = Momentum::new(0.1, 0.9);
     let (mut clipped, mut plain) = (start.clone(), start.clone());
-    let mut with = ClipNorm::new(10.0, rule).setup(&clipped);
+    let mut with = OptimiserChain((ClipNorm::new(10.0), rule)).setup(&clipped);
     let mut without = rule.setup(&plain);
     for _ in 0..3 {
         with.update(&mut clipped, &g);
         without.update(&mut plain, &g);
     }
     assert_eq!(step(&start, &clipped), step(&start, &plain));
-    assert_eq!(norm(&with.state().inner), norm(without.state()));
+    assert_eq!(norm(&with.state().1), norm(without.state()));
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn clipping_composes_with_adam_and_leaves_an_absent_gradient_absent() {
     let mut g = grad_of(&start, 3.0);
     g.0.1.bias = None; // no gradient for the second bias: Adam passes it over
     let mut m = start.clone();
-    let mut opt = ClipNorm::new(1e-3, Adam::new(0.01)).setup(&m);
+    let mut opt = OptimiserChain((ClipNorm::new(1e-3), Adam::new(0.01))).setup(&m);
     opt.update(&mut m, &g);
     assert_eq!(m.0.1.bias, start.0.1.bias);
     assert_ne!(m.0.0.weight, start.0.0.weight);
@@ -119,7 +119,7 @@ fn a_gradient_whose_norm_is_not_finite_is_refused() {
     let mut m = chain();
     let mut g = grad_of(&m, 1.0);
     g.0.0.weight[[0, 0]] = f64::NAN;
-    ClipNorm::new(1.0, Descent::new(0.1))
+    OptimiserChain((ClipNorm::new(1.0), Descent::new(0.1)))
         .setup(&m)
         .update(&mut m, &g);
 }

@@ -175,48 +175,44 @@ mod host {
         op.dispatch(InPlace(a, PhantomData))
     }
 
-    /// One Adam step at every element in one pass, with the roundings of
-    /// the default's passes (see `Kernels::adam`).
+    /// Adam's moments and change at every element in one pass, with the
+    /// roundings of the default's passes (see `Kernels::adam`).
     #[inline]
     pub(super) fn adam<E: Element, B: HostBuffer<E>>(
-        p: &mut B,
-        g: &[E],
+        g: &mut B,
         m: &mut B,
         v: &mut B,
         h: crate::device::AdamStep<E>,
     ) {
         let len = g.len();
         assert!(
-            p.len() == len && m.len() == len && v.len() == len,
-            "adam: parameters of {}, gradient of {len}, moments of {} and {} elements",
-            p.len(),
+            m.len() == len && v.len() == len,
+            "adam: a gradient of {len} elements, moments of {} and {}",
             m.len(),
             v.len()
         );
-        let at = |p: &mut E, &g: &E, m: &mut E, v: &mut E| {
-            let mi = *m * h.beta1 + h.one_minus_beta1 * g;
+        let at = |g: &mut E, m: &mut E, v: &mut E| {
+            let gi = *g;
+            let mi = *m * h.beta1 + h.one_minus_beta1 * gi;
+            let vi = *v * h.beta2 + h.one_minus_beta2 * (gi * gi);
             *m = mi;
-            let vi = *v * h.beta2 + h.one_minus_beta2 * (g * g);
             *v = vi;
             let denominator = (vi * h.inv_correction2).sqrt() + h.epsilon;
-            let update = mi * h.step / denominator;
-            *p = *p * h.keep + -update;
+            *g = mi * h.step / denominator;
         };
-        let (p, m, v): (&mut [E], &mut [E], &mut [E]) = (p, m, v);
+        let (g, m, v): (&mut [E], &mut [E], &mut [E]) = (g, m, v);
         if !parallel::split(len) {
-            for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                at(p, g, m, v);
+            for ((g, m), v) in g.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
+                at(g, m, v);
             }
         } else {
             use rayon::prelude::*;
-            p.par_chunks_mut(parallel::CHUNK)
-                .zip(g.par_chunks(parallel::CHUNK))
+            g.par_chunks_mut(parallel::CHUNK)
                 .zip(m.par_chunks_mut(parallel::CHUNK))
                 .zip(v.par_chunks_mut(parallel::CHUNK))
-                .for_each(|(((p, g), m), v)| {
-                    for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
-                    {
-                        at(p, g, m, v);
+                .for_each(|((g, m), v)| {
+                    for ((g, m), v) in g.iter_mut().zip(m.iter_mut()).zip(v.iter_mut()) {
+                        at(g, m, v);
                     }
                 });
         }
@@ -602,13 +598,12 @@ macro_rules! host_device {
             #[inline(always)]
             fn adam<S: Shape>(
                 &self,
-                p: &mut $buffer,
-                g: &$buffer,
+                g: &mut $buffer,
                 m: &mut $buffer,
                 v: &mut $buffer,
                 h: crate::device::AdamStep<E>,
             ) {
-                host::adam(p, g, m, v, h)
+                host::adam(g, m, v, h)
             }
 
             #[inline(always)]

@@ -66,8 +66,9 @@ impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
         self.device.axpy(&mut self.data, alpha, &x.data);
     }
 
-    /// One Adam step of these parameters, given their gradient `g` and
-    /// their moments `m` and `v`, all updated in place (see
+    /// Adam's moments and change: this gradient is replaced by the change
+    /// its parameters take (they become `p − self`), and the moments `m`
+    /// and `v` advance, all in place (see
     /// [`Kernels::adam`](crate::Kernels::adam)); one pass on the CPU
     /// devices and the GPU.
     ///
@@ -75,26 +76,24 @@ impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
     /// use typeflux_core::prelude::*;
     /// use typeflux_core::AdamStep;
     ///
-    /// let mut p = Vector::<2, f64>::from_array([1.0, -1.0]);
-    /// let g = Vector::<2, f64>::from_array([0.5, 0.0]);
+    /// let mut g = Vector::<2, f64>::from_array([0.5, 0.0]);
     /// let (mut m, mut v) = (Vector::zeros(), Vector::zeros());
-    /// // The first step of Adam(0.1): the moments' corrections undo their decay.
+    /// // The first step of Adam(0.1): the corrections undo the moments' decay.
     /// let h = AdamStep {
     ///     beta1: 0.9, one_minus_beta1: 0.1, beta2: 0.999, one_minus_beta2: 0.001,
-    ///     inv_correction2: 1.0 / 0.001, epsilon: 1e-8, step: 0.1 / 0.1, keep: 1.0,
+    ///     inv_correction2: 1.0 / 0.001, epsilon: 1e-8, step: 0.1 / 0.1,
     /// };
-    /// p.adam(&g, &mut m, &mut v, h);
-    /// assert!((p[0] - 0.9).abs() < 1e-6); // a step of η·sign(g) at first
-    /// assert_eq!(p[1], -1.0);
+    /// g.adam(&mut m, &mut v, h);
+    /// assert!((g[0] - 0.1).abs() < 1e-6); // η·sign(g) at first
+    /// assert_eq!(g[1], 0.0);
     /// ```
     #[inline]
     #[track_caller]
-    pub fn adam(&mut self, g: &Self, m: &mut Self, v: &mut Self, h: crate::AdamStep<E>) {
-        assert_same("adam", &self.shape, &g.shape);
+    pub fn adam(&mut self, m: &mut Self, v: &mut Self, h: crate::AdamStep<E>) {
         assert_same("adam", &self.shape, &m.shape);
         assert_same("adam", &self.shape, &v.shape);
         self.device
-            .adam(&mut self.data, &g.data, &mut m.data, &mut v.data, h);
+            .adam(&mut self.data, &mut m.data, &mut v.data, h);
     }
 
     /// `op(self)` elementwise, in place.

@@ -217,9 +217,9 @@ pub enum Spec {
         /// Columns.
         cols: Size,
     },
-    /// One step of Adam at every element — `(p, g, m, v, beta1: E,
-    /// one_minus_beta1: E, beta2: E, one_minus_beta2: E, inv_correction2: E,
-    /// epsilon: E, step: E, keep: E, len)`.
+    /// Adam's moments and change at every element, the gradient replaced
+    /// by the change — `(g, m, v, beta1: E, one_minus_beta1: E, beta2: E,
+    /// one_minus_beta2: E, inv_correction2: E, epsilon: E, step: E, len)`.
     Adam {
         /// Elements.
         len: Size,

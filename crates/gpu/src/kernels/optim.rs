@@ -3,19 +3,18 @@
 use super::{Size, grid_stride};
 use crate::ptx::{Float, Global, Kernel};
 
-/// `(p, g, m, v, beta1, one_minus_beta1, beta2, one_minus_beta2,
-/// inv_correction2, epsilon, step, keep, len)`: one Adam step at every
-/// element, the CPU's sequence of roundings in one read and one write of
-/// each buffer:
+/// `(g, m, v, beta1, one_minus_beta1, beta2, one_minus_beta2,
+/// inv_correction2, epsilon, step, len)`: Adam's moments and change at
+/// every element, the CPU's sequence of roundings in one read and one write
+/// of each buffer:
 ///
 /// ```text
 /// m = m·β₁ + (1 - β₁)·g
 /// v = v·β₂ + (1 - β₂)·g²
-/// p = p·keep - m·step / (√(v / (1 - β₂ᵗ)) + ε)
+/// g = m·step / (√(v / (1 - β₂ᵗ)) + ε)
 /// ```
-/// with `step = η / (1 - β₁ᵗ)` and `keep = 1 - decay` (AdamW's decay).
+/// with `step = η / (1 - β₁ᵗ)`; the parameters then take `p - g`.
 pub fn adam<T: Float>(k: &mut Kernel, len: Size) {
-    let p = k.param_ptr();
     let g = k.param_ptr();
     let m = k.param_ptr();
     let v = k.param_ptr();
@@ -26,10 +25,9 @@ pub fn adam<T: Float>(k: &mut Kernel, len: Size) {
     let inv_correction2 = k.param::<T>();
     let epsilon = k.param::<T>();
     let step = k.param::<T>();
-    let keep = k.param::<T>();
     let n = len.load(k);
     grid_stride(k, n, |k, i| {
-        let (at_p, at_g) = (k.global::<T>(p, i), k.global::<T>(g, i));
+        let at_g = k.global::<T>(g, i);
         let (at_m, at_v) = (k.global::<T>(m, i), k.global::<T>(v, i));
         let gv = k.ld::<T, Global>(at_g);
         let mv = k.ld::<T, Global>(at_m);
@@ -46,11 +44,8 @@ pub fn adam<T: Float>(k: &mut Kernel, len: Size) {
         let corrected = k.mul(vv, inv_correction2);
         let root = k.sqrt(corrected);
         let denominator = k.add(root, epsilon);
-        let update = k.mul(mv, step);
-        let update = k.div(update, denominator);
-        let pv = k.ld::<T, Global>(at_p);
-        let pv = k.mul(pv, keep);
-        let pv = k.sub(pv, update);
-        k.st::<T, Global>(at_p, pv);
+        let change = k.mul(mv, step);
+        let change = k.div(change, denominator);
+        k.st::<T, Global>(at_g, change);
     });
 }

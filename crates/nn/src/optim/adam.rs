@@ -1,7 +1,8 @@
 //! Adam: adaptive moment estimation.
 
-use super::{Rule, lit, zeroed};
-use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
+use super::{Rule, Trainable, lit, zeroed};
+use core::ops::ControlFlow;
+use typeflux_core::functor::{Functor, Mut, Path, Visitor};
 use typeflux_core::{AdamStep, Element, Kernels, Shape, Tensor};
 
 /// Adam, Optimisers.jl's `Adam(η = 0.001, β = (0.9, 0.999), ϵ = 1e-8)`:
@@ -79,8 +80,25 @@ impl Rule for Adam {
         init(model, self.beta)
     }
 
-    fn apply<M: Functor>(&self, state: &mut AdamState<M>, model: &mut M, grad: &M) {
-        step(state, model, grad, *self, 0.0);
+    fn apply<M: Functor>(
+        &self,
+        state: &mut AdamState<M>,
+        _: &M,
+        grad: &mut M,
+        trainable: &Trainable,
+    ) -> ControlFlow<()> {
+        let AdamState { m, v, beta_t } = state;
+        let mut at_each = Step {
+            rule: *self,
+            correction: (1.0 - beta_t.0, 1.0 - beta_t.1),
+        };
+        trainable.walk::<M, _>((grad, m, v), &mut at_each);
+        *beta_t = (beta_t.0 * self.beta.0, beta_t.1 * self.beta.1);
+        ControlFlow::Continue(())
+    }
+
+    fn adjust(&mut self, eta: f64) {
+        self.eta = eta;
     }
 }
 
@@ -93,23 +111,59 @@ pub(super) fn init<M: Functor + Clone>(model: &M, beta: (f64, f64)) -> AdamState
     }
 }
 
-/// One Adam step over the whole model, with the parameters first scaled by
-/// `1 - decay` (AdamW's decoupled weight decay; 0 for Adam).
-pub(super) fn step<M: Functor>(
-    state: &mut AdamState<M>,
-    model: &mut M,
-    grad: &M,
-    rule: Adam,
-    decay: f64,
+/// `m = β₁·m + (1 - β₁)·g` and `v = β₂·v + (1 - β₂)·g²`: the moments of
+/// Adam and of the rules built on it.
+pub(super) fn moments<S: Shape, E: Element, D: Kernels<E>>(
+    g: &Tensor<S, E, D>,
+    m: &mut Tensor<S, E, D>,
+    v: &mut Tensor<S, E, D>,
+    beta: (f64, f64),
 ) {
-    let AdamState { m, v, beta_t } = state;
-    let mut at_each = Step {
-        rule,
-        correction: (1.0 - beta_t.0, 1.0 - beta_t.1),
-        decay,
-    };
-    walk::<M, _>((model, grad, m, v), &mut at_each);
-    *beta_t = (beta_t.0 * rule.beta.0, beta_t.1 * rule.beta.1);
+    *m *= lit::<E>(beta.0);
+    m.axpy(lit(1.0 - beta.0), g);
+    *v *= lit::<E>(beta.1);
+    v.axpy(lit(1.0 - beta.1), &g.square());
+}
+
+/// `η·m̂ / (√v̂ + ϵ)`, given `(1 - β₁ᵗ, 1 - β₂ᵗ)`.
+pub(super) fn corrected<S: Shape, E: Element, D: Kernels<E>>(
+    m: &Tensor<S, E, D>,
+    v: &Tensor<S, E, D>,
+    eta: f64,
+    epsilon: f64,
+    correction: (f64, f64),
+) -> Tensor<S, E, D> {
+    let mut denominator = (v * lit::<E>(1.0 / correction.1)).sqrt();
+    denominator += lit::<E>(epsilon);
+    let mut change = m * lit::<E>(eta / correction.0);
+    change /= &denominator;
+    change
+}
+
+/// [`moments`], then the gradient `g` replaced by [`corrected`], in one
+/// pass per tensor on the devices that have one ([`Kernels::adam`]).
+pub(super) fn change<S: Shape, E: Element, D: Kernels<E>>(
+    g: &mut Tensor<S, E, D>,
+    m: &mut Tensor<S, E, D>,
+    v: &mut Tensor<S, E, D>,
+    beta: (f64, f64),
+    eta: f64,
+    epsilon: f64,
+    correction: (f64, f64),
+) {
+    g.adam(
+        m,
+        v,
+        AdamStep {
+            beta1: lit(beta.0),
+            one_minus_beta1: lit(1.0 - beta.0),
+            beta2: lit(beta.1),
+            one_minus_beta2: lit(1.0 - beta.1),
+            inv_correction2: lit(1.0 / correction.1),
+            epsilon: lit(epsilon),
+            step: lit(eta / correction.0),
+        },
+    );
 }
 
 /// One Adam step at each parameter.
@@ -117,33 +171,21 @@ struct Step {
     rule: Adam,
     /// `(1 - β₁ᵗ, 1 - β₂ᵗ)`.
     correction: (f64, f64),
-    decay: f64,
 }
 
 impl Visitor for Step {
-    type Access = (Mut, Ref, Mut, Mut);
+    type Access = (Mut, Mut, Mut);
 
     fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
-        (p, g, m, v): (
+        (g, m, v): (
             &mut Tensor<S, E, D>,
-            &Tensor<S, E, D>,
             &mut Tensor<S, E, D>,
             &mut Tensor<S, E, D>,
         ),
     ) {
         let Adam { eta, beta, epsilon } = self.rule;
-        let h = AdamStep {
-            beta1: lit(beta.0),
-            one_minus_beta1: lit(1.0 - beta.0),
-            beta2: lit(beta.1),
-            one_minus_beta2: lit(1.0 - beta.1),
-            inv_correction2: lit(1.0 / self.correction.1),
-            epsilon: lit(epsilon),
-            step: lit(eta / self.correction.0),
-            keep: lit(1.0 - self.decay),
-        };
-        p.adam(g, m, v, h);
+        change(g, m, v, beta, eta, epsilon, self.correction);
     }
 }

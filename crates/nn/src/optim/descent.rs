@@ -1,8 +1,9 @@
 //! Plain gradient descent.
 
-use super::{Rule, lit};
+use super::{Rule, Trainable, lit};
+use core::ops::ControlFlow;
 use typeflux_ad::reverse::{Backward, Descend, Traced, descend};
-use typeflux_core::functor::{Functor, Mut, Path, Ref, Trace, Visitor, walk};
+use typeflux_core::functor::{Functor, Mut, Path, Ref, Trace, Visitor};
 use typeflux_core::{Element, Kernels, Scalar, Shape, Tensor};
 
 /// Gradient descent with learning rate `eta`: `p -= η · g` for every
@@ -98,8 +99,41 @@ impl Rule for Descent {
 
     fn init<M: Functor + Clone>(&self, _: &M) {}
 
-    fn apply<M: Functor>(&self, (): &mut (), model: &mut M, grad: &M) {
-        walk::<M, _>((model, grad), &mut Step { eta: self.eta });
+    fn apply<M: Functor>(
+        &self,
+        (): &mut (),
+        _: &M,
+        grad: &mut M,
+        trainable: &Trainable,
+    ) -> ControlFlow<()> {
+        trainable.walk::<M, _>(grad, &mut Scale(self.eta));
+        ControlFlow::Continue(())
+    }
+
+    /// `p -= η·g` in one pass, with no copy of the gradient.
+    fn update<M: Functor + Clone>(
+        &self,
+        (): &mut (),
+        model: &mut M,
+        grad: &M,
+        trainable: &Trainable,
+    ) {
+        trainable.walk::<M, _>((model, grad), &mut Step { eta: self.eta });
+    }
+
+    fn adjust(&mut self, eta: f64) {
+        self.eta = eta;
+    }
+}
+
+/// `Δ = η·g` at each parameter.
+struct Scale(f64);
+
+impl Visitor for Scale {
+    type Access = Mut;
+
+    fn tensor<S: Shape, E: Element, D: Kernels<E>>(&mut self, _: &Path, g: &mut Tensor<S, E, D>) {
+        *g *= lit::<E>(self.0);
     }
 }
 

@@ -1,7 +1,8 @@
 //! Gradient descent with momentum.
 
-use super::{Rule, lit, zeroed};
-use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
+use super::{Rule, Trainable, lit, zeroed};
+use core::ops::ControlFlow;
+use typeflux_core::functor::{Functor, Mut, Path, Visitor};
 use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// Gradient descent with momentum, Optimisers.jl's `Momentum(η = 0.01,
@@ -42,8 +43,19 @@ impl Rule for Momentum {
         zeroed(model)
     }
 
-    fn apply<M: Functor>(&self, velocity: &mut M, model: &mut M, grad: &M) {
-        walk::<M, _>((model, grad, velocity), &mut Step(*self));
+    fn apply<M: Functor>(
+        &self,
+        velocity: &mut M,
+        _: &M,
+        grad: &mut M,
+        trainable: &Trainable,
+    ) -> ControlFlow<()> {
+        trainable.walk::<M, _>((grad, velocity), &mut Step(*self));
+        ControlFlow::Continue(())
+    }
+
+    fn adjust(&mut self, eta: f64) {
+        self.eta = eta;
     }
 }
 
@@ -51,15 +63,15 @@ impl Rule for Momentum {
 struct Step(Momentum);
 
 impl Visitor for Step {
-    type Access = (Mut, Ref, Mut);
+    type Access = (Mut, Mut);
 
     fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
-        (p, g, v): (&mut Tensor<S, E, D>, &Tensor<S, E, D>, &mut Tensor<S, E, D>),
+        (g, v): (&mut Tensor<S, E, D>, &mut Tensor<S, E, D>),
     ) {
         *v *= lit::<E>(self.0.rho);
         v.axpy(lit(self.0.eta), g);
-        p.axpy(-E::one(), v);
+        g.clone_from(v);
     }
 }

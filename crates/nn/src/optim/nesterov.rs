@@ -1,7 +1,8 @@
 //! Gradient descent with Nesterov momentum.
 
-use super::{Rule, lit, zeroed};
-use typeflux_core::functor::{Functor, Mut, Path, Ref, Visitor, walk};
+use super::{Rule, Trainable, lit, zeroed};
+use core::ops::ControlFlow;
+use typeflux_core::functor::{Functor, Mut, Path, Visitor};
 use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// Gradient descent with Nesterov momentum, Optimisers.jl's
@@ -42,8 +43,19 @@ impl Rule for Nesterov {
         zeroed(model)
     }
 
-    fn apply<M: Functor>(&self, velocity: &mut M, model: &mut M, grad: &M) {
-        walk::<M, _>((model, grad, velocity), &mut Step(*self));
+    fn apply<M: Functor>(
+        &self,
+        velocity: &mut M,
+        _: &M,
+        grad: &mut M,
+        trainable: &Trainable,
+    ) -> ControlFlow<()> {
+        trainable.walk::<M, _>((grad, velocity), &mut Step(*self));
+        ControlFlow::Continue(())
+    }
+
+    fn adjust(&mut self, eta: f64) {
+        self.eta = eta;
     }
 }
 
@@ -51,18 +63,19 @@ impl Rule for Nesterov {
 struct Step(Nesterov);
 
 impl Visitor for Step {
-    type Access = (Mut, Ref, Mut);
+    type Access = (Mut, Mut);
 
     fn tensor<S: Shape, E: Element, D: Kernels<E>>(
         &mut self,
         _: &Path,
-        (p, g, v): (&mut Tensor<S, E, D>, &Tensor<S, E, D>, &mut Tensor<S, E, D>),
+        (g, v): (&mut Tensor<S, E, D>, &mut Tensor<S, E, D>),
     ) {
         let Nesterov { eta, rho } = self.0;
-        // The step uses the old velocity, so the parameter moves first.
-        p.axpy(lit(rho * rho), v);
-        p.axpy(lit(-(1.0 + rho) * eta), g);
+        // The step uses the velocity before it changes.
+        let mut change = &*v * lit::<E>(-rho * rho);
+        change.axpy(lit((1.0 + rho) * eta), g);
         *v *= lit::<E>(rho);
         v.axpy(lit(-eta), g);
+        *g = change;
     }
 }

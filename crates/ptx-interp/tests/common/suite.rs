@@ -386,12 +386,12 @@ pub fn check_adam<G: Kernels<f32>>(gpu: &G) {
     let (xg, yg) = (x.to_device(gpu), y.to_device(gpu));
 
     let rule = Adam::default();
-    let (mut cpu_state, mut gpu_state) = (rule.init(&cpu), rule.init(&on_gpu));
+    let (mut cpu_opt, mut gpu_opt) = (rule.setup(&cpu), rule.setup(&on_gpu));
     for _ in 0..3 {
         let (_, g) = value_and_gradient(|m| mse(m.forward(&x), &y), model(&cpu));
-        rule.apply(&mut cpu_state, &mut cpu, &g);
+        cpu_opt.update(&mut cpu, &g);
         let (_, g) = value_and_gradient(|m| mse(m.forward(&xg), &yg), model(&on_gpu));
-        rule.apply(&mut gpu_state, &mut on_gpu, &g);
+        gpu_opt.update(&mut on_gpu, &g);
     }
     let (a, b) = (params(&on_gpu), params(&cpu));
     let (a, b): (Vec<f32>, Vec<f32>) = (
