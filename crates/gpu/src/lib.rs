@@ -64,6 +64,7 @@
 mod compute;
 mod cuda;
 mod device;
+mod fused;
 pub mod kernels;
 pub mod ptx;
 pub mod runtime;
@@ -71,6 +72,7 @@ pub mod runtime;
 pub use compute::GpuFloat;
 pub use cuda::{Cuda, CudaDriver};
 pub use device::{Gpu, GpuBuffer, MAX_ELEMENTS};
+pub use fused::{FusedGradient, FusedKept, FusedParams};
 pub use runtime::{GpuError, Runtime};
 
 use std::sync::OnceLock;
