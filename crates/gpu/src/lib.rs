@@ -61,6 +61,7 @@
 //! launch geometry and compares them with the CPU.
 #![warn(missing_docs)]
 
+mod chain;
 mod compute;
 mod cuda;
 mod device;
@@ -69,6 +70,7 @@ pub mod kernels;
 pub mod ptx;
 pub mod runtime;
 
+pub use chain::FusedModel;
 pub use compute::GpuFloat;
 pub use cuda::{Cuda, CudaDriver};
 pub use device::{Gpu, GpuBuffer, MAX_ELEMENTS};

@@ -329,3 +329,56 @@ fn fused_gradients_are_the_same_on_every_run() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn a_chain_of_dense_layers_runs_as_one_kernel_chosen_by_its_types() {
+    use typeflux_core::prelude::*;
+    use typeflux_gpu::FusedModel;
+    use typeflux_nn::prelude::*;
+
+    let mut rng = StdRng::seed_from_u64(5);
+    let cpu_model = Chain((
+        Dense::<5, 17>::new(tanh),
+        Dense::<17, 9>::new(relu).bias(false),
+        Dense::<9, 3>::new(identity),
+    ));
+    let x = Batch::<5>::from_slice((Const, 45), &uniform::<f32>(&mut rng, 5 * 45, 1.0)).unwrap();
+    let expected: Vec<f64> = cpu_model
+        .forward(&x)
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+
+    let gpu = device();
+    let model = cpu_model.to_device(&gpu);
+    let chain = model.fused_chain().expect("three small Dense layers fuse");
+    assert_eq!((chain.input(), chain.output()), (5, 3));
+    assert!(!chain.layers()[1].bias);
+    let launches = gpu.runtime().launches();
+    let y = model.forward_fused(&x.to_device(&gpu));
+    assert_eq!(gpu.runtime().launches(), launches + 1, "one kernel");
+    close(&y.to_device(&Cpu).to_vec(), &expected, 2e-6, "fused chain");
+    // Layer by layer on the same device, the same numbers.
+    let layered = model.forward(&x.to_device(&gpu)).to_device(&Cpu).to_vec();
+    close(&layered, &expected, 2e-6, "layer by layer");
+
+    // A softmax is not an operation of the table: the chain runs layer by
+    // layer, through the same call.
+    let cpu_model = Chain((Dense::<5, 4>::new(tanh), Dense::<4, 3>::new(softmax)));
+    let model = cpu_model.to_device(&gpu);
+    assert!(model.fused_chain().is_none());
+    let launches = gpu.runtime().launches();
+    let y = model.forward_fused(&x.to_device(&gpu));
+    assert!(gpu.runtime().launches() > launches + 1, "layer by layer");
+    let expected: Vec<f64> = cpu_model
+        .forward(&x)
+        .iter()
+        .map(|&v| f64::from(v))
+        .collect();
+    close(
+        &y.to_device(&Cpu).to_vec(),
+        &expected,
+        2e-6,
+        "softmax chain",
+    );
+}
