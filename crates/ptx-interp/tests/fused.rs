@@ -76,7 +76,12 @@ impl<E: Float> Case<E> {
                 activation: ACTIVATIONS[rng.random_range(0..ACTIVATIONS.len())],
             })
             .collect();
-        let n = rng.random_range(1..=batch);
+        // Batches of one, of a block and one column either side, and any.
+        let n = match rng.random_range(0..4) {
+            0 => 1,
+            1 => 31 + rng.random_range(0..3),
+            _ => rng.random_range(1..=batch),
+        };
         Case::new(rng, &widths, layers, n)
     }
 
