@@ -7,10 +7,11 @@
 //! is written), each layer's weight is staged into shared memory a slice of
 //! its inner size at a time, and each thread accumulates rows `g + 8·r` of
 //! the layer's output for one column in registers, with `fma` in the
-//! order of the inner index. Every width is an immediate: loops over a
-//! layer are unrolled and their addresses are constant offsets, and the
-//! only bounds check is the batch's (a block past the last column computes
-//! on zeros and stores nothing).
+//! order of the inner index. Every width is an immediate: the products are
+//! unrolled, their addresses in shared memory constant offsets, and besides
+//! the last round of rows of a width that is not a multiple of 8 the only
+//! bounds check is the batch's (columns past it compute on zeros and store
+//! nothing).
 //!
 //! Three passes share that core:
 //! - inference: `y = chain(x)`;
