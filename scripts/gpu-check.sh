@@ -14,7 +14,8 @@
 #     ./gpu-check.sh run RESULTS
 # runs the GPU tests, the digits demo on the CPU and with --gpu (their test
 # accuracies must agree within one point), typeflux's benchmark and
-# PyTorch's, and writes RESULTS/{tests.txt, digits-cpu.txt, digits-gpu.txt,
+# PyTorch's (with a table of the small chains: fused, layer by layer and
+# PyTorch), and writes RESULTS/{tests.txt, digits-cpu.txt, digits-gpu.txt,
 # typeflux.txt, pytorch.txt, summary.txt}. It stops at
 # 6 minutes, so that a second try fits in a 15-minute lease.
 set -euo pipefail
@@ -79,6 +80,17 @@ run() {
     echo "== PyTorch" | tee -a "$results/summary.txt"
     timeout 120 python3 "$here/gpu_bench.py" >"$results/pytorch.txt" 2>&1 || status=1
     tee -a "$results/summary.txt" <"$results/pytorch.txt"
+    echo "== small chains: fused, layer by layer, PyTorch (Msamples/s)" | tee -a "$results/summary.txt"
+    for w in 64 128; do
+        for pass in forward gradient; do
+            local fused layers torch
+            fused="$(sed -n "s/^mlp${w}_${pass}_fused \([0-9.]*\).*/\1/p" "$results/typeflux.txt")"
+            layers="$(sed -n "s/^mlp${w}_${pass}_layers \([0-9.]*\).*/\1/p" "$results/typeflux.txt")"
+            torch="$(sed -n "s/^mlp${w}_${pass}_torch \([0-9.]*\).*/\1/p" "$results/pytorch.txt")"
+            echo "width $w $pass: fused ${fused:-none}, layer by layer ${layers:-none}, PyTorch ${torch:-none}" |
+                tee -a "$results/summary.txt"
+        done
+    done
     exit "$status"
 }
 

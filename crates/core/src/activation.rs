@@ -24,6 +24,7 @@
 //! ```
 
 use crate::device::Kernels;
+use crate::device::UnaryOp;
 use crate::element::Element;
 use crate::elementwise::Elementwise;
 use crate::shape::Shape;
@@ -55,6 +56,35 @@ pub trait Activation: Copy + Default + Send + Sync + Debug + 'static {
         kept: Option<Tensor<S, E, D>>,
         dy: Tensor<S, E, D>,
     ) -> Tensor<S, E, D>;
+
+    /// What the activation computes, for a device that builds it into a
+    /// kernel of its own (a GPU's fused chain of layers): an operation of
+    /// the table, nothing, or something else (the default).
+    ///
+    /// ```
+    /// use typeflux_core::activation::{Activation, ActivationKind, Identity, Softmax};
+    /// use typeflux_core::elementwise::Tanh;
+    /// use typeflux_core::UnaryOp;
+    ///
+    /// assert_eq!(Tanh.kind(), ActivationKind::Table(UnaryOp::Tanh));
+    /// assert_eq!(Identity.kind(), ActivationKind::Identity);
+    /// assert_eq!(Softmax.kind(), ActivationKind::Other);
+    /// ```
+    #[inline(always)]
+    fn kind(self) -> ActivationKind {
+        ActivationKind::Other
+    }
+}
+
+/// What an [`Activation`] computes, as [`Activation::kind`] says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ActivationKind {
+    /// Nothing: the output is the input.
+    Identity,
+    /// An operation of the elementwise table, on each element.
+    Table(UnaryOp),
+    /// Anything else (a softmax over each column, an activation of a user's).
+    Other,
 }
 
 impl<F: Elementwise> Activation for F {
@@ -82,6 +112,11 @@ impl<F: Elementwise> Activation for F {
     ) -> Tensor<S, E, D> {
         dy * kept.expect("an elementwise activation keeps its slopes for its pullback")
     }
+
+    #[inline(always)]
+    fn kind(self) -> ActivationKind {
+        ActivationKind::Table(F::OP)
+    }
 }
 
 /// `x`: no activation, Flux's `identity`. Costs nothing, forwards or
@@ -106,6 +141,11 @@ impl Activation for Identity {
         dy: Tensor<S, E, D>,
     ) -> Tensor<S, E, D> {
         dy
+    }
+
+    #[inline(always)]
+    fn kind(self) -> ActivationKind {
+        ActivationKind::Identity
     }
 }
 

@@ -1,8 +1,11 @@
 //! Times typeflux on the GPU: the training steps of two MLPs (W2: 784 ⇒ 128
 //! ⇒ 10 at batch 64; W3: 1024 ⇒ 1024 ⇒ 1024 ⇒ 10 at batch 256, ReLU,
 //! logit cross-entropy, Adam), the seed's chain forward and gradient, and
-//! f32 products of 1024³ and 4096³. One line per figure, `name value unit`,
-//! to compare with `scripts/gpu_bench.py` (PyTorch on the same GPU).
+//! f32 products of 1024³ and 4096³, and chains of four hidden layers of 64
+//! and of 128 (ReLU) at batch 4096, forward and gradient of the mean squared
+//! error, fused into one kernel per pass and layer by layer. One line per
+//! figure, `name value unit`, to compare with `scripts/gpu_bench.py`
+//! (PyTorch on the same GPU).
 //!
 //! `cargo run --release -p typeflux-gpu --example gpu_bench`; without a GPU
 //! it says why and exits with status 2.
@@ -10,7 +13,7 @@
 use std::time::Instant;
 use typeflux_ad::reverse::{model, value_and_gradient};
 use typeflux_core::prelude::*;
-use typeflux_gpu::{Cuda, default_gpu};
+use typeflux_gpu::{Cuda, FusedModel, default_gpu};
 use typeflux_nn::optim::{Adam, Rule};
 use typeflux_nn::prelude::*;
 
@@ -51,6 +54,76 @@ fn product<const N: usize>(cuda: &Cuda, runs: usize) {
 fn cuda_sync<S: Shape>(t: &Tensor<S, f32, Cuda>) -> f32 {
     use typeflux_core::Device;
     t.device().read::<S, f32>(t.buffer(), 0)
+}
+
+/// Four hidden layers of `W` (ReLU) and 10 outputs, at batch 4096: the
+/// forward pass and the gradient of the mean squared error with respect to
+/// every parameter, in fused kernels and layer by layer, in samples per
+/// second.
+fn small_chain<const W: usize>(cuda: &Cuda) {
+    const N: usize = 4096;
+    let m = Chain((
+        Dense::<W, W>::new(relu),
+        Dense::<W, W>::new(relu),
+        Dense::<W, W>::new(relu),
+        Dense::<W, W>::new(relu),
+        Dense::<W, 10>::new(identity),
+    ))
+    .to_device(cuda);
+    let x = Batch::<W>::from_fn((Const, N), pattern).to_device(cuda);
+    let y = Batch::<10>::from_fn((Const, N), pattern).to_device(cuda);
+    let rate = |t: f64| N as f64 / t / 1e6;
+    let t = median(10, 100, || {
+        std::hint::black_box(cuda_sync(&m.forward_fused(&x)));
+    });
+    println!("mlp{W}_forward_fused {:.1} Msamples/s", rate(t));
+    let t = median(10, 100, || {
+        std::hint::black_box(cuda_sync(&m.forward(&x)));
+    });
+    println!("mlp{W}_forward_layers {:.1} Msamples/s", rate(t));
+
+    let chain = m.fused_chain().expect("the chain fuses");
+    let members = &m.0;
+    let params = [
+        (
+            members.0.weight.buffer(),
+            members.0.bias.as_ref().map(Tensor::buffer),
+        ),
+        (
+            members.1.weight.buffer(),
+            members.1.bias.as_ref().map(Tensor::buffer),
+        ),
+        (
+            members.2.weight.buffer(),
+            members.2.bias.as_ref().map(Tensor::buffer),
+        ),
+        (
+            members.3.weight.buffer(),
+            members.3.bias.as_ref().map(Tensor::buffer),
+        ),
+        (
+            members.4.weight.buffer(),
+            members.4.bias.as_ref().map(Tensor::buffer),
+        ),
+    ];
+    let weights = params.map(|(w, _)| w);
+    let scale = 2.0 / (10 * N) as f32;
+    let t = median(10, 100, || {
+        let (out, kept) = cuda.fused_training(&chain, x.buffer(), &params);
+        let out = Batch::<10, f32, Cuda>::from_parts((Const, N), out, cuda.clone());
+        // The mean squared error's cotangent, 2·(ŷ - y)/len.
+        let dy = (out - &y) * scale;
+        let (_, grads) = cuda.fused_backward(&chain, x.buffer(), &weights, &kept, dy.buffer());
+        let last =
+            Tensor::<(usize,), f32, Cuda>::from_parts((10 * W,), grads[4].0.clone(), cuda.clone());
+        std::hint::black_box(cuda_sync(&last));
+    });
+    println!("mlp{W}_gradient_fused {:.1} Msamples/s", rate(t));
+    let t = median(10, 100, || {
+        let (loss, g) = value_and_gradient(|m| mse(m.forward(&x), &y), model(&m));
+        std::hint::black_box((loss, g));
+    });
+    println!("mlp{W}_gradient_layers {:.1} Msamples/s", rate(t));
 }
 
 fn main() {
@@ -118,4 +191,7 @@ fn main() {
         std::hint::black_box((loss, g));
     });
     println!("seed_gradient {:.1} us", t * 1e6);
+
+    small_chain::<64>(&cuda);
+    small_chain::<128>(&cuda);
 }

@@ -33,7 +33,7 @@ impl GpuFloat for f64 {
 }
 
 /// A length the kernels index with 32 bits.
-fn length(op: &str, len: usize) -> u32 {
+pub(crate) fn length(op: &str, len: usize) -> u32 {
     assert!(
         len <= MAX_ELEMENTS,
         "{op}: {len} elements; the GPU kernels take at most {MAX_ELEMENTS}"
@@ -42,14 +42,14 @@ fn length(op: &str, len: usize) -> u32 {
 }
 
 /// `rows · cols`, checked to fit the kernels.
-fn count(op: &str, rows: usize, cols: usize) -> u32 {
+pub(crate) fn count(op: &str, rows: usize, cols: usize) -> u32 {
     let n = rows
         .checked_mul(cols)
         .unwrap_or_else(|| panic!("{op}: {rows}x{cols} elements overflow usize"));
     length(op, n)
 }
 
-fn same_len(op: &str, a: usize, b: usize) {
+pub(crate) fn same_len(op: &str, a: usize, b: usize) {
     assert!(a == b, "{op}: buffers of {a} and {b} elements");
 }
 
@@ -324,7 +324,7 @@ impl<R: Runtime> Gpu<R> {
         typeflux_core::Device::read::<(), E>(self, &total, 0)
     }
 
-    fn reduce_axis<S: Shape, E: GpuFloat>(
+    pub(crate) fn reduce_axis<S: Shape, E: GpuFloat>(
         &self,
         reduction: Reduction,
         a: &GpuBuffer<E, R>,

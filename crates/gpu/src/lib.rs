@@ -61,16 +61,20 @@
 //! launch geometry and compares them with the CPU.
 #![warn(missing_docs)]
 
+mod chain;
 mod compute;
 mod cuda;
 mod device;
+mod fused;
 pub mod kernels;
 pub mod ptx;
 pub mod runtime;
 
+pub use chain::FusedModel;
 pub use compute::GpuFloat;
 pub use cuda::{Cuda, CudaDriver};
 pub use device::{Gpu, GpuBuffer, MAX_ELEMENTS};
+pub use fused::{FusedGradient, FusedKept, FusedParams};
 pub use runtime::{GpuError, Runtime};
 
 use std::sync::OnceLock;

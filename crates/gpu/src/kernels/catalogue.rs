@@ -4,13 +4,13 @@
 //! `ptxas` assembles all of them in CI (`scripts/ptxas-check.sh`), and the
 //! interpreter's tests draw on the same families.
 
-use super::{Epilogue, Precision, Reduction, Size, Spec, Tile};
+use super::{Epilogue, FusedChain, FusedLayer, FusedPass, Precision, Reduction, Size, Spec, Tile};
 use typeflux_core::{BinaryOp, UnaryOp};
 
 const BINARY: [BinaryOp; 4] = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div];
 
 /// The kernels of one family, by name (`elementwise`, `shape`, `reduce`,
-/// `softmax`, `optim`, `matmul`).
+/// `softmax`, `optim`, `matmul`, `fused`).
 pub fn families() -> Vec<(&'static str, Vec<Spec>)> {
     use Size::{Fixed, Param};
     let mut elementwise = Vec::new();
@@ -132,6 +132,58 @@ pub fn families() -> Vec<(&'static str, Vec<Spec>)> {
         }
     }
 
+    let layer = |width, bias, activation| FusedLayer {
+        width,
+        bias,
+        activation,
+    };
+    let mut chains = vec![
+        // A coordinate network: 2 inputs, 64 wide, one output.
+        FusedChain::new(
+            2,
+            &[
+                layer(64, true, Some(UnaryOp::Tanh)),
+                layer(64, true, Some(UnaryOp::Tanh)),
+                layer(1, true, None),
+            ],
+        ),
+        // The widest: four hidden layers of 128.
+        FusedChain::new(
+            128,
+            &[
+                layer(128, true, Some(UnaryOp::Relu)),
+                layer(128, true, Some(UnaryOp::Relu)),
+                layer(128, true, Some(UnaryOp::Relu)),
+                layer(128, true, Some(UnaryOp::Relu)),
+                layer(10, true, None),
+            ],
+        ),
+        // Mixed widths, with and without bias, none dividing the tiles.
+        FusedChain::new(
+            3,
+            &[
+                layer(17, false, Some(UnaryOp::Sigmoid)),
+                layer(127, true, Some(UnaryOp::Gelu)),
+                layer(5, false, None),
+            ],
+        ),
+    ];
+    // Every operation of the table as an activation.
+    for &op in UnaryOp::ALL {
+        chains.push(FusedChain::new(16, &[layer(16, true, Some(op))]));
+    }
+    let mut fused = Vec::new();
+    for chain in chains {
+        let chain = chain.expect("the catalogue's chains fuse");
+        for pass in [
+            FusedPass::Inference,
+            FusedPass::Training,
+            FusedPass::Backward,
+        ] {
+            fused.push(Spec::Fused { chain, pass });
+        }
+    }
+
     vec![
         ("elementwise", elementwise),
         ("shape", shape),
@@ -139,6 +191,7 @@ pub fn families() -> Vec<(&'static str, Vec<Spec>)> {
         ("softmax", softmax),
         ("optim", optim),
         ("matmul", matmul),
+        ("fused", fused),
     ]
 }
 

@@ -17,9 +17,11 @@
 //! | softmax | [`softmax`] | softmax, logsoftmax, their pullbacks, logit cross-entropy |
 //! | products | [`matmul`] | the tiled product, every transpose, the Dense epilogue |
 //! | optimisers | [`optim`] | Adam's step in one pass |
+//! | fused chains | [`fused`] | a `Chain` of small `Dense` layers in one kernel: inference, training, backward |
 
 pub mod catalogue;
 pub mod elementwise;
+pub mod fused;
 pub mod matmul;
 pub mod optim;
 pub mod reduce;
@@ -29,6 +31,7 @@ pub mod softmax;
 use crate::ptx::{Float, Kernel, Operand, Special, U32, module};
 use typeflux_core::{BinaryOp, UnaryOp};
 
+pub use fused::{FusedChain, FusedGeometry, FusedLayer, FusedPass};
 pub use matmul::{Epilogue, Tile};
 pub use reduce::Reduction;
 
@@ -242,6 +245,15 @@ pub enum Spec {
         /// What follows the product.
         epilogue: Epilogue,
     },
+    /// A pass of a whole chain of small `Dense` layers, its widths built
+    /// in; the parameters of each pass are listed at [`FusedPass`], the
+    /// batch `n` last.
+    Fused {
+        /// The layers.
+        chain: FusedChain,
+        /// Which pass.
+        pass: FusedPass,
+    },
 }
 
 impl Spec {
@@ -333,6 +345,7 @@ impl Spec {
                 tile.tag(),
                 epilogue.tag()
             ),
+            Spec::Fused { chain, pass } => format!("fused_{}_{p}_{}", pass.tag(), chain.tag()),
         }
     }
 
@@ -392,6 +405,11 @@ impl Spec {
                 tile,
                 epilogue,
             ),
+            Spec::Fused { chain, pass } => match pass {
+                FusedPass::Inference => fused::forward::<T>(&mut k, &chain, false),
+                FusedPass::Training => fused::forward::<T>(&mut k, &chain, true),
+                FusedPass::Backward => fused::backward::<T>(&mut k, &chain),
+            },
         }
         k
     }

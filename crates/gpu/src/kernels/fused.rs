@@ -1,0 +1,642 @@
+//! A whole `Chain` of small `Dense` layers in one kernel per pass, written
+//! for the chain's exact widths.
+//!
+//! A block takes [`FusedGeometry::columns`] columns of the batch and runs
+//! them through every layer without leaving the chip: the columns'
+//! activations live in shared memory (two buffers, one read while the other
+//! is written), each layer's weight is staged into shared memory a slice of
+//! its inner size at a time, and each thread accumulates rows `g + 8·r` of
+//! the layer's output for one column in registers, with `fma` in the
+//! order of the inner index. Every width is an immediate: the products are
+//! unrolled, their addresses in shared memory constant offsets, and besides
+//! the last round of rows of a width that is not a multiple of 8 the only
+//! bounds check is the batch's (columns past it compute on zeros and store
+//! nothing).
+//!
+//! Three passes share that core:
+//! - inference: `y = chain(x)`;
+//! - training: the same, also storing each hidden layer's output and each
+//!   activation's slope at its pre-activation, which the backward pass
+//!   needs;
+//! - backward: from `ȳ`, the input's cotangent `x̄` and, per block, its
+//!   part of every weight's and bias's gradient. The parts are summed over
+//!   the blocks afterwards in a fixed order (a reduction along the block
+//!   axis), so gradients are deterministic and no float atomics are used.
+
+use super::Size;
+use crate::kernels::elementwise::{value, value_and_slope};
+use crate::ptx::{Cmp, Float, Global, Kernel, Operand, Pred, Reg, SharedArray, Special, U32, U64};
+use typeflux_core::UnaryOp;
+
+/// The most layers a fused chain holds.
+pub const MAX_FUSED_LAYERS: usize = 8;
+/// The widest a layer of a fused chain may be (inputs and outputs).
+pub const MAX_FUSED_WIDTH: u32 = 128;
+
+/// Rows of a layer's output a thread computes are `g + GROUPS·r`.
+const GROUPS: u32 = 8;
+
+/// One `Dense` layer of a fused chain: its outputs, bias and activation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FusedLayer {
+    /// Output features.
+    pub width: u32,
+    /// Whether it adds a bias.
+    pub bias: bool,
+    /// The activation, an operation of the table (`None`: identity).
+    pub activation: Option<UnaryOp>,
+}
+
+/// A chain of `Dense` layers a fused kernel is written for: the input
+/// width and each layer, all at most [`MAX_FUSED_WIDTH`] wide, at most
+/// [`MAX_FUSED_LAYERS`] of them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FusedChain {
+    input: u32,
+    len: usize,
+    layers: [FusedLayer; MAX_FUSED_LAYERS],
+}
+
+impl FusedChain {
+    /// The chain from `input` features through `layers`, or `None` where a
+    /// width is zero or above [`MAX_FUSED_WIDTH`], or there are no layers
+    /// or more than [`MAX_FUSED_LAYERS`].
+    pub fn new(input: u32, layers: &[FusedLayer]) -> Option<FusedChain> {
+        let fits = |w: u32| (1..=MAX_FUSED_WIDTH).contains(&w);
+        if layers.is_empty()
+            || layers.len() > MAX_FUSED_LAYERS
+            || !fits(input)
+            || !layers.iter().all(|l| fits(l.width))
+        {
+            return None;
+        }
+        let mut all = [FusedLayer::default(); MAX_FUSED_LAYERS];
+        all[..layers.len()].copy_from_slice(layers);
+        Some(FusedChain {
+            input,
+            len: layers.len(),
+            layers: all,
+        })
+    }
+
+    /// Input features.
+    pub fn input(&self) -> u32 {
+        self.input
+    }
+
+    /// Output features: the last layer's width.
+    pub fn output(&self) -> u32 {
+        self.layers[self.len - 1].width
+    }
+
+    /// The layers, first to last.
+    pub fn layers(&self) -> &[FusedLayer] {
+        &self.layers[..self.len]
+    }
+
+    /// The inputs of layer `l`: the previous layer's width, or the chain's.
+    pub fn inputs_of(&self, l: usize) -> u32 {
+        if l == 0 {
+            self.input
+        } else {
+            self.layers[l - 1].width
+        }
+    }
+
+    /// Elements per column of the hidden layers' outputs the training pass
+    /// keeps (every layer's but the last).
+    pub fn kept_outputs(&self) -> u32 {
+        self.layers()[..self.len - 1].iter().map(|l| l.width).sum()
+    }
+
+    /// Elements per column of the activations' slopes the training pass
+    /// keeps (every layer with an activation).
+    pub fn kept_slopes(&self) -> u32 {
+        self.layers()
+            .iter()
+            .filter(|l| l.activation.is_some())
+            .map(|l| l.width)
+            .sum()
+    }
+
+    fn widest(&self) -> u32 {
+        self.layers()
+            .iter()
+            .map(|l| l.width)
+            .fold(self.input, u32::max)
+    }
+
+    /// Where layer `l`'s output starts in a column of kept outputs.
+    fn output_offset(&self, l: usize) -> u32 {
+        self.layers[..l].iter().map(|l| l.width).sum()
+    }
+
+    /// Where layer `l`'s slope starts in a column of kept slopes.
+    fn slope_offset(&self, l: usize) -> u32 {
+        self.layers[..l]
+            .iter()
+            .filter(|l| l.activation.is_some())
+            .map(|l| l.width)
+            .sum()
+    }
+
+    pub(crate) fn tag(&self) -> String {
+        let mut tag = self.input.to_string();
+        for l in self.layers() {
+            tag.push_str(&format!("_{}", l.width));
+            if l.bias {
+                tag.push('b');
+            }
+            if let Some(op) = l.activation {
+                tag.push('_');
+                tag.push_str(op.name());
+            }
+        }
+        tag
+    }
+}
+
+impl core::fmt::Debug for FusedChain {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FusedChain")
+            .field("input", &self.input)
+            .field("layers", &self.layers())
+            .finish()
+    }
+}
+
+/// Which pass of a fused chain a kernel runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FusedPass {
+    /// `y = chain(x)` — `(x, y, w_1, b_1, …, w_L, b_L, n)`.
+    Inference,
+    /// `y = chain(x)`, keeping what the backward pass needs — `(x, y, w_1,
+    /// b_1, …, w_L, b_L, outputs, slopes, n)`: column `j` of the hidden
+    /// layers' outputs at `outputs[j·kept_outputs ..]`, layer after layer,
+    /// and of the slopes at `slopes[j·kept_slopes ..]`.
+    Training,
+    /// `x̄` and each block's part of the parameters' gradients — `(x, ȳ,
+    /// w_1, …, w_L, outputs, slopes, x̄, w̄_1, b̄_1, …, w̄_L, b̄_L, n)`:
+    /// block `k`'s part of `w̄_l` at `w̄_l[k·O·I ..]`, of `b̄_l` at
+    /// `b̄_l[k·O ..]` (not touched for a layer without bias).
+    Backward,
+}
+
+impl FusedPass {
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            FusedPass::Inference => "inference",
+            FusedPass::Training => "training",
+            FusedPass::Backward => "backward",
+        }
+    }
+}
+
+/// How a fused kernel for elements of `bytes` bytes is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FusedGeometry {
+    /// Columns of the batch per block.
+    pub columns: u32,
+    /// Threads per block.
+    pub threads: u32,
+    /// The slice of a layer's inner size staged at a time.
+    pub slice: u32,
+}
+
+impl FusedGeometry {
+    /// For elements of `bytes` bytes: 32 columns and 256 threads for
+    /// `f32`, 16 and 128 for `f64`, so that the shared memory of two
+    /// activation buffers and a weight slice stays within 40 KiB.
+    pub fn of(bytes: u32) -> FusedGeometry {
+        let columns = 128 / bytes;
+        FusedGeometry {
+            columns,
+            threads: columns * GROUPS,
+            slice: 64 / bytes,
+        }
+    }
+
+    /// Blocks for a batch of `n` columns.
+    pub fn blocks(self, n: u32) -> u32 {
+        n.div_ceil(self.columns)
+    }
+}
+
+/// The writing of one fused kernel: the thread's place and the shared
+/// buffers.
+struct Fused<T> {
+    geometry: FusedGeometry,
+    /// The thread's index in the block.
+    t: Reg<U32>,
+    /// Its column in the block's tile.
+    c: Reg<U32>,
+    /// Its row group.
+    g: Reg<U32>,
+    /// The block's first column in the batch.
+    j0: Reg<U32>,
+    /// The thread's column in the batch.
+    j: Reg<U32>,
+    /// Whether that column is inside the batch.
+    inside: Reg<Pred>,
+    /// The batch.
+    n: Operand<U32>,
+    /// Two buffers of `widest × columns`, row `p` of column `c` at `p·columns + c`.
+    tiles: [SharedArray<T>; 2],
+    /// A slice of a weight, `rows × slice`.
+    weights: SharedArray<T>,
+}
+
+/// Where a column-major set of columns lies in global memory: element
+/// `(p, j)` at `base[j·stride + offset + p]`.
+#[derive(Clone, Copy)]
+struct Columns {
+    base: Reg<U64>,
+    stride: u32,
+    offset: u32,
+}
+
+impl<T: Float> Fused<T> {
+    fn new(k: &mut Kernel, chain: &FusedChain, n: Operand<U32>) -> Self {
+        let geometry = FusedGeometry::of(T::BYTES);
+        let widest = chain.widest();
+        let tiles = [
+            k.shared::<T>(widest * geometry.columns),
+            k.shared::<T>(widest * geometry.columns),
+        ];
+        let weights = k.shared::<T>(widest * geometry.slice);
+        let t = k.special(Special::TidX);
+        let block = k.special(Special::CtaidX);
+        let c = k.rem(t, geometry.columns);
+        let g = k.div(t, geometry.columns);
+        let j0 = k.mul(block, geometry.columns);
+        let j = k.add(j0, c);
+        let inside = k.setp(Cmp::Lt, j, n);
+        Fused {
+            geometry,
+            t,
+            c,
+            g,
+            j0,
+            j,
+            inside,
+            n,
+            tiles,
+            weights,
+        }
+    }
+
+    /// Copies `rows` rows of the block's columns into `tile`, zero past the
+    /// batch, times the same rows of `factor` where there is one. The
+    /// threads read consecutive elements of each column.
+    fn load(
+        &self,
+        k: &mut Kernel,
+        rows: u32,
+        from: Columns,
+        factor: Option<Columns>,
+        tile: SharedArray<T>,
+    ) {
+        let (columns, threads) = (self.geometry.columns, self.geometry.threads);
+        k.range(self.t, rows * columns, threads, |k, e| {
+            let c = k.div(e, rows);
+            let p = k.rem(e, rows);
+            let j = k.add(self.j0, c);
+            let v = k.mov(T::lit(0.0));
+            let inside = k.setp(Cmp::Lt, j, self.n);
+            k.when(inside, |k| {
+                let x = element(k, from, j, p);
+                let x = match factor {
+                    Some(f) => {
+                        let y = element(k, f, j, p);
+                        k.mul(x, y)
+                    }
+                    None => x,
+                };
+                k.assign(v, x);
+            });
+            let index = k.fma(p, columns, c);
+            let at = k.at(tile, index);
+            k.st::<T, _>(at, v);
+        });
+    }
+
+    /// `op(W)·tile` for the thread's column: one accumulator for each row
+    /// `g + GROUPS·r` of the result, with the row's index (the last one
+    /// clamped into the result, valid where its predicate holds).
+    /// `W` is `outputs × inputs`; transposed, the result has `inputs` rows.
+    #[allow(clippy::type_complexity)]
+    fn product(
+        &self,
+        k: &mut Kernel,
+        w: Reg<U64>,
+        (outputs, inputs): (u32, u32),
+        transposed: bool,
+        tile: SharedArray<T>,
+    ) -> Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)> {
+        let FusedGeometry {
+            columns,
+            threads,
+            slice,
+        } = self.geometry;
+        let (rows, inner) = if transposed {
+            (inputs, outputs)
+        } else {
+            (outputs, inputs)
+        };
+        let bytes = i64::from(T::BYTES);
+        let rows_per_thread = rows.div_ceil(GROUPS);
+        let mut out = Vec::new();
+        let mut pointers = Vec::new();
+        for r in 0..rows_per_thread {
+            let row = k.add(self.g, r * GROUPS);
+            // Only the last round can pass the end; its thread reads the
+            // last row instead and stores nothing.
+            let (row_read, valid) = if (r + 1) * GROUPS > rows {
+                let valid = k.setp(Cmp::Lt, row, rows);
+                (k.min(row, rows - 1), Some(valid))
+            } else {
+                (row, None)
+            };
+            pointers.push(k.at(self.weights, row_read));
+            let acc = k.mov(T::lit(0.0));
+            out.push((acc, row, valid));
+        }
+        let column = k.at(tile, self.c);
+        for p0 in (0..inner).step_by(slice as usize) {
+            let width = slice.min(inner - p0);
+            // Every thread is done with the previous slice (and with the
+            // tile's writes before the product).
+            k.bar_sync();
+            k.range(self.t, rows * width, threads, |k, e| {
+                let (pp, row) = if transposed {
+                    (k.rem(e, width), k.div(e, width))
+                } else {
+                    (k.div(e, rows), k.rem(e, rows))
+                };
+                // Element (row, p0 + pp) of op(W): W[p0 + pp, row] when
+                // transposed, at row·outputs + p0 + pp; else W[row, p0 + pp].
+                let index = if transposed {
+                    let i = k.fma(row, outputs, pp);
+                    k.add(i, p0)
+                } else {
+                    k.add(e, p0 * outputs)
+                };
+                let at = k.global::<T>(w, index);
+                let x = k.ld::<T, Global>(at);
+                let slot = k.fma(pp, rows, row);
+                let slot = k.at(self.weights, slot);
+                k.st::<T, _>(slot, x);
+            });
+            k.bar_sync();
+            for pp in 0..width {
+                let a = k.ld::<T, _>(column.offset(i64::from((p0 + pp) * columns) * bytes));
+                for ((acc, _, _), pointer) in out.iter().zip(&pointers) {
+                    let wv = k.ld::<T, _>(pointer.offset(i64::from(pp * rows) * bytes));
+                    let next = k.fma(wv, a, *acc);
+                    k.assign(*acc, next);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Element `(p, j)` of a set of columns.
+fn element<T: Float>(k: &mut Kernel, at: Columns, j: Reg<U32>, p: Reg<U32>) -> Reg<T> {
+    let index = k.fma(j, at.stride, p);
+    let index = k.add(index, at.offset);
+    let address = k.global::<T>(at.base, index);
+    k.ld::<T, Global>(address)
+}
+
+/// Stores `v` at `(p, j)` of a set of columns.
+fn store<T: Float>(k: &mut Kernel, at: Columns, j: Reg<U32>, p: Reg<U32>, v: Reg<T>) {
+    let index = k.fma(j, at.stride, p);
+    let index = k.add(index, at.offset);
+    let address = k.global::<T>(at.base, index);
+    k.st::<T, Global>(address, v);
+}
+
+/// `body` where `p` holds (everywhere when there is no `p`).
+fn guarded(k: &mut Kernel, p: Option<Reg<Pred>>, body: impl FnOnce(&mut Kernel)) {
+    match p {
+        Some(p) => k.when(p, body),
+        None => body(k),
+    }
+}
+
+/// The inference and training passes (see [`FusedPass`]). Block:
+/// [`FusedGeometry::threads`]; grid: [`FusedGeometry::blocks`].
+pub(crate) fn forward<T: Float>(k: &mut Kernel, chain: &FusedChain, keep: bool) {
+    let layers = chain.layers();
+    let x = k.param_ptr();
+    let y = k.param_ptr();
+    let params: Vec<(Reg<U64>, Reg<U64>)> = layers
+        .iter()
+        .map(|_| (k.param_ptr(), k.param_ptr()))
+        .collect();
+    let kept = keep.then(|| (k.param_ptr(), k.param_ptr()));
+    // The batch, a parameter: no fused kernel is written for one size of it.
+    let n = Size::Param.load(k);
+    let geometry = FusedGeometry::of(T::BYTES);
+    k.max_threads(geometry.threads);
+    let f = Fused::<T>::new(k, chain, n);
+    let input = Columns {
+        base: x,
+        stride: chain.input(),
+        offset: 0,
+    };
+    f.load(k, chain.input(), input, None, f.tiles[0]);
+    for (l, layer) in layers.iter().enumerate() {
+        let (src, dst) = (f.tiles[l % 2], f.tiles[(l + 1) % 2]);
+        let (w, b) = params[l];
+        let shape = (layer.width, chain.inputs_of(l));
+        let rows = f.product(k, w, shape, false, src);
+        let last = l + 1 == layers.len();
+        for (acc, i, valid) in rows {
+            guarded(k, valid, |k| {
+                let mut v = acc;
+                if layer.bias {
+                    let at = k.global::<T>(b, i);
+                    let bias = k.ld::<T, Global>(at);
+                    v = k.add(v, bias);
+                }
+                let slope = match (layer.activation, kept) {
+                    (Some(op), Some(_)) => {
+                        let (y, s) = value_and_slope(k, op, v);
+                        v = y;
+                        Some(s)
+                    }
+                    (Some(op), None) => {
+                        v = value(k, op, v);
+                        None
+                    }
+                    (None, _) => None,
+                };
+                if !last {
+                    let index = k.fma(i, geometry.columns, f.c);
+                    let at = k.at(dst, index);
+                    k.st::<T, _>(at, v);
+                }
+                k.when(f.inside, |k| {
+                    if last {
+                        let out = Columns {
+                            base: y,
+                            stride: layer.width,
+                            offset: 0,
+                        };
+                        store(k, out, f.j, i, v);
+                    }
+                    if let Some((outputs, slopes)) = kept {
+                        if !last {
+                            let at = Columns {
+                                base: outputs,
+                                stride: chain.kept_outputs(),
+                                offset: chain.output_offset(l),
+                            };
+                            store(k, at, f.j, i, v);
+                        }
+                        if let Some(s) = slope {
+                            let at = Columns {
+                                base: slopes,
+                                stride: chain.kept_slopes(),
+                                offset: chain.slope_offset(l),
+                            };
+                            store(k, at, f.j, i, s);
+                        }
+                    }
+                });
+            });
+        }
+    }
+}
+
+/// The backward pass (see [`FusedPass::Backward`]). Block:
+/// [`FusedGeometry::threads`]; grid: [`FusedGeometry::blocks`].
+pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain) {
+    let layers = chain.layers();
+    let x = k.param_ptr();
+    let dy = k.param_ptr();
+    let weights: Vec<Reg<U64>> = layers.iter().map(|_| k.param_ptr()).collect();
+    let outputs = k.param_ptr();
+    let slopes = k.param_ptr();
+    let dx = k.param_ptr();
+    let grads: Vec<(Reg<U64>, Reg<U64>)> = layers
+        .iter()
+        .map(|_| (k.param_ptr(), k.param_ptr()))
+        .collect();
+    // The batch, a parameter: no fused kernel is written for one size of it.
+    let n = Size::Param.load(k);
+    let geometry = FusedGeometry::of(T::BYTES);
+    k.max_threads(geometry.threads);
+    let f = Fused::<T>::new(k, chain, n);
+    let block = k.special(Special::CtaidX);
+    let columns = geometry.columns;
+    let bytes = i64::from(T::BYTES);
+    let slope_of = |l: usize| {
+        layers[l].activation.map(|_| Columns {
+            base: slopes,
+            stride: chain.kept_slopes(),
+            offset: chain.slope_offset(l),
+        })
+    };
+    let last = layers.len() - 1;
+    // δ of the last layer: ȳ ⊙ σ'(z), in tile 0.
+    let out = Columns {
+        base: dy,
+        stride: chain.output(),
+        offset: 0,
+    };
+    f.load(k, chain.output(), out, slope_of(last), f.tiles[0]);
+    for l in (0..layers.len()).rev() {
+        let layer = layers[l];
+        let (o, i) = (layer.width, chain.inputs_of(l));
+        // δ is in `delta`; the layer's input goes to the other tile, where
+        // δ of the layer below is written once the input is used.
+        let (delta, other) = (f.tiles[(last - l) % 2], f.tiles[(last - l + 1) % 2]);
+        let input = if l == 0 {
+            Columns {
+                base: x,
+                stride: chain.input(),
+                offset: 0,
+            }
+        } else {
+            Columns {
+                base: outputs,
+                stride: chain.kept_outputs(),
+                offset: chain.output_offset(l - 1),
+            }
+        };
+        // Every thread is done reading `other` (the last layer's δ).
+        k.bar_sync();
+        f.load(k, i, input, None, other);
+        k.bar_sync();
+        // This block's part of W̄ = δ·xᵀ: element e = row + col·o.
+        let (dw, db) = grads[l];
+        k.range(f.t, o * i, geometry.threads, |k, e| {
+            let row = k.rem(e, o);
+            let col = k.div(e, o);
+            let d = k.mul(row, columns);
+            let d = k.at(delta, d);
+            let a = k.mul(col, columns);
+            let a = k.at(other, a);
+            let acc = k.mov(T::lit(0.0));
+            for c in 0..columns {
+                let offset = i64::from(c) * bytes;
+                let dv = k.ld::<T, _>(d.offset(offset));
+                let av = k.ld::<T, _>(a.offset(offset));
+                let next = k.fma(dv, av, acc);
+                k.assign(acc, next);
+            }
+            let index = k.fma(block, o * i, e);
+            let at = k.global::<T>(dw, index);
+            k.st::<T, Global>(at, acc);
+        });
+        if layer.bias {
+            k.range(f.t, o, geometry.threads, |k, row| {
+                let d = k.mul(row, columns);
+                let d = k.at(delta, d);
+                let acc = k.mov(T::lit(0.0));
+                for c in 0..columns {
+                    let dv = k.ld::<T, _>(d.offset(i64::from(c) * bytes));
+                    let next = k.add(acc, dv);
+                    k.assign(acc, next);
+                }
+                let index = k.fma(block, o, row);
+                let at = k.global::<T>(db, index);
+                k.st::<T, Global>(at, acc);
+            });
+        }
+        // Wᵀ·δ: the input's cotangent, or δ of the layer below.
+        let rows = f.product(k, weights[l], (o, i), true, delta);
+        for (acc, p, valid) in rows {
+            guarded(k, valid, |k| {
+                if l == 0 {
+                    k.when(f.inside, |k| {
+                        let at = Columns {
+                            base: dx,
+                            stride: chain.input(),
+                            offset: 0,
+                        };
+                        store(k, at, f.j, p, acc);
+                    });
+                } else {
+                    // Zero past the batch, so that those columns add
+                    // nothing to the gradients below.
+                    let v = k.mov(T::lit(0.0));
+                    k.when(f.inside, |k| match slope_of(l - 1) {
+                        Some(s) => {
+                            let s = element::<T>(k, s, f.j, p);
+                            let d = k.mul(acc, s);
+                            k.assign(v, d);
+                        }
+                        None => k.assign(v, acc),
+                    });
+                    let index = k.fma(p, columns, f.c);
+                    let at = k.at(other, index);
+                    k.st::<T, _>(at, v);
+                }
+            });
+        }
+    }
+}
