@@ -17,7 +17,7 @@
 //! ```
 //!
 //! A member that is a closure has no name to print, so a `Chain` holding
-//! one has no `Display`; wrap it in [`Lambda`](crate::Lambda), which prints
+//! one has no `Display`; wrap it in [`Lambda`], which prints
 //! as `Lambda(…)`.
 
 use crate::batchnorm::BatchNorm;

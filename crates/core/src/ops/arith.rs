@@ -69,7 +69,7 @@ impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
     /// Adam's moments and change: this gradient is replaced by the change
     /// its parameters take (they become `p − self`), and the moments `m`
     /// and `v` advance, all in place (see
-    /// [`Kernels::adam`](crate::Kernels::adam)); one pass on the CPU
+    /// [`Kernels::adam`]); one pass on the CPU
     /// devices and the GPU.
     ///
     /// ```
