@@ -325,10 +325,22 @@ mod host {
         op.dispatch(SumOf(a))
     }
 
+    /// The running maximum `m` against the next element `x`: `x` where it
+    /// is larger or NaN, so that a NaN anywhere is the maximum, as Julia's
+    /// `maximum` has it (a NaN `m` stays, as nothing is larger).
+    #[inline(always)]
+    fn bigger<E: Element>(m: E, x: E) -> E {
+        if x > m || num_traits::Float::is_nan(x.re()) {
+            x
+        } else {
+            m
+        }
+    }
+
     #[inline(always)]
     pub(super) fn max<E: Element>(a: &[E]) -> Option<E> {
         let (&first, rest) = a.split_first()?;
-        Some(rest.iter().fold(first, |m, &x| if x > m { x } else { m }))
+        Some(rest.iter().fold(first, |m, &x| bigger(m, x)))
     }
 
     #[inline(always)]
@@ -361,7 +373,6 @@ mod host {
         cols: usize,
         axis: usize,
     ) -> O {
-        let bigger = |m: E, x: E| if x > m { x } else { m };
         if axis == 0 {
             O::from_exact_iter((0..cols).map(|c| {
                 let col = &a[c * rows..(c + 1) * rows];

@@ -1,11 +1,11 @@
 //! Reductions: of all elements (a partial result per block, then the
 //! partials in one block), and along either axis of a matrix.
 //!
-//! Maxima follow the CPU's rule: the largest element, NaN only where the
-//! first element is NaN. Each thread takes its first element as it is and
-//! a later one only if it is larger, and a tree step keeps its left
-//! operand unless the right one is larger; the first element is always
-//! leftmost, so it alone can carry a NaN through.
+//! Maxima follow the CPU's rule: the largest element, or NaN where any
+//! element is NaN (Julia's `maximum`). Each thread takes its first element
+//! as it is and a later one if it is larger or NaN, and a tree step keeps
+//! its left operand unless the right one is larger or NaN; once NaN, a
+//! running maximum stays NaN, as no element is larger than it.
 
 use super::{BLOCK, Size, grid_stride};
 use crate::kernels::elementwise::value;
@@ -53,6 +53,8 @@ fn step<T: Float>(
     match reduction {
         Reduction::Max => {
             let larger = k.setp(Cmp::Gt, v, acc);
+            let nan = k.is_nan(v);
+            let larger = k.or_pred(larger, nan);
             let take = match first {
                 Some(first) => k.or_pred(larger, first),
                 None => larger,
