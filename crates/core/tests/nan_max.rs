@@ -35,5 +35,8 @@ fn the_maximum_of_values_with_a_nan_is_nan() {
         }
     }
     // Without NaN, the largest element.
-    assert_eq!(Vector::<4, f64>::from_array([-3.0, 7.5, 7.0, -1.0]).max(), 7.5);
+    assert_eq!(
+        Vector::<4, f64>::from_array([-3.0, 7.5, 7.0, -1.0]).max(),
+        7.5
+    );
 }
