@@ -118,14 +118,14 @@ pub mod transfer;
 
 pub use cpu::{Cpu, Host, Stack, ThreadsError, set_threads, with_threads};
 pub use device::{BinaryOp, Device, Kernels, UnaryOp};
-pub use dims::{Const, ConstDim, Dim, ToTypenum};
+pub use dims::{Const, ConstDim, Dim, ToConst, ToTypenum};
 pub use element::Element;
 pub use elementwise::{Elementwise, Math};
 pub use error::ShapeError;
 pub use jet::{Cast, Jet};
 pub use ops::{MatMul, ReduceAxis, ReshapeTo};
 pub use real::Real;
-pub use shape::{ConstShape, Rank0, Rank1, Rank2, Shape};
+pub use shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
 pub use tensor::{Batch, Matrix, Scalar, Tensor, TensorArray, Vector};
 pub use transfer::{TensorKind, ToDevice};
 pub use {nalgebra, num_dual, rand};

@@ -24,7 +24,7 @@ use super::rules::reduce::{
 };
 use super::rules::shape::{
     self, ConcatLhs, ConcatRhs, IntoBatchPullback, ReshapePullback, TransposePullback,
-    VectorIntoBatchPullback,
+    UnflattenPullback, VectorIntoBatchPullback,
 };
 use super::rules::softmax::{self, SoftmaxPullback};
 use super::rules::unary::{self, MapPullback, UnaryPullback};
@@ -32,10 +32,10 @@ use super::slots::WithHole;
 use super::traced::{IntoTraced, Traced};
 use num_dual::Dual;
 use typeflux_core::activation::Activation;
-use typeflux_core::ops::{AddsUpTo, ReshapeTo};
+use typeflux_core::ops::{AddsUpTo, Features, Flattened, ReshapeTo};
 use typeflux_core::{
-    Const, ConstShape, Cpu, Dim, Element, Host, Jet, Kernels, ReduceAxis, Scalar, Shape, Tensor,
-    UnaryOp,
+    Const, ConstDim, ConstShape, Cpu, Dim, Element, Host, Jet, Kernels, ReduceAxis, Scalar, Shape,
+    Tensor, UnaryOp,
 };
 
 /// A unary rule's result: the value `V`, and `B` extended by the pullback
@@ -451,6 +451,21 @@ impl<S: ConstShape, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, 
         (Const<N>,): ConstShape,
     {
         self.apply(shape::flatten)
+    }
+}
+
+impl<W: ConstDim, H: ConstDim, C: ConstDim, E: Element, D: Kernels<E>, B: Node>
+    Traced<Tensor<(W, H, C, usize), E, D>, B>
+where
+    (W, H, C): Features,
+{
+    /// Flux's `flatten` of a batch of images: `W·H·C` features per sample,
+    /// the count computed by the type checker.
+    #[inline]
+    pub fn flatten_features(
+        self,
+    ) -> Next<Tensor<Flattened<W, H, C, usize>, E, D>, B, UnflattenPullback<(W, H, C, usize)>> {
+        self.apply(shape::flatten_features)
     }
 }
 

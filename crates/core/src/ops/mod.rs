@@ -12,4 +12,4 @@ mod transpose;
 pub use concat::{AddsUpTo, SizesAddUp};
 pub use matmul::MatMul;
 pub use reduce::ReduceAxis;
-pub use reshape::{ElementCountsMatch, ReshapeTo, StaticCount};
+pub use reshape::{ElementCountsMatch, Features, Flattened, ReshapeTo, StaticCount, Volume};
