@@ -6,6 +6,7 @@ use crate::cpu::{CpuBuffer, Host, HostBuffer, Stack, cache, parallel};
 use crate::device::{BinaryOp, Device, Kernels, UnaryOp};
 use crate::element::Element;
 use crate::elementwise::{Elementwise, OpVisitor};
+use crate::ops::window::{Pool, Window};
 use crate::shape::Shape;
 use core::marker::PhantomData;
 
@@ -357,6 +358,168 @@ mod host {
         }))
     }
 
+    /// The input index of every tap of every output position, in the
+    /// order of the columns of `im2col` (`None` on the padding).
+    #[inline(always)]
+    fn taps(w: &Window, mut visit: impl FnMut(Option<usize>)) {
+        let [iw, ih] = w.input;
+        let [ow, oh] = w.output;
+        let [kw, kh] = w.kernel;
+        for n in 0..w.batch {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    for c in 0..w.channels {
+                        let image = (n * w.channels + c) * ih;
+                        for ky in 0..kh {
+                            let y = w.source(1, oy, ky);
+                            for kx in 0..kw {
+                                let x = w.source(0, ox, kx);
+                                visit(x.zip(y).map(|(x, y)| x + iw * (y + image)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn im2col<E: Element, O: HostBuffer<E>>(x: &[E], w: &Window) -> O {
+        w.check("im2col", x.len());
+        let len = count(
+            "im2col",
+            w.taps() * w.channels,
+            w.positions().saturating_mul(w.batch),
+        );
+        let mut out = Vec::with_capacity(len);
+        taps(w, |i| out.push(i.map_or(E::zero(), |i| x[i])));
+        O::from_vec(out)
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn col2im<E: Element, O: HostBuffer<E>>(cols: &[E], w: &Window) -> O {
+        let len = w.input_len();
+        w.check("col2im", len);
+        assert_eq!(
+            cols.len(),
+            w.taps() * w.channels * w.positions() * w.batch,
+            "col2im: the columns do not match the window"
+        );
+        let mut out = O::from_elem(E::zero(), len);
+        let mut next = cols.iter();
+        taps(w, |i| {
+            let v = *next.next().expect("as many columns as taps");
+            if let Some(i) = i {
+                out[i] += v;
+            }
+        });
+        out
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn transpose_batched<E: Element, O: HostBuffer<E>>(
+        a: &[E],
+        rows: usize,
+        cols: usize,
+        batch: usize,
+    ) -> O {
+        let block = count("transpose_batched", rows, cols);
+        assert_eq!(
+            Some(a.len()),
+            block.checked_mul(batch),
+            "transpose_batched: {batch} blocks of {rows}x{cols} do not make {} elements",
+            a.len()
+        );
+        let mut out = Vec::with_capacity(a.len());
+        for m in a.chunks_exact(block.max(1)) {
+            for r in 0..rows {
+                out.extend((0..cols).map(|c| m[r + rows * c]));
+            }
+        }
+        O::from_vec(out)
+    }
+
+    /// Every output position of a pooling window, and the input index of
+    /// each of its taps (`None` on the padding), output by output.
+    #[inline(always)]
+    fn windows(w: &Window, mut visit: impl FnMut(usize, &mut dyn Iterator<Item = usize>)) {
+        let [iw, ih] = w.input;
+        let [ow, oh] = w.output;
+        let [kw, kh] = w.kernel;
+        let mut out = 0;
+        for image in 0..w.batch * w.channels {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut inputs = (0..kh).flat_map(|ky| {
+                        (0..kw).filter_map(move |kx| {
+                            let x = w.source(0, ox, kx)?;
+                            let y = w.source(1, oy, ky)?;
+                            Some(x + iw * (y + ih * image))
+                        })
+                    });
+                    visit(out, &mut inputs);
+                    out += 1;
+                }
+            }
+        }
+    }
+
+    /// `1 / (KW·KH)`, a mean's weight.
+    fn tap_weight<E: Element>(w: &Window) -> E {
+        E::one() / E::from_usize(w.taps()).expect("a tap count converts to every element type")
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn pool<E: Element, O: HostBuffer<E>>(x: &[E], w: &Window, pool: Pool) -> O {
+        w.check("pool", x.len());
+        let len = count("pool", w.positions(), w.channels.saturating_mul(w.batch));
+        let mut out = Vec::with_capacity(len);
+        let scale = tap_weight::<E>(w);
+        windows(w, |_, inputs| {
+            let v = match pool {
+                Pool::Max => inputs
+                    .map(|i| x[i])
+                    .reduce(|m, v| if v > m { v } else { m })
+                    .unwrap_or(E::zero()),
+                Pool::Mean => inputs.fold(E::zero(), |s, i| s + x[i]) * scale,
+            };
+            out.push(v);
+        });
+        O::from_vec(out)
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn pool_pullback<E: Element, O: HostBuffer<E>>(
+        x: &[E],
+        dy: &[E],
+        w: &Window,
+        pool: Pool,
+    ) -> O {
+        w.check("pool_pullback", x.len());
+        assert_eq!(
+            dy.len(),
+            w.positions() * w.channels * w.batch,
+            "pool_pullback: the cotangent does not match the window"
+        );
+        let mut dx = O::from_elem(E::zero(), x.len());
+        let scale = tap_weight::<E>(w);
+        windows(w, |o, inputs| match pool {
+            Pool::Max => {
+                let best = inputs.reduce(|m, i| if x[i] > x[m] { i } else { m });
+                if let Some(i) = best {
+                    dx[i] += dy[o];
+                }
+            }
+            Pool::Mean => inputs.for_each(|i| dx[i] += dy[o] * scale),
+        });
+        dx
+    }
+
     /// The largest element of a column (NaN only where the first is), and
     /// nothing for an empty column.
     #[inline(always)]
@@ -663,6 +826,56 @@ macro_rules! host_device {
                 cols: usize,
             ) -> Self::Buffer<C, E> {
                 host::concat_rows(a, a_rows, b, b_rows, cols)
+            }
+
+            #[inline]
+            fn im2col<S: Shape, T: Shape>(
+                &self,
+                x: &$buffer,
+                window: &Window,
+            ) -> Self::Buffer<T, E> {
+                host::im2col(x, window)
+            }
+
+            #[inline]
+            fn col2im<S: Shape, T: Shape>(
+                &self,
+                cols: &$buffer,
+                window: &Window,
+            ) -> Self::Buffer<T, E> {
+                host::col2im(cols, window)
+            }
+
+            #[inline]
+            fn transpose_batched<S: Shape, T: Shape>(
+                &self,
+                a: &$buffer,
+                rows: usize,
+                cols: usize,
+                batch: usize,
+            ) -> Self::Buffer<T, E> {
+                host::transpose_batched(a, rows, cols, batch)
+            }
+
+            #[inline]
+            fn pool<S: Shape, T: Shape>(
+                &self,
+                x: &$buffer,
+                window: &Window,
+                pool: Pool,
+            ) -> Self::Buffer<T, E> {
+                host::pool(x, window, pool)
+            }
+
+            #[inline]
+            fn pool_pullback<S: Shape, T: Shape>(
+                &self,
+                x: &$buffer,
+                dy: &Self::Buffer<T, E>,
+                window: &Window,
+                pool: Pool,
+            ) -> $buffer {
+                host::pool_pullback(x, dy, window, pool)
             }
 
             #[inline]

@@ -8,6 +8,7 @@ mod matmul;
 mod reduce;
 mod reshape;
 mod transpose;
+pub mod window;
 
 pub use concat::{AddsUpTo, SizesAddUp};
 pub use matmul::MatMul;
