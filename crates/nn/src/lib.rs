@@ -251,6 +251,7 @@ pub mod batchnorm;
 pub mod bilinear;
 pub mod chain;
 pub mod connection;
+pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
@@ -262,6 +263,7 @@ pub mod loss;
 pub mod mode;
 pub mod normalise;
 pub mod optim;
+pub mod pool;
 pub mod repeat;
 pub mod scale;
 pub mod state;
@@ -272,6 +274,7 @@ pub use batchnorm::BatchNorm;
 pub use bilinear::Bilinear;
 pub use chain::{Chain, activations, compose};
 pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
+pub use conv::Conv;
 pub use dense::{Dense, IntoBias};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
@@ -280,6 +283,7 @@ pub use loss::{Aggregate, Loss};
 pub use mode::{Mode, automode, testmode, trainmode};
 pub use normalise::LayerNorm;
 pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
+pub use pool::{Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool};
 pub use scale::Scale;
 pub use state::State;
 pub use train::{
@@ -299,6 +303,7 @@ pub mod prelude {
     pub use crate::bilinear::Bilinear;
     pub use crate::chain::{Chain, compose};
     pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
+    pub use crate::conv::Conv;
     pub use crate::dense::Dense;
     pub use crate::dropout::Dropout;
     pub use crate::embedding::Embedding;
@@ -315,6 +320,7 @@ pub mod prelude {
     };
     pub use crate::mode::{Mode, automode, testmode, trainmode};
     pub use crate::normalise::LayerNorm;
+    pub use crate::pool::{Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool};
     pub use crate::scale::Scale;
     pub use typeflux_core::{Host, Stack, ToDevice};
 }

@@ -12,12 +12,14 @@
 use super::node::{Backward, Combine, Hole, Node};
 use super::rules;
 use super::rules::activation::ActivationPullback;
+use super::rules::conv::Images;
 use super::rules::gather::{self, GatherPullback};
 use super::rules::jet::{self, LiftPullback, PartPullback};
 use super::rules::matmul::{
     self as products, DotLhs, DotRhs, MatMulRule, MatMulTLhs, MatMulTRhs, OuterLhs, OuterRhs,
     TMatMulLhs, TMatMulRhs, VecMatLhs, VecMatRhs,
 };
+use super::rules::pool::{self, PoolOut, PoolPullback};
 use super::rules::reduce::{
     self, GradientPullback, MaxAlongPullback, MaxPullback, MeanAlongPullback, MeanPullback,
     Reduced, SquaresPullback, SumAlongPullback, SumPullback,
@@ -32,6 +34,7 @@ use super::slots::WithHole;
 use super::traced::{IntoTraced, Traced};
 use num_dual::Dual;
 use typeflux_core::activation::Activation;
+use typeflux_core::ops::window::{Pool, Slide, Tiled};
 use typeflux_core::ops::{AddsUpTo, Features, Flattened, ReshapeTo};
 use typeflux_core::{
     Const, ConstDim, ConstShape, Cpu, Dim, Element, Host, Jet, Kernels, ReduceAxis, Scalar, Shape,
@@ -466,6 +469,37 @@ where
         self,
     ) -> Next<Tensor<Flattened<W, H, C, usize>, E, D>, B, UnflattenPullback<(W, H, C, usize)>> {
         self.apply(shape::flatten_features)
+    }
+}
+
+impl<S: Images, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, B> {
+    /// The maximum or mean of every `KW × KH` window of each channel of a
+    /// batch of images, the window stepped by `G` (`Tiled`: stride =
+    /// window, Flux's default).
+    #[inline]
+    #[track_caller]
+    pub fn pool<KW: ConstDim, KH: ConstDim, G>(
+        self,
+        pool: Pool,
+    ) -> Next<Tensor<PoolOut<KW, KH, G, S>, E, D>, B, PoolPullback<S, E, D>>
+    where
+        G: Slide<S::W, KW> + Slide<S::H, KH>,
+    {
+        self.apply(|x| pool::pool::<KW, KH, G, S, E, D>(x, pool))
+    }
+
+    /// The maximum or mean of each channel of each image: a `1 × 1 × C × N`
+    /// result.
+    #[inline]
+    #[track_caller]
+    pub fn global_pool(
+        self,
+        pool: Pool,
+    ) -> Next<Tensor<PoolOut<S::W, S::H, Tiled, S>, E, D>, B, PoolPullback<S, E, D>>
+    where
+        Tiled: Slide<S::W, S::W> + Slide<S::H, S::H>,
+    {
+        self.pool::<S::W, S::H, Tiled>(pool)
     }
 }
 
