@@ -322,5 +322,6 @@ pub mod prelude {
     pub use crate::normalise::LayerNorm;
     pub use crate::pool::{Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool};
     pub use crate::scale::Scale;
+    pub use typeflux_core::ops::window::{Geometry, Pad, SamePad, Tiled};
     pub use typeflux_core::{Host, Stack, ToDevice};
 }
