@@ -9,11 +9,10 @@
 //! with `logitcrossentropy` and Adam in mini-batches of 32 on a fixed, seeded
 //! split of 1,437 training and 360 test images.
 
-use flate2::read::GzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 use std::error::Error;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path as FilePath;
 use std::time::Instant;
 use typeflux::nn::io;
@@ -22,46 +21,14 @@ use typeflux::rand::SeedableRng;
 use typeflux::rand::rngs::StdRng;
 use typeflux::rand::seq::SliceRandom;
 
-const PIXELS: usize = 64;
+mod data;
+use data::{Digits, PIXELS, load};
+
 const CLASSES: usize = 10;
 const TRAIN: usize = 1437;
 const BATCH: usize = 32;
 const EPOCHS: usize = 40;
 const SEED: u64 = 2024;
-
-/// The digits: each image's 64 pixels scaled to `[0, 1]`, and its label.
-struct Digits {
-    pixels: Vec<[f32; PIXELS]>,
-    labels: Vec<usize>,
-}
-
-/// Reads the gzip-compressed CSV: 64 pixel counts (0..16) and a label per line.
-fn load(path: &FilePath) -> Result<Digits, Box<dyn Error>> {
-    let mut text = String::new();
-    GzDecoder::new(std::fs::File::open(path)?).read_to_string(&mut text)?;
-    let mut digits = Digits {
-        pixels: Vec::new(),
-        labels: Vec::new(),
-    };
-    for (n, line) in text.lines().enumerate() {
-        let values = line
-            .split(',')
-            .map(|v| v.trim().parse::<f32>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("line {}: {e}", n + 1))?;
-        let Ok([pixels @ .., label]) = <[f32; PIXELS + 1]>::try_from(&values[..]) else {
-            Err(format!(
-                "line {}: {} values, expected {}",
-                n + 1,
-                values.len(),
-                PIXELS + 1
-            ))?
-        };
-        digits.pixels.push(pixels.map(|p| p / 16.0));
-        digits.labels.push(label as usize);
-    }
-    Ok(digits)
-}
 
 /// The images at `indices` as one batch (64 × n), and their one-hot labels (10 × n).
 fn batch(digits: &Digits, indices: &[usize]) -> (Batch<PIXELS>, Batch<CLASSES>) {
