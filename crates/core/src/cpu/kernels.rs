@@ -358,26 +358,45 @@ mod host {
         }))
     }
 
-    /// The input index of every tap of every output position, in the
-    /// order of the columns of `im2col` (`None` on the padding).
+    /// For every output position, in the order of the columns of `im2col`
+    /// (`ox + OW·(oy + OH·n)`), and every channel `c` and kernel row `ky`
+    /// whose input row lies inside the image: `visit(column, tap, start,
+    /// kxs)`, where tap `tap + kx` of the column reads the input
+    /// `start + (kx − kxs.start)·dilation` for `kx` in `kxs`, the rest of
+    /// the row lying on the padding.
     #[inline(always)]
-    fn taps(w: &Window, mut visit: impl FnMut(Option<usize>)) {
+    fn rows_of_taps(
+        w: &Window,
+        mut visit: impl FnMut(usize, usize, usize, core::ops::Range<usize>),
+    ) {
         let [iw, ih] = w.input;
         let [ow, oh] = w.output;
         let [kw, kh] = w.kernel;
+        // The kernel columns inside the image for each output column.
+        let inside: Vec<(usize, core::ops::Range<usize>)> = (0..ow)
+            .map(|ox| {
+                let first = (0..kw).find(|&kx| w.source(0, ox, kx).is_some());
+                let last = (0..kw).rev().find(|&kx| w.source(0, ox, kx).is_some());
+                match (first, last) {
+                    (Some(a), Some(b)) => (w.source(0, ox, a).unwrap_or(0), a..b + 1),
+                    _ => (0, 0..0),
+                }
+            })
+            .collect();
+        let mut column = 0;
         for n in 0..w.batch {
             for oy in 0..oh {
-                for ox in 0..ow {
+                for (x0, kxs) in &inside {
                     for c in 0..w.channels {
                         let image = (n * w.channels + c) * ih;
                         for ky in 0..kh {
-                            let y = w.source(1, oy, ky);
-                            for kx in 0..kw {
-                                let x = w.source(0, ox, kx);
-                                visit(x.zip(y).map(|(x, y)| x + iw * (y + image)));
+                            if let Some(y) = w.source(1, oy, ky) {
+                                let tap = kw * (ky + kh * c);
+                                visit(column, tap, x0 + iw * (y + image), kxs.clone());
                             }
                         }
                     }
+                    column += 1;
                 }
             }
         }
@@ -387,13 +406,20 @@ mod host {
     #[track_caller]
     pub(super) fn im2col<E: Element, O: HostBuffer<E>>(x: &[E], w: &Window) -> O {
         w.check("im2col", x.len());
-        let len = count(
-            "im2col",
-            w.taps() * w.channels,
-            w.positions().saturating_mul(w.batch),
-        );
-        let mut out = Vec::with_capacity(len);
-        taps(w, |i| out.push(i.map_or(E::zero(), |i| x[i])));
+        let rows = w.taps() * w.channels;
+        let len = count("im2col", rows, w.positions().saturating_mul(w.batch));
+        let mut out = vec![E::zero(); len];
+        let step = w.dilation[0];
+        rows_of_taps(w, |column, tap, start, kxs| {
+            let to = &mut out[column * rows + tap..];
+            if step == 1 {
+                to[kxs.clone()].copy_from_slice(&x[start..start + kxs.len()]);
+            } else {
+                for (j, kx) in kxs.enumerate() {
+                    to[kx] = x[start + j * step];
+                }
+            }
+        });
         O::from_vec(out)
     }
 
@@ -402,17 +428,24 @@ mod host {
     pub(super) fn col2im<E: Element, O: HostBuffer<E>>(cols: &[E], w: &Window) -> O {
         let len = w.input_len();
         w.check("col2im", len);
+        let rows = w.taps() * w.channels;
         assert_eq!(
-            cols.len(),
-            w.taps() * w.channels * w.positions() * w.batch,
+            Some(cols.len()),
+            rows.checked_mul(w.positions())
+                .and_then(|n| n.checked_mul(w.batch)),
             "col2im: the columns do not match the window"
         );
         let mut out = O::from_elem(E::zero(), len);
-        let mut next = cols.iter();
-        taps(w, |i| {
-            let v = *next.next().expect("as many columns as taps");
-            if let Some(i) = i {
-                out[i] += v;
+        let step = w.dilation[0];
+        rows_of_taps(w, |column, tap, start, kxs| {
+            let from = &cols[column * rows + tap..][kxs.clone()];
+            if step == 1 {
+                let to = &mut out[start..start + kxs.len()];
+                to.iter_mut().zip(from).for_each(|(t, &f)| *t += f);
+            } else {
+                for (j, &f) in from.iter().enumerate() {
+                    out[start + j * step] += f;
+                }
             }
         });
         out
@@ -442,10 +475,11 @@ mod host {
         O::from_vec(out)
     }
 
-    /// Every output position of a pooling window, and the input index of
-    /// each of its taps (`None` on the padding), output by output.
+    /// For every output of a pooling window, in order, `visit(output,
+    /// taps)`, where `taps(f)` calls `f` with the input index of each tap
+    /// inside the image, row by row.
     #[inline(always)]
-    fn windows(w: &Window, mut visit: impl FnMut(usize, &mut dyn Iterator<Item = usize>)) {
+    fn windows(w: &Window, mut visit: impl FnMut(usize, &dyn Fn(&mut dyn FnMut(usize)))) {
         let [iw, ih] = w.input;
         let [ow, oh] = w.output;
         let [kw, kh] = w.kernel;
@@ -453,14 +487,20 @@ mod host {
         for image in 0..w.batch * w.channels {
             for oy in 0..oh {
                 for ox in 0..ow {
-                    let mut inputs = (0..kh).flat_map(|ky| {
-                        (0..kw).filter_map(move |kx| {
-                            let x = w.source(0, ox, kx)?;
-                            let y = w.source(1, oy, ky)?;
-                            Some(x + iw * (y + ih * image))
-                        })
-                    });
-                    visit(out, &mut inputs);
+                    let taps = |f: &mut dyn FnMut(usize)| {
+                        for ky in 0..kh {
+                            let Some(y) = w.source(1, oy, ky) else {
+                                continue;
+                            };
+                            let row = iw * (y + ih * image);
+                            for kx in 0..kw {
+                                if let Some(x) = w.source(0, ox, kx) {
+                                    f(x + row);
+                                }
+                            }
+                        }
+                    };
+                    visit(out, &taps);
                     out += 1;
                 }
             }
@@ -479,13 +519,23 @@ mod host {
         let len = count("pool", w.positions(), w.channels.saturating_mul(w.batch));
         let mut out = Vec::with_capacity(len);
         let scale = tap_weight::<E>(w);
-        windows(w, |_, inputs| {
+        windows(w, |_, taps| {
             let v = match pool {
-                Pool::Max => inputs
-                    .map(|i| x[i])
-                    .reduce(|m, v| if v > m { v } else { m })
-                    .unwrap_or(E::zero()),
-                Pool::Mean => inputs.fold(E::zero(), |s, i| s + x[i]) * scale,
+                Pool::Max => {
+                    let mut best: Option<E> = None;
+                    taps(&mut |i| {
+                        let v = x[i];
+                        if best.is_none_or(|m| v > m) {
+                            best = Some(v);
+                        }
+                    });
+                    best.unwrap_or(E::zero())
+                }
+                Pool::Mean => {
+                    let mut sum = E::zero();
+                    taps(&mut |i| sum += x[i]);
+                    sum * scale
+                }
             };
             out.push(v);
         });
@@ -502,20 +552,30 @@ mod host {
     ) -> O {
         w.check("pool_pullback", x.len());
         assert_eq!(
-            dy.len(),
-            w.positions() * w.channels * w.batch,
+            Some(dy.len()),
+            w.positions()
+                .checked_mul(w.channels)
+                .and_then(|n| n.checked_mul(w.batch)),
             "pool_pullback: the cotangent does not match the window"
         );
         let mut dx = O::from_elem(E::zero(), x.len());
         let scale = tap_weight::<E>(w);
-        windows(w, |o, inputs| match pool {
+        windows(w, |o, taps| match pool {
             Pool::Max => {
-                let best = inputs.reduce(|m, i| if x[i] > x[m] { i } else { m });
+                let mut best: Option<usize> = None;
+                taps(&mut |i| {
+                    if best.is_none_or(|m| x[i] > x[m]) {
+                        best = Some(i);
+                    }
+                });
                 if let Some(i) = best {
                     dx[i] += dy[o];
                 }
             }
-            Pool::Mean => inputs.for_each(|i| dx[i] += dy[o] * scale),
+            Pool::Mean => {
+                let d = dy[o] * scale;
+                taps(&mut |i| dx[i] += d);
+            }
         });
         dx
     }
