@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The largest size in the table.
-const MAX: usize = 4096;
+const MAX: usize = 2048;
 
 /// typenum's type for `n`: bits from the least significant outwards.
 fn typenum(n: usize) -> String {

@@ -85,3 +85,11 @@ fn convolution_weights_have_flux_fans() {
     assert_eq!(fans(&(Const::<5>, Const::<2>, Const::<4>)), (10, 20));
     assert_eq!(fans(&(Const::<4>, Const::<3>)), (3, 4));
 }
+
+#[test]
+fn a_flattened_size_may_reach_the_table_s_end() {
+    // 32 · 8 · 8 = 2048, the largest size ToConst names.
+    let x = Images::<8, 8, 32>::ones_with((Const, Const, Const, 2));
+    let flat: Batch<2048> = x.flatten_features();
+    assert_eq!(flat.sum(), 4096.0);
+}

@@ -73,7 +73,7 @@ where
 /// batch.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be flattened into features",
-    label = "the sizes must be static and their product at most 4096"
+    label = "the sizes must be static and their product at most 2048"
 )]
 pub trait Features {
     /// `W·H·C` in typenum.
