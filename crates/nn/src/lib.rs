@@ -204,6 +204,28 @@
 //! assert_eq!(g.0.2.diag.scale.shape(), (Const::<4>,));
 //! ```
 //!
+//! # Images
+//! Batches of images are rank-4 tensors in Flux's layout, width × height ×
+//! channels × batch. [`Conv`] (with `stride`, `pad`, `same_pad` and
+//! `dilation`), [`MaxPool`], [`MeanPool`], [`GlobalMaxPool`],
+//! [`GlobalMeanPool`] and [`Flatten`] compute their output sizes in the
+//! type checker, so the `Dense` after a `Flatten` must take exactly the
+//! features it produces:
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_nn::prelude::*;
+//!
+//! let net = Chain((
+//!     Conv::<3, 3, 1, 8>::new(relu).same_pad(), // 8 × 8 × 8
+//!     MaxPool::<2, 2>::new(),                   // 4 × 4 × 8
+//!     Conv::<3, 3, 8, 4>::new(relu),            // 2 × 2 × 4
+//!     Flatten::new(),                           // 16
+//!     Dense::<16, 10>::new(identity),
+//! ));
+//! let x = Tensor::<(Const<8>, Const<8>, Const<1>, usize)>::zeros_with((Const, Const, Const, 5));
+//! assert_eq!(net.forward(&x).shape(), (Const::<10>, 5));
+//! ```
+//!
 //! # Elements
 //! Layers are generic over the element: `f32` by default, `f64`, and dual
 //! numbers, which run forward-mode derivatives through a whole model.

@@ -234,7 +234,7 @@ pub struct Window {
 impl Window {
     /// The window of a layer with kernel `kernel` stepped by `G` over images
     /// of `input` (width, height), `channels` and `batch`; the output size is
-    /// `out`, which the types have computed.
+    /// `output`, which the types have computed.
     #[inline]
     pub fn new<G: Stepping>(
         input: [usize; 2],
