@@ -305,7 +305,7 @@ pub use loss::{Aggregate, Loss};
 pub use mode::{Mode, automode, testmode, trainmode};
 pub use normalise::LayerNorm;
 pub use optim::{Adam, AdamW, ClipNorm, Descent, Momentum, Nesterov, Optimiser, Rule, setup};
-pub use pool::{Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool};
+pub use pool::{AdaptiveMeanPool, Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool};
 pub use scale::Scale;
 pub use state::State;
 pub use train::{
@@ -342,7 +342,9 @@ pub mod prelude {
     };
     pub use crate::mode::{Mode, automode, testmode, trainmode};
     pub use crate::normalise::LayerNorm;
-    pub use crate::pool::{Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool};
+    pub use crate::pool::{
+        AdaptiveMeanPool, Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool,
+    };
     pub use crate::scale::Scale;
     pub use typeflux_core::ops::window::{Geometry, Pad, SamePad, Tiled};
     pub use typeflux_core::{Host, Stack, ToDevice};

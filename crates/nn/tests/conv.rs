@@ -450,3 +450,24 @@ fn a_conv_weight_file_lists_its_four_axes_row_major() {
     let again = SafeTensors::deserialize(&again).unwrap();
     assert_eq!(again.tensor("weight").unwrap().data(), &row_major[..]);
 }
+
+#[test]
+fn adaptive_mean_pool_covers_the_image_with_its_output_size() {
+    // 7 inputs to 3 outputs: stride 2, windows of 3 (0..3, 2..5, 4..7);
+    // 5 to 2: stride 2, windows of 3 (0..3, 2..5).
+    let x = images::<7, 5, 2>(2, 4);
+    let y = AdaptiveMeanPool::<3, 2>::new().forward(&x);
+    assert_eq!(y.shape(), (Const::<3>, Const::<2>, Const::<2>, 2));
+    let want = reference_pool(x.as_slice(), [7, 5, 2, 2], [3, 3], 2, 0, [3, 2], false);
+    numeric::assert_close(y.as_slice(), &want, "value");
+    let t = Tensor::from_fn(y.shape(), |[i, j]| ((i * 5 + j) as f64 * 0.43).cos());
+    let l = AdaptiveMeanPool::<3, 2>::new();
+    let gx = gradient(|x| mse(l.forward(x), &t), &x);
+    check(
+        &x,
+        |x| x.as_mut_slice(),
+        |x| mse(l.forward(x), &t).item(),
+        gx.as_slice(),
+        "input",
+    );
+}

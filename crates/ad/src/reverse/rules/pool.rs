@@ -86,3 +86,29 @@ impl<S: Shape, T: Shape, E: Element, D: Kernels<E>> Pullback<Tensor<T, E, D>>
         Tensor::from_parts(self.x.shape(), dx, device)
     }
 }
+
+/// `y = pool(x)` over the windows of a run-time [`Window`] whose output size
+/// the caller's type `T` already names: for layers whose window depends on
+/// the input's size, such as an adaptive pooling. The kernels check the
+/// window against the input; `T` must hold the window's outputs.
+///
+/// # Panics
+/// If `out` does not hold `OW·OH·C·N` elements of the window.
+#[inline]
+#[track_caller]
+pub fn pool_to<S, T, E, D>(
+    x: Tensor<S, E, D>,
+    out: T,
+    window: Window,
+    pool: Pool,
+) -> (Tensor<T, E, D>, PoolPullback<S, E, D>)
+where
+    S: Shape,
+    T: Shape,
+    E: Element,
+    D: Kernels<E>,
+{
+    let device = x.device().clone();
+    let y = Tensor::from_parts(out, device.pool::<S, T>(x.buffer(), &window, pool), device);
+    (y, PoolPullback { x, window, pool })
+}
