@@ -16,6 +16,7 @@
 
 use crate::element::Element;
 pub use crate::elementwise::UnaryOp;
+use crate::ops::window::{Pool, Window};
 use crate::shape::Shape;
 use core::fmt::Debug;
 
@@ -296,6 +297,56 @@ pub trait Kernels<E: Element>: Device {
         b_rows: usize,
         cols: usize,
     ) -> Self::Buffer<C, E>;
+
+    /// The columns of a convolution (im2col): for a batch of images `x`
+    /// (`W × H × C × N`), the `KW·KH·C × OW·OH·N` matrix whose column
+    /// `ox + OW·(oy + OH·n)` holds the inputs under the window at output
+    /// position `(ox, oy)` of image `n`, tap `kx + KW·(ky + KH·c)` in row
+    /// order, zeros where the window lies on the padding.
+    fn im2col<S: Shape, T: Shape>(
+        &self,
+        x: &Self::Buffer<S, E>,
+        window: &Window,
+    ) -> Self::Buffer<T, E>;
+
+    /// The adjoint of [`im2col`](Self::im2col) (col2im): every element of
+    /// `cols` added to the input position it was read from, the padding's
+    /// dropped. A batch of images of the window's input size.
+    fn col2im<S: Shape, T: Shape>(
+        &self,
+        cols: &Self::Buffer<S, E>,
+        window: &Window,
+    ) -> Self::Buffer<T, E>;
+
+    /// Each of `batch` consecutive `rows × cols` matrices transposed in its
+    /// place.
+    fn transpose_batched<S: Shape, T: Shape>(
+        &self,
+        a: &Self::Buffer<S, E>,
+        rows: usize,
+        cols: usize,
+        batch: usize,
+    ) -> Self::Buffer<T, E>;
+
+    /// Pooling of each channel of each image of `x` over the window:
+    /// `OW × OH × C × N` results.
+    fn pool<S: Shape, T: Shape>(
+        &self,
+        x: &Self::Buffer<S, E>,
+        window: &Window,
+        pool: Pool,
+    ) -> Self::Buffer<T, E>;
+
+    /// The pullback of [`pool`](Self::pool) at `x` for the cotangent `dy`
+    /// of its output: a maximum's cotangent goes to the input it took (the
+    /// first of equals), a mean's is shared by the window's taps.
+    fn pool_pullback<S: Shape, T: Shape>(
+        &self,
+        x: &Self::Buffer<S, E>,
+        dy: &Self::Buffer<T, E>,
+        window: &Window,
+        pool: Pool,
+    ) -> Self::Buffer<S, E>;
 
     /// Softmax of each column of a `rows × (len / rows)` matrix:
     /// `e^(x - max) / Σ e^(x - max)`, or its logarithm

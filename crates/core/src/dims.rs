@@ -107,3 +107,33 @@ where
 {
     type Output = typenum::U<N>;
 }
+
+/// The `Const<N>` equal to a typenum number: the way back from
+/// [`ToTypenum`], for sizes the type checker computes (a convolution's
+/// output width, a flattened image's feature count) and that the program
+/// then names as a plain number, which compiler messages print in decimal.
+///
+/// Stable Rust cannot write this as one generic impl, so it is a table,
+/// generated for every size from 0 to 2048 (the table costs the crate's
+/// release build about 2.5 s; 4096 would cost 8).
+///
+/// ```
+/// use typeflux_core::{Const, ToConst, ToTypenum};
+/// fn back<N: ToConst>() -> N::Output { N::Output::default() }
+/// let c: Const<784> = back::<<Const<784> as ToTypenum>::Output>();
+/// assert_eq!(c, Const::<784>);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the size `{Self}` is larger than 2048, the largest a computed size may be",
+    label = "computed here"
+)]
+pub trait ToConst: typenum::Unsigned {
+    /// The dim.
+    type Output: ConstDim;
+}
+
+mod table {
+    use super::{Const, ToConst};
+    use typenum::{B0, B1, UInt, UTerm};
+    include!(concat!(env!("OUT_DIR"), "/to_const.rs"));
+}

@@ -15,13 +15,18 @@ fn from_f64<E: Element>(x: f64) -> E {
     E::from_f64(x).expect("a finite f64 converts to every element type")
 }
 
-/// `(fan_in, fan_out)` of a shape, as Flux's `nfan`.
+/// `(fan_in, fan_out)` of a shape, as Flux's `nfan`: a convolution's
+/// weight `(K1, K2, CI, CO)` has `K1·K2·CI` inputs and `K1·K2·CO` outputs
+/// to each of its results.
 pub fn fans<S: Shape>(shape: &S) -> (usize, usize) {
     let [rows, cols] = shape.dims();
+    let [a, b, c, d] = shape.axes();
     match S::RANK {
         0 => (1, 1),
         1 => (1, rows),
-        _ => (cols, rows),
+        2 => (cols, rows),
+        3 => (a * b, a * c),
+        _ => (a * b * c, a * b * d),
     }
 }
 

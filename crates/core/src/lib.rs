@@ -119,7 +119,7 @@ pub mod transfer;
 
 pub use cpu::{Cpu, Host, Stack, ThreadsError, set_threads, with_threads};
 pub use device::{AdamStep, BinaryOp, Device, Kernels, UnaryOp};
-pub use dims::{Const, ConstDim, Dim, ToTypenum};
+pub use dims::{Const, ConstDim, Dim, ToConst, ToTypenum};
 pub use element::Element;
 pub use elementwise::{Elementwise, Math};
 pub use error::ShapeError;
@@ -127,7 +127,7 @@ pub use jet::{Cast, Jet};
 pub use ops::{MatMul, ReduceAxis, ReshapeTo};
 pub use precision::{ToElement, to_f32, to_f64};
 pub use real::Real;
-pub use shape::{ConstShape, Rank0, Rank1, Rank2, Shape};
+pub use shape::{ConstShape, Rank0, Rank1, Rank2, Rank3, Rank4, Shape};
 pub use tensor::{Batch, Matrix, Scalar, Tensor, TensorArray, Vector};
 pub use transfer::{TensorKind, ToDevice};
 pub use {nalgebra, num_dual, rand};

@@ -5,7 +5,8 @@
 use crate::device::{Gpu, GpuBuffer, MAX_ELEMENTS};
 use crate::kernels::{BLOCK, Epilogue, Precision, Reduction, Size, Spec, Tile, shape};
 use crate::runtime::{Arg, Runtime};
-use typeflux_core::{BinaryOp, Element, Kernels, Shape, UnaryOp};
+use typeflux_core::ops::window::{Pool, Window};
+use typeflux_core::{BinaryOp, Cpu, Device, Element, Kernels, Shape, UnaryOp};
 
 /// An element type the GPU kernels are written for: `f32` or `f64`.
 pub trait GpuFloat: Element {
@@ -465,6 +466,67 @@ macro_rules! kernels {
                 };
                 // SAFETY: y and x hold `n` elements each.
                 unsafe { self.pass::<$E>(spec, n, &[y.arg(), x.arg(), alpha.arg(), Arg::U32(n)]) }
+            }
+
+            // Convolution and pooling have no GPU kernels yet: they run the
+            // CPU's kernels on a copy in host memory, and the result is
+            // uploaded, so models with them still run on the GPU, correctly
+            // if not fast.
+
+            fn im2col<S: Shape, T: Shape>(
+                &self,
+                x: &GpuBuffer<$E, R>,
+                window: &Window,
+            ) -> GpuBuffer<$E, R> {
+                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(x));
+                let out = Kernels::<$E>::im2col::<S, T>(&Cpu, &host, window);
+                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+            }
+
+            fn col2im<S: Shape, T: Shape>(
+                &self,
+                cols: &GpuBuffer<$E, R>,
+                window: &Window,
+            ) -> GpuBuffer<$E, R> {
+                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(cols));
+                let out = Kernels::<$E>::col2im::<S, T>(&Cpu, &host, window);
+                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+            }
+
+            fn transpose_batched<S: Shape, T: Shape>(
+                &self,
+                a: &GpuBuffer<$E, R>,
+                rows: usize,
+                cols: usize,
+                batch: usize,
+            ) -> GpuBuffer<$E, R> {
+                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(a));
+                let out = Kernels::<$E>::transpose_batched::<S, T>(&Cpu, &host, rows, cols, batch);
+                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+            }
+
+            fn pool<S: Shape, T: Shape>(
+                &self,
+                x: &GpuBuffer<$E, R>,
+                window: &Window,
+                pool: Pool,
+            ) -> GpuBuffer<$E, R> {
+                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(x));
+                let out = Kernels::<$E>::pool::<S, T>(&Cpu, &host, window, pool);
+                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+            }
+
+            fn pool_pullback<S: Shape, T: Shape>(
+                &self,
+                x: &GpuBuffer<$E, R>,
+                dy: &GpuBuffer<$E, R>,
+                window: &Window,
+                pool: Pool,
+            ) -> GpuBuffer<$E, R> {
+                let hx = Cpu.upload::<S, $E>(&self.download::<S, $E>(x));
+                let hdy = Cpu.upload::<T, $E>(&self.download::<T, $E>(dy));
+                let out = Kernels::<$E>::pool_pullback::<S, T>(&Cpu, &hx, &hdy, window, pool);
+                self.upload::<S, $E>(&Cpu.download::<S, $E>(&out))
             }
 
             fn adam<S: Shape>(

@@ -206,6 +206,28 @@
 //! assert_eq!(g.0.2.diag.scale.shape(), (Const::<4>,));
 //! ```
 //!
+//! # Images
+//! Batches of images are rank-4 tensors in Flux's layout, width × height ×
+//! channels × batch. [`Conv`] (with `stride`, `pad`, `same_pad` and
+//! `dilation`), [`MaxPool`], [`MeanPool`], [`GlobalMaxPool`],
+//! [`GlobalMeanPool`] and [`Flatten`] compute their output sizes in the
+//! type checker, so the `Dense` after a `Flatten` must take exactly the
+//! features it produces:
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_nn::prelude::*;
+//!
+//! let net = Chain((
+//!     Conv::<3, 3, 1, 8>::new(relu).same_pad(), // 8 × 8 × 8
+//!     MaxPool::<2, 2>::new(),                   // 4 × 4 × 8
+//!     Conv::<3, 3, 8, 4>::new(relu),            // 2 × 2 × 4
+//!     Flatten::new(),                           // 16
+//!     Dense::<16, 10>::new(identity),
+//! ));
+//! let x = Tensor::<(Const<8>, Const<8>, Const<1>, usize)>::zeros_with((Const, Const, Const, 5));
+//! assert_eq!(net.forward(&x).shape(), (Const::<10>, 5));
+//! ```
+//!
 //! # Elements
 //! Layers are generic over the element: `f32` by default, `f64`, and dual
 //! numbers, which run forward-mode derivatives through a whole model.
@@ -253,6 +275,7 @@ pub mod batchnorm;
 pub mod bilinear;
 pub mod chain;
 pub mod connection;
+pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
@@ -264,6 +287,7 @@ pub mod loss;
 pub mod mode;
 pub mod normalise;
 pub mod optim;
+pub mod pool;
 pub mod repeat;
 pub mod scale;
 pub mod show;
@@ -275,6 +299,7 @@ pub use batchnorm::BatchNorm;
 pub use bilinear::Bilinear;
 pub use chain::{Chain, activations, compose};
 pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
+pub use conv::Conv;
 pub use dense::{Dense, IntoBias};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
@@ -287,6 +312,7 @@ pub use optim::{
     Descent, Lion, Momentum, NAdam, Nesterov, OAdam, Optimiser, OptimiserChain, RAdam, RMSProp,
     Rprop, Rule, SignDecay, WeightDecay, setup,
 };
+pub use pool::{AdaptiveMeanPool, Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool};
 pub use scale::Scale;
 pub use show::{Summary, summary};
 pub use state::State;
@@ -307,6 +333,7 @@ pub mod prelude {
     pub use crate::bilinear::Bilinear;
     pub use crate::chain::{Chain, compose};
     pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
+    pub use crate::conv::Conv;
     pub use crate::dense::Dense;
     pub use crate::dropout::Dropout;
     pub use crate::embedding::Embedding;
@@ -323,6 +350,10 @@ pub mod prelude {
     };
     pub use crate::mode::{Mode, automode, testmode, trainmode};
     pub use crate::normalise::LayerNorm;
+    pub use crate::pool::{
+        AdaptiveMeanPool, Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool,
+    };
     pub use crate::scale::Scale;
+    pub use typeflux_core::ops::window::{Geometry, Pad, SamePad, Tiled};
     pub use typeflux_core::{Host, Stack, ToDevice};
 }

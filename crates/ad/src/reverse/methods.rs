@@ -12,19 +12,21 @@
 use super::node::{Backward, Combine, Hole, Node};
 use super::rules;
 use super::rules::activation::ActivationPullback;
+use super::rules::conv::Images;
 use super::rules::gather::{self, GatherPullback};
 use super::rules::jet::{self, LiftPullback, PartPullback};
 use super::rules::matmul::{
     self as products, DotLhs, DotRhs, MatMulRule, MatMulTLhs, MatMulTRhs, OuterLhs, OuterRhs,
     TMatMulLhs, TMatMulRhs, VecMatLhs, VecMatRhs,
 };
+use super::rules::pool::{self, PoolOut, PoolPullback};
 use super::rules::reduce::{
     self, GradientPullback, MaxAlongPullback, MaxPullback, MeanAlongPullback, MeanPullback,
     Reduced, SquaresPullback, SumAlongPullback, SumPullback,
 };
 use super::rules::shape::{
     self, ConcatLhs, ConcatRhs, IntoBatchPullback, ReshapePullback, TransposePullback,
-    VectorIntoBatchPullback,
+    UnflattenPullback, VectorIntoBatchPullback,
 };
 use super::rules::softmax::{self, SoftmaxPullback};
 use super::rules::unary::{self, MapPullback, UnaryPullback};
@@ -32,10 +34,11 @@ use super::slots::WithHole;
 use super::traced::{IntoTraced, Traced};
 use num_dual::Dual;
 use typeflux_core::activation::Activation;
-use typeflux_core::ops::{AddsUpTo, ReshapeTo};
+use typeflux_core::ops::window::{Pool, Slide, Tiled};
+use typeflux_core::ops::{AddsUpTo, Features, Flattened, ReshapeTo};
 use typeflux_core::{
-    Const, ConstShape, Cpu, Dim, Element, Host, Jet, Kernels, ReduceAxis, Scalar, Shape, Tensor,
-    UnaryOp,
+    Const, ConstDim, ConstShape, Cpu, Dim, Element, Host, Jet, Kernels, ReduceAxis, Scalar, Shape,
+    Tensor, UnaryOp,
 };
 
 /// A unary rule's result: the value `V`, and `B` extended by the pullback
@@ -451,6 +454,52 @@ impl<S: ConstShape, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, 
         (Const<N>,): ConstShape,
     {
         self.apply(shape::flatten)
+    }
+}
+
+impl<W: ConstDim, H: ConstDim, C: ConstDim, E: Element, D: Kernels<E>, B: Node>
+    Traced<Tensor<(W, H, C, usize), E, D>, B>
+where
+    (W, H, C): Features,
+{
+    /// Flux's `flatten` of a batch of images: `W·H·C` features per sample,
+    /// the count computed by the type checker.
+    #[inline]
+    pub fn flatten_features(
+        self,
+    ) -> Next<Tensor<Flattened<W, H, C, usize>, E, D>, B, UnflattenPullback<(W, H, C, usize)>> {
+        self.apply(shape::flatten_features)
+    }
+}
+
+impl<S: Images, E: Element, D: Kernels<E>, B: Node> Traced<Tensor<S, E, D>, B> {
+    /// The maximum or mean of every `KW × KH` window of each channel of a
+    /// batch of images, the window stepped by `G` (`Tiled`: stride =
+    /// window, Flux's default).
+    #[inline]
+    #[track_caller]
+    pub fn pool<KW: ConstDim, KH: ConstDim, G>(
+        self,
+        pool: Pool,
+    ) -> Next<Tensor<PoolOut<KW, KH, G, S>, E, D>, B, PoolPullback<S, E, D>>
+    where
+        G: Slide<S::W, KW> + Slide<S::H, KH>,
+    {
+        self.apply(|x| pool::pool::<KW, KH, G, S, E, D>(x, pool))
+    }
+
+    /// The maximum or mean of each channel of each image: a `1 × 1 × C × N`
+    /// result.
+    #[inline]
+    #[track_caller]
+    pub fn global_pool(
+        self,
+        pool: Pool,
+    ) -> Next<Tensor<PoolOut<S::W, S::H, Tiled, S>, E, D>, B, PoolPullback<S, E, D>>
+    where
+        Tiled: Slide<S::W, S::W> + Slide<S::H, S::H>,
+    {
+        self.pool::<S::W, S::H, Tiled>(pool)
     }
 }
 

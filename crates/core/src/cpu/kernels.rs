@@ -6,6 +6,7 @@ use crate::cpu::{CpuBuffer, Host, HostBuffer, Stack, cache, parallel};
 use crate::device::{BinaryOp, Device, Kernels, UnaryOp};
 use crate::element::Element;
 use crate::elementwise::{Elementwise, OpVisitor};
+use crate::ops::window::{Pool, Window};
 use crate::shape::Shape;
 use core::marker::PhantomData;
 
@@ -330,11 +331,15 @@ mod host {
     /// `maximum` has it (a NaN `m` stays, as nothing is larger).
     #[inline(always)]
     fn bigger<E: Element>(m: E, x: E) -> E {
-        if x > m || num_traits::Float::is_nan(x.re()) {
-            x
-        } else {
-            m
-        }
+        if takes(x, m) { x } else { m }
+    }
+
+    /// Whether `x` replaces `m` as the running maximum: where it is larger,
+    /// or the first NaN.
+    #[inline(always)]
+    fn takes<E: Element>(x: E, m: E) -> bool {
+        let nan = |e: E| num_traits::Float::is_nan(e.re());
+        x > m || (nan(x) && !nan(m))
     }
 
     #[inline(always)]
@@ -411,13 +416,232 @@ mod host {
         }))
     }
 
-    /// The largest element of a column (NaN only where the first is), and
-    /// nothing for an empty column.
+    /// For every output position, in the order of the columns of `im2col`
+    /// (`ox + OW·(oy + OH·n)`), and every channel `c` and kernel row `ky`
+    /// whose input row lies inside the image: `visit(column, tap, start,
+    /// kxs)`, where tap `tap + kx` of the column reads the input
+    /// `start + (kx − kxs.start)·dilation` for `kx` in `kxs`, the rest of
+    /// the row lying on the padding.
+    #[inline(always)]
+    fn rows_of_taps(
+        w: &Window,
+        mut visit: impl FnMut(usize, usize, usize, core::ops::Range<usize>),
+    ) {
+        let [iw, ih] = w.input;
+        let [ow, oh] = w.output;
+        let [kw, kh] = w.kernel;
+        // The kernel columns inside the image for each output column.
+        let inside: Vec<(usize, core::ops::Range<usize>)> = (0..ow)
+            .map(|ox| {
+                let first = (0..kw).find(|&kx| w.source(0, ox, kx).is_some());
+                let last = (0..kw).rev().find(|&kx| w.source(0, ox, kx).is_some());
+                match (first, last) {
+                    (Some(a), Some(b)) => (w.source(0, ox, a).unwrap_or(0), a..b + 1),
+                    _ => (0, 0..0),
+                }
+            })
+            .collect();
+        let mut column = 0;
+        for n in 0..w.batch {
+            for oy in 0..oh {
+                for (x0, kxs) in &inside {
+                    for c in 0..w.channels {
+                        let image = (n * w.channels + c) * ih;
+                        for ky in 0..kh {
+                            if let Some(y) = w.source(1, oy, ky) {
+                                let tap = kw * (ky + kh * c);
+                                visit(column, tap, x0 + iw * (y + image), kxs.clone());
+                            }
+                        }
+                    }
+                    column += 1;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn im2col<E: Element, O: HostBuffer<E>>(x: &[E], w: &Window) -> O {
+        w.check("im2col", x.len());
+        let rows = w.taps() * w.channels;
+        let len = count("im2col", rows, w.positions().saturating_mul(w.batch));
+        let mut out = vec![E::zero(); len];
+        let step = w.dilation[0];
+        rows_of_taps(w, |column, tap, start, kxs| {
+            let to = &mut out[column * rows + tap..];
+            if step == 1 {
+                to[kxs.clone()].copy_from_slice(&x[start..start + kxs.len()]);
+            } else {
+                for (j, kx) in kxs.enumerate() {
+                    to[kx] = x[start + j * step];
+                }
+            }
+        });
+        O::from_vec(out)
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn col2im<E: Element, O: HostBuffer<E>>(cols: &[E], w: &Window) -> O {
+        let len = w.input_len();
+        w.check("col2im", len);
+        let rows = w.taps() * w.channels;
+        assert_eq!(
+            Some(cols.len()),
+            rows.checked_mul(w.positions())
+                .and_then(|n| n.checked_mul(w.batch)),
+            "col2im: the columns do not match the window"
+        );
+        let mut out = O::from_elem(E::zero(), len);
+        let step = w.dilation[0];
+        rows_of_taps(w, |column, tap, start, kxs| {
+            let from = &cols[column * rows + tap..][kxs.clone()];
+            if step == 1 {
+                let to = &mut out[start..start + kxs.len()];
+                to.iter_mut().zip(from).for_each(|(t, &f)| *t += f);
+            } else {
+                for (j, &f) in from.iter().enumerate() {
+                    out[start + j * step] += f;
+                }
+            }
+        });
+        out
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn transpose_batched<E: Element, O: HostBuffer<E>>(
+        a: &[E],
+        rows: usize,
+        cols: usize,
+        batch: usize,
+    ) -> O {
+        let block = count("transpose_batched", rows, cols);
+        assert_eq!(
+            Some(a.len()),
+            block.checked_mul(batch),
+            "transpose_batched: {batch} blocks of {rows}x{cols} do not make {} elements",
+            a.len()
+        );
+        let mut out = Vec::with_capacity(a.len());
+        for m in a.chunks_exact(block.max(1)) {
+            for r in 0..rows {
+                out.extend((0..cols).map(|c| m[r + rows * c]));
+            }
+        }
+        O::from_vec(out)
+    }
+
+    /// For every output of a pooling window, in order, `visit(output,
+    /// taps)`, where `taps(f)` calls `f` with the input index of each tap
+    /// inside the image, row by row.
+    #[inline(always)]
+    fn windows(w: &Window, mut visit: impl FnMut(usize, &dyn Fn(&mut dyn FnMut(usize)))) {
+        let [iw, ih] = w.input;
+        let [ow, oh] = w.output;
+        let [kw, kh] = w.kernel;
+        let mut out = 0;
+        for image in 0..w.batch * w.channels {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let taps = |f: &mut dyn FnMut(usize)| {
+                        for ky in 0..kh {
+                            let Some(y) = w.source(1, oy, ky) else {
+                                continue;
+                            };
+                            let row = iw * (y + ih * image);
+                            for kx in 0..kw {
+                                if let Some(x) = w.source(0, ox, kx) {
+                                    f(x + row);
+                                }
+                            }
+                        }
+                    };
+                    visit(out, &taps);
+                    out += 1;
+                }
+            }
+        }
+    }
+
+    /// `1 / (KW·KH)`, a mean's weight.
+    fn tap_weight<E: Element>(w: &Window) -> E {
+        E::one() / E::from_usize(w.taps()).expect("a tap count converts to every element type")
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn pool<E: Element, O: HostBuffer<E>>(x: &[E], w: &Window, pool: Pool) -> O {
+        w.check("pool", x.len());
+        let len = count("pool", w.positions(), w.channels.saturating_mul(w.batch));
+        let mut out = Vec::with_capacity(len);
+        let scale = tap_weight::<E>(w);
+        windows(w, |_, taps| {
+            let v = match pool {
+                Pool::Max => {
+                    let mut best: Option<E> = None;
+                    taps(&mut |i| {
+                        let v = x[i];
+                        if best.is_none_or(|m| takes(v, m)) {
+                            best = Some(v);
+                        }
+                    });
+                    best.unwrap_or(E::zero())
+                }
+                Pool::Mean => {
+                    let mut sum = E::zero();
+                    taps(&mut |i| sum += x[i]);
+                    sum * scale
+                }
+            };
+            out.push(v);
+        });
+        O::from_vec(out)
+    }
+
+    #[inline]
+    #[track_caller]
+    pub(super) fn pool_pullback<E: Element, O: HostBuffer<E>>(
+        x: &[E],
+        dy: &[E],
+        w: &Window,
+        pool: Pool,
+    ) -> O {
+        w.check("pool_pullback", x.len());
+        assert_eq!(
+            Some(dy.len()),
+            w.positions()
+                .checked_mul(w.channels)
+                .and_then(|n| n.checked_mul(w.batch)),
+            "pool_pullback: the cotangent does not match the window"
+        );
+        let mut dx = O::from_elem(E::zero(), x.len());
+        let scale = tap_weight::<E>(w);
+        windows(w, |o, taps| match pool {
+            Pool::Max => {
+                let mut best: Option<usize> = None;
+                taps(&mut |i| {
+                    if best.is_none_or(|m| takes(x[i], x[m])) {
+                        best = Some(i);
+                    }
+                });
+                if let Some(i) = best {
+                    dx[i] += dy[o];
+                }
+            }
+            Pool::Mean => {
+                let d = dy[o] * scale;
+                taps(&mut |i| dx[i] += d);
+            }
+        });
+        dx
+    }
+
+    /// The largest element of a column, NaN where any is.
     #[inline(always)]
     fn column_max<E: Element>(col: &[E]) -> E {
-        col[1..]
-            .iter()
-            .fold(col[0], |m, &v| if v > m { v } else { m })
+        col[1..].iter().fold(col[0], |m, &v| bigger(m, v))
     }
 
     /// The columns of a `rows × (len / rows)` buffer; none for an empty one.
@@ -728,6 +952,56 @@ macro_rules! host_device {
                 cols: usize,
             ) -> Self::Buffer<C, E> {
                 host::concat_rows(a, a_rows, b, b_rows, cols)
+            }
+
+            #[inline]
+            fn im2col<S: Shape, T: Shape>(
+                &self,
+                x: &$buffer,
+                window: &Window,
+            ) -> Self::Buffer<T, E> {
+                host::im2col(x, window)
+            }
+
+            #[inline]
+            fn col2im<S: Shape, T: Shape>(
+                &self,
+                cols: &$buffer,
+                window: &Window,
+            ) -> Self::Buffer<T, E> {
+                host::col2im(cols, window)
+            }
+
+            #[inline]
+            fn transpose_batched<S: Shape, T: Shape>(
+                &self,
+                a: &$buffer,
+                rows: usize,
+                cols: usize,
+                batch: usize,
+            ) -> Self::Buffer<T, E> {
+                host::transpose_batched(a, rows, cols, batch)
+            }
+
+            #[inline]
+            fn pool<S: Shape, T: Shape>(
+                &self,
+                x: &$buffer,
+                window: &Window,
+                pool: Pool,
+            ) -> Self::Buffer<T, E> {
+                host::pool(x, window, pool)
+            }
+
+            #[inline]
+            fn pool_pullback<S: Shape, T: Shape>(
+                &self,
+                x: &$buffer,
+                dy: &Self::Buffer<T, E>,
+                window: &Window,
+                pool: Pool,
+            ) -> $buffer {
+                host::pool_pullback(x, dy, window, pool)
             }
 
             #[inline]

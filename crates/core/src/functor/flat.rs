@@ -100,7 +100,7 @@ impl<A: Element> Visitor for List<A> {
             .unwrap_or_else(|_| unreachable!("the type ids are equal"));
         self.0.push(NamedTensor {
             name: path.to_string(),
-            shape: t.shape.dims()[..S::RANK].to_vec(),
+            shape: t.shape.axes()[..S::RANK].to_vec(),
             data,
         });
     }

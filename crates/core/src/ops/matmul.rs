@@ -266,3 +266,55 @@ where
         MatMul::<R>::matmul(self, *rhs)
     }
 }
+
+impl<S: Shape, E: Element, D: Kernels<E>> Tensor<S, E, D> {
+    /// `self += alpha · op(a) · op(b)` with every tensor read as a matrix
+    /// of its elements in column-major order: `op(a)` is `m × k` (stored as
+    /// `k × m` when `a_transposed`), `op(b)` is `k × n`, `self` is `m × n`.
+    /// For weights stored in another shape than the matrix a product needs,
+    /// such as a convolution's kernel `KW × KH × CI × CO`, read as a
+    /// `KW·KH·CI × CO` matrix.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// let mut w = Tensor::<(Const<1>, Const<2>, Const<1>, Const<1>)>::zeros();
+    /// let a = Matrix::<2, 3>::ones();
+    /// let b = Matrix::<1, 3>::full(2.0);
+    /// w.add_matmul_as(1.0, [2, 3, 1], &a, false, &b, true); // a·bᵀ
+    /// assert_eq!(w.to_vec(), vec![6.0, 6.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If an element count is not the product of its matrix's sizes.
+    #[allow(clippy::too_many_arguments)]
+    #[track_caller]
+    pub fn add_matmul_as<A: Shape, B: Shape>(
+        &mut self,
+        alpha: E,
+        [m, k, n]: [usize; 3],
+        a: &Tensor<A, E, D>,
+        a_transposed: bool,
+        b: &Tensor<B, E, D>,
+        b_transposed: bool,
+    ) {
+        let holds = |len: usize, r: usize, c: usize| r.checked_mul(c) == Some(len);
+        assert!(
+            holds(a.len(), m, k) && holds(b.len(), k, n) && holds(self.len(), m, n),
+            "add_matmul_as: {}, {} and {} are not {m}x{k}, {k}x{n} and {m}x{n} matrices",
+            a.shape.describe(),
+            b.shape.describe(),
+            self.shape.describe()
+        );
+        self.device.matmul_add::<A, B, S>(
+            &mut self.data,
+            alpha,
+            m,
+            k,
+            n,
+            &a.data,
+            a_transposed,
+            &b.data,
+            b_transposed,
+        );
+    }
+}

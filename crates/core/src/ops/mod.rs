@@ -8,8 +8,9 @@ mod matmul;
 mod reduce;
 mod reshape;
 mod transpose;
+pub mod window;
 
 pub use concat::{AddsUpTo, SizesAddUp};
 pub use matmul::MatMul;
 pub use reduce::ReduceAxis;
-pub use reshape::{ElementCountsMatch, ReshapeTo, StaticCount};
+pub use reshape::{ElementCountsMatch, Features, Flattened, ReshapeTo, StaticCount, Volume};

@@ -33,14 +33,10 @@ pub(super) fn element_name<E: Element>() -> &'static str {
     type_name::<E>()
 }
 
-/// The shape as the file records it: `[]`, `[n]` or `[rows, cols]`.
+/// The shape as the file records it: `[]`, `[n]`, `[rows, cols]` or, for
+/// images, all four axes.
 pub(super) fn file_shape<S: Shape>(shape: S) -> Vec<usize> {
-    let [rows, cols] = shape.dims();
-    match S::RANK {
-        0 => vec![],
-        1 => vec![rows],
-        _ => vec![rows, cols],
-    }
+    shape.axes()[..S::RANK].to_vec()
 }
 
 /// The bytes the file holds for a tensor of `shape` whose elements are
@@ -80,22 +76,45 @@ pub(super) fn decode<S: Shape, E: Element>(shape: S, bytes: &[u8]) -> Vec<E> {
     to_column_major(shape, row_major)
 }
 
+/// The position in a column-major buffer of every element of a row-major
+/// one: the file lists the last axis fastest, as safetensors (and numpy)
+/// do, and typeflux the first.
+fn row_major_order<S: Shape>(shape: S) -> impl Iterator<Item = usize> {
+    let rank = S::RANK;
+    let axes = shape.axes();
+    let mut strides = [1; 4];
+    for i in 1..rank {
+        strides[i] = strides[i - 1] * axes[i - 1];
+    }
+    (0..shape.num_elements()).map(move |mut k| {
+        let mut at = 0;
+        for i in (0..rank).rev() {
+            at += (k % axes[i]) * strides[i];
+            k /= axes[i];
+        }
+        at
+    })
+}
+
+/// Whether at most one axis is longer than 1, so that both orders agree.
+fn in_either_order<S: Shape>(shape: S) -> bool {
+    shape.axes()[..S::RANK].iter().filter(|&&n| n > 1).count() <= 1
+}
+
 fn to_row_major<S: Shape, E: Copy>(shape: S, column_major: Vec<E>) -> Vec<E> {
-    let [rows, cols] = shape.dims();
-    if S::RANK < 2 || rows == 1 || cols == 1 {
+    if in_either_order(shape) {
         return column_major;
     }
-    (0..rows * cols)
-        .map(|k| column_major[k / cols + (k % cols) * rows])
-        .collect()
+    row_major_order(shape).map(|i| column_major[i]).collect()
 }
 
 fn to_column_major<S: Shape, E: Copy>(shape: S, row_major: Vec<E>) -> Vec<E> {
-    let [rows, cols] = shape.dims();
-    if S::RANK < 2 || rows == 1 || cols == 1 {
+    if in_either_order(shape) {
         return row_major;
     }
-    (0..rows * cols)
-        .map(|i| row_major[(i % rows) * cols + i / rows])
-        .collect()
+    let mut out = row_major.clone();
+    for (k, i) in row_major_order(shape).enumerate() {
+        out[i] = row_major[k];
+    }
+    out
 }

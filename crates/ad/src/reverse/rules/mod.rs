@@ -28,6 +28,8 @@
 //! | [`softmax`] | `softmax logsoftmax` of each column, and the fused [`softmax::logit_cross_entropy`] |
 //! | [`activation`] | an activation of core's [`Activation`](typeflux_core::activation::Activation) as a rule |
 //! | [`dense`] | the fully connected layer `act(W·x .+ b)` as one rule |
+//! | [`conv`] | the convolution layer `act(w ⋆ x .+ b)` as one rule, by im2col onto the products |
+//! | [`pool`] | the maximum or mean of every window of an image (`maxpool meanpool`, global or not) |
 //! | [`jet`] | `lift` to and `part` of core's [`Jet`](typeflux_core::Jet) elements: forward mode inside reverse mode |
 //!
 //! Rules can be called directly, and are what [`Traced`](super::Traced)
@@ -56,10 +58,12 @@
 
 pub mod activation;
 pub mod arith;
+pub mod conv;
 pub mod dense;
 pub mod gather;
 pub mod jet;
 pub mod matmul;
+pub mod pool;
 pub mod reduce;
 pub mod shape;
 pub mod softmax;

@@ -11,8 +11,8 @@ use super::on_host;
 use crate::reverse::pullback::{Both, Pullback};
 use core::marker::PhantomData;
 use core::ops::Neg;
-use typeflux_core::ops::{AddsUpTo, ReshapeTo};
-use typeflux_core::{BinaryOp, Const, ConstShape, Dim, Element, Kernels, Shape, Tensor};
+use typeflux_core::ops::{AddsUpTo, Features, Flattened, ReshapeTo};
+use typeflux_core::{BinaryOp, Const, ConstDim, ConstShape, Dim, Element, Kernels, Shape, Tensor};
 
 /// `Self op Rhs` elementwise, with `Rhs` repeated over the axes of `Self`
 /// that it lacks: a tensor with a tensor of the same shape, a matrix with a
@@ -212,6 +212,60 @@ where
     (Const<N>,): ConstShape,
 {
     reshape(x)
+}
+
+/// `y = flatten(x)` for a batch of images: each sample's `W·H·C` elements
+/// as one column of features; the pullback puts the cotangent back in the
+/// image shape.
+///
+/// ```
+/// use typeflux_ad::reverse::{Pullback, rules::shape};
+/// use typeflux_core::prelude::*;
+///
+/// let x = Tensor::<(Const<2>, Const<2>, Const<3>, usize)>::from_fn((Const, Const, Const, 2), |[i, j]| (i + 12 * j) as f32);
+/// let (y, back) = shape::flatten_features(x.clone());
+/// let y: Batch<12> = y;
+/// assert_eq!(y.to_vec(), x.to_vec());
+/// assert_eq!(back.pullback(y), x);
+/// ```
+#[allow(clippy::type_complexity)]
+#[inline]
+pub fn flatten_features<W: ConstDim, H: ConstDim, C: ConstDim, E: Element, D: Kernels<E>>(
+    x: Tensor<(W, H, C, usize), E, D>,
+) -> (
+    Tensor<Flattened<W, H, C, usize>, E, D>,
+    UnflattenPullback<(W, H, C, usize)>,
+)
+where
+    (W, H, C): Features,
+{
+    (x.flatten_features(), UnflattenPullback(PhantomData))
+}
+
+/// The pullback of [`flatten_features`]: the cotangent in the shape `S` of
+/// the images.
+#[derive(Debug)]
+pub struct UnflattenPullback<S>(PhantomData<fn() -> S>);
+
+impl<S> Clone for UnflattenPullback<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for UnflattenPullback<S> {}
+
+impl<W: ConstDim, H: ConstDim, C: ConstDim, E: Element, D: Kernels<E>>
+    Pullback<Tensor<Flattened<W, H, C, usize>, E, D>> for UnflattenPullback<(W, H, C, usize)>
+where
+    (W, H, C): Features,
+{
+    type Grads = Tensor<(W, H, C, usize), E, D>;
+
+    #[inline]
+    fn pullback(self, dy: Tensor<Flattened<W, H, C, usize>, E, D>) -> Self::Grads {
+        dy.unflatten()
+    }
 }
 
 /// The pullback of [`reshape`] and [`flatten`]: `x̄ = reshape(ȳ)` back to the
