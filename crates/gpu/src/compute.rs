@@ -74,6 +74,20 @@ fn len_of<S: Shape>(actual: usize) -> Size {
 }
 
 impl<R: Runtime> Gpu<R> {
+    /// `x` copied to host memory as a buffer of the `Cpu` device: for the
+    /// kernels the GPU runs through the CPU's (convolution and pooling).
+    fn to_host<S: Shape, E: Element>(&self, x: &GpuBuffer<E, R>) -> <Cpu as Device>::Buffer<S, E> {
+        Cpu.upload::<S, E>(&self.download::<S, E>(x))
+    }
+
+    /// A `Cpu` buffer copied into GPU memory.
+    fn from_host<S: Shape, E: Element>(
+        &self,
+        x: &<Cpu as Device>::Buffer<S, E>,
+    ) -> GpuBuffer<E, R> {
+        self.upload::<S, E>(&Cpu.download::<S, E>(x))
+    }
+
     /// Launches a one-dimensional grid-strided kernel over `len` elements.
     ///
     /// # Safety
@@ -478,9 +492,8 @@ macro_rules! kernels {
                 x: &GpuBuffer<$E, R>,
                 window: &Window,
             ) -> GpuBuffer<$E, R> {
-                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(x));
-                let out = Kernels::<$E>::im2col::<S, T>(&Cpu, &host, window);
-                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+                let out = Kernels::<$E>::im2col::<S, T>(&Cpu, &self.to_host::<S, $E>(x), window);
+                self.from_host::<T, $E>(&out)
             }
 
             fn col2im<S: Shape, T: Shape>(
@@ -488,9 +501,8 @@ macro_rules! kernels {
                 cols: &GpuBuffer<$E, R>,
                 window: &Window,
             ) -> GpuBuffer<$E, R> {
-                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(cols));
-                let out = Kernels::<$E>::col2im::<S, T>(&Cpu, &host, window);
-                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+                let out = Kernels::<$E>::col2im::<S, T>(&Cpu, &self.to_host::<S, $E>(cols), window);
+                self.from_host::<T, $E>(&out)
             }
 
             fn transpose_batched<S: Shape, T: Shape>(
@@ -500,9 +512,9 @@ macro_rules! kernels {
                 cols: usize,
                 batch: usize,
             ) -> GpuBuffer<$E, R> {
-                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(a));
+                let host = self.to_host::<S, $E>(a);
                 let out = Kernels::<$E>::transpose_batched::<S, T>(&Cpu, &host, rows, cols, batch);
-                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+                self.from_host::<T, $E>(&out)
             }
 
             fn pool<S: Shape, T: Shape>(
@@ -511,9 +523,9 @@ macro_rules! kernels {
                 window: &Window,
                 pool: Pool,
             ) -> GpuBuffer<$E, R> {
-                let host = Cpu.upload::<S, $E>(&self.download::<S, $E>(x));
-                let out = Kernels::<$E>::pool::<S, T>(&Cpu, &host, window, pool);
-                self.upload::<T, $E>(&Cpu.download::<T, $E>(&out))
+                let out =
+                    Kernels::<$E>::pool::<S, T>(&Cpu, &self.to_host::<S, $E>(x), window, pool);
+                self.from_host::<T, $E>(&out)
             }
 
             fn pool_pullback<S: Shape, T: Shape>(
@@ -523,10 +535,9 @@ macro_rules! kernels {
                 window: &Window,
                 pool: Pool,
             ) -> GpuBuffer<$E, R> {
-                let hx = Cpu.upload::<S, $E>(&self.download::<S, $E>(x));
-                let hdy = Cpu.upload::<T, $E>(&self.download::<T, $E>(dy));
-                let out = Kernels::<$E>::pool_pullback::<S, T>(&Cpu, &hx, &hdy, window, pool);
-                self.upload::<S, $E>(&Cpu.download::<S, $E>(&out))
+                let (x, dy) = (self.to_host::<S, $E>(x), self.to_host::<T, $E>(dy));
+                let out = Kernels::<$E>::pool_pullback::<S, T>(&Cpu, &x, &dy, window, pool);
+                self.from_host::<S, $E>(&out)
             }
 
             fn adam<S: Shape>(

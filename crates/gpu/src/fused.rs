@@ -218,12 +218,13 @@ impl<R: Runtime> Gpu<R> {
     ) {
         let geometry = FusedGeometry::of(E::PRECISION.bytes() as u32);
         let blocks = geometry.blocks(n as u32);
-        // SAFETY: every buffer in `args` was checked against the chain's
-        // widths and the batch `n` (x, y, dy and dx hold `width · n`
-        // elements, each weight `O · I`, each bias `O`, the kept values
-        // their widths per column, each gradient part one per block); the
-        // kernel stores only to columns below `n` and to its own block's
-        // part, and never touches an absent bias or slope.
+        // Every buffer in `args` was checked against the chain's widths and
+        // the batch `n` (x, y, dy and dx hold `width · n` elements, each
+        // weight `O · I`, each bias `O`, the kept values their widths per
+        // column, each gradient part one per block); the kernel stores only
+        // to columns below `n` and to its own block's part, and never
+        // touches an absent bias or slope.
+        // SAFETY: by the above, every access of the launch is in bounds.
         unsafe {
             self.launch(
                 Spec::Fused { chain, pass },

@@ -344,3 +344,36 @@ where
         x.apply(adaptive_pool::<OW, OH, S, E, D>)
     }
 }
+
+/// A layer without tensors moves to another device, and to another element
+/// type, as it is (Flux's `gpu` on a pooling layer changes nothing).
+macro_rules! moves_as_is {
+    ($([$($generics:tt)*] $Type:ty;)*) => {$(
+        impl<$($generics)* D2: typeflux_core::Device> typeflux_core::ToDevice<D2> for $Type {
+            type Output = Self;
+
+            #[inline]
+            fn to_device(&self, _: &D2) -> Self {
+                self.clone()
+            }
+        }
+
+        impl<$($generics)* E2> typeflux_core::ToElement<E2> for $Type {
+            type Output = Self;
+
+            #[inline]
+            fn to_element(&self) -> Self {
+                self.clone()
+            }
+        }
+    )*};
+}
+
+moves_as_is! {
+    [const KW: usize, const KH: usize, G: Clone,] MaxPool<KW, KH, G>;
+    [const KW: usize, const KH: usize, G: Clone,] MeanPool<KW, KH, G>;
+    [] GlobalMaxPool;
+    [] GlobalMeanPool;
+    [] Flatten;
+    [const OW: usize, const OH: usize,] AdaptiveMeanPool<OW, OH>;
+}

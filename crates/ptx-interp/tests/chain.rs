@@ -122,3 +122,39 @@ fn the_fused_dense_epilogue_matches_the_layer() {
         agree(dy, &slope, 80.0, 1.0, op.name());
     }
 }
+
+#[test]
+fn a_convolution_and_pooling_run_on_the_gpu_through_host_memory() {
+    use typeflux_ad::reverse::{gradient, model};
+    use typeflux_nn::conv::Images4;
+    use typeflux_nn::prelude::*;
+    use typeflux_nn::{Chain, MaxPool};
+    let gpu = device();
+    typeflux_nn::init::seed(9);
+    let cpu_model = Chain((
+        Conv::<3, 3, 2, 3>::new(relu).pad::<1>(),
+        MaxPool::<2, 2>::new(),
+    ));
+    let x = Images4::<6, 5, 2>::from_fn((Const, Const, Const, 3), |[i, j]| {
+        ((i * 7 + j * 3) % 11) as f32 / 11.0 - 0.4
+    });
+    let on_gpu = cpu_model.to_device(&gpu);
+    let xg = x.to_device(&gpu);
+    let (y_cpu, y_gpu) = (cpu_model.forward(&x), on_gpu.forward(&xg));
+    agree(
+        &y_gpu.to_vec(),
+        &y_cpu.to_vec(),
+        64.0,
+        1.0,
+        "conv and max pool forward",
+    );
+    let g_cpu = gradient(|m| m.forward(&x).square().sum(), model(&cpu_model));
+    let g_gpu = gradient(|m| m.forward(&xg).square().sum(), model(&on_gpu));
+    agree(
+        &g_gpu.0.0.weight.to_vec(),
+        &g_cpu.0.0.weight.to_vec(),
+        64.0,
+        1.0,
+        "conv weight gradient",
+    );
+}

@@ -72,8 +72,7 @@ macro_rules! tape_float {
             }
             #[inline(always)]
             fn with_tape<R>(f: impl FnOnce(&mut Tape<$float>) -> R) -> R {
-                let cell: *const RefCell<Tape<$float>> = $key.with(|c| c as *const _);
-                f(&mut unsafe { &*cell }.borrow_mut())
+                $key.with(|cell| f(&mut cell.borrow_mut()))
             }
         }
         impl TapeFloat for $float {}

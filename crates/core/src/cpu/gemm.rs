@@ -229,12 +229,12 @@ fn blocked_new_large<E: Float + Element, O: HostBuffer<E>>(
         return c;
     }
     let mut c = cache::take(len);
-    // SAFETY: `c` has room for `len = m × n` elements (`take` returns at
-    // least that capacity; the count was checked not to overflow) and is a
-    // fresh allocation, so it aliases neither operand. The product is not small, so `k > 0`, and
-    // with `read_dst` false gemm writes every element of the column-major
-    // `m × n` destination and reads none: all `len` elements are initialised
-    // when the length is set.
+    // `c` has room for `len = m × n` elements (`take` returns at least that
+    // capacity; the count was checked not to overflow) and is a fresh
+    // allocation, so it aliases neither operand. The product is not small,
+    // so `k > 0`, and with `read_dst` false gemm writes every element of the
+    // column-major `m × n` destination and reads none.
+    // SAFETY: by the above, all `len` elements are written when the length is set.
     unsafe {
         gemm_into(
             m,
@@ -358,12 +358,13 @@ unsafe fn gemm_into<E: Float>(
     };
     // `gemm` computes `dst := alpha·dst + beta·lhs·rhs`, strides in elements,
     // column stride first, reading `dst` only when `read_dst`.
-    // SAFETY: the asserts above (in release builds too, computed without
-    // overflow) keep every operand address gemm computes from the dimensions
-    // and strides inside `a` and `b`, and every stride within an `isize`; the
+    // The asserts above (in release builds too, computed without overflow)
+    // keep every operand address gemm computes from the dimensions and
+    // strides inside `a` and `b`, and every stride within an `isize`; the
     // caller vouches for `c`, a column-major destination with positive
     // strides as the kernel expects. `E` is `f32` or `f64`, both of which
     // `gemm` computes with.
+    // SAFETY: by the above, every address gemm reads or writes is in bounds.
     unsafe {
         gemm::gemm(
             m,

@@ -43,10 +43,10 @@ pub(crate) fn map<E: Element, O: HostBuffer<E>>(a: &[E], f: impl Fn(E) -> E + Sy
                 o.write(f(x));
             }
         });
-    // SAFETY: the first `a.len()` slots of the spare capacity (the slice
-    // above panics if there are fewer) and `a` are cut into chunks of the
-    // same size, so the two chunk sequences pair up one to one with equal
-    // lengths, and every slot of every chunk was written above.
+    // The first `a.len()` slots of the spare capacity (the slice above panics
+    // if there are fewer) and `a` are cut into chunks of the same size, so
+    // the two chunk sequences pair up one to one with equal lengths.
+    // SAFETY: so every one of the first `a.len()` slots was written above.
     unsafe { out.set_len(a.len()) };
     O::from_vec(out)
 }

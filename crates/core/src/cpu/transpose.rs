@@ -59,10 +59,11 @@ pub(crate) fn rows_to_columns(m: usize, k: usize, a: &[f32], row_stride: usize) 
         // The chunks are whole columns, none past the last: what `columns`
         // relies on, checked next to the work of a whole block of columns.
         assert!(columns.len() == width * m && p0 + width <= k);
-        // SAFETY: AVX-512F is present (asserted above); `columns` holds
-        // output columns `p0 .. p0 + width`, `m` slots each, with
-        // `p0 + width <= k` (asserted just above), and the source holds
-        // every `(i, p)` with `i < m`, `p < k` (asserted on entry).
+        // AVX-512F is present (asserted above); `columns` holds output
+        // columns `p0 .. p0 + width`, `m` slots each, with `p0 + width <= k`
+        // (asserted just above); the source holds every `(i, p)` with
+        // `i < m`, `p < k` (asserted on entry).
+        // SAFETY: by the above, the kernel stays inside both buffers.
         unsafe { avx512::columns(m, p0, width, a, row_stride, columns) };
     };
     if len >= MIN_PARALLEL && rayon::current_num_threads() > 1 {
@@ -76,10 +77,10 @@ pub(crate) fn rows_to_columns(m: usize, k: usize, a: &[f32], row_stride: usize) 
             .enumerate()
             .for_each(task);
     }
-    // SAFETY: the pieces cover all `len` slots (`chunks_mut` over the
-    // `len` slots, every one handed to `task`) and `columns` writes every
-    // slot of its piece: the whole blocks, then the rows and columns left
-    // over.
+    // The pieces cover all `len` slots (`chunks_mut` over the `len` slots,
+    // every one handed to `task`) and `columns` writes every slot of its
+    // piece: the whole blocks, then the rows and columns left over.
+    // SAFETY: so all `len` slots are written when the length is set.
     unsafe { out.set_len(len) };
     out
 }
