@@ -76,12 +76,15 @@ fn len_of<S: Shape>(actual: usize) -> Size {
 impl<R: Runtime> Gpu<R> {
     /// `x` copied to host memory as a buffer of the `Cpu` device: for the
     /// kernels the GPU runs through the CPU's (convolution and pooling).
-    fn to_host<S: Shape, E: Element>(&self, x: &GpuBuffer<E, R>) -> <Cpu as Device>::Buffer<S, E> {
+    fn download_host<S: Shape, E: Element>(
+        &self,
+        x: &GpuBuffer<E, R>,
+    ) -> <Cpu as Device>::Buffer<S, E> {
         Cpu.upload::<S, E>(&self.download::<S, E>(x))
     }
 
     /// A `Cpu` buffer copied into GPU memory.
-    fn from_host<S: Shape, E: Element>(
+    fn upload_host<S: Shape, E: Element>(
         &self,
         x: &<Cpu as Device>::Buffer<S, E>,
     ) -> GpuBuffer<E, R> {
@@ -492,8 +495,9 @@ macro_rules! kernels {
                 x: &GpuBuffer<$E, R>,
                 window: &Window,
             ) -> GpuBuffer<$E, R> {
-                let out = Kernels::<$E>::im2col::<S, T>(&Cpu, &self.to_host::<S, $E>(x), window);
-                self.from_host::<T, $E>(&out)
+                let out =
+                    Kernels::<$E>::im2col::<S, T>(&Cpu, &self.download_host::<S, $E>(x), window);
+                self.upload_host::<T, $E>(&out)
             }
 
             fn col2im<S: Shape, T: Shape>(
@@ -501,8 +505,9 @@ macro_rules! kernels {
                 cols: &GpuBuffer<$E, R>,
                 window: &Window,
             ) -> GpuBuffer<$E, R> {
-                let out = Kernels::<$E>::col2im::<S, T>(&Cpu, &self.to_host::<S, $E>(cols), window);
-                self.from_host::<T, $E>(&out)
+                let out =
+                    Kernels::<$E>::col2im::<S, T>(&Cpu, &self.download_host::<S, $E>(cols), window);
+                self.upload_host::<T, $E>(&out)
             }
 
             fn transpose_batched<S: Shape, T: Shape>(
@@ -512,9 +517,9 @@ macro_rules! kernels {
                 cols: usize,
                 batch: usize,
             ) -> GpuBuffer<$E, R> {
-                let host = self.to_host::<S, $E>(a);
+                let host = self.download_host::<S, $E>(a);
                 let out = Kernels::<$E>::transpose_batched::<S, T>(&Cpu, &host, rows, cols, batch);
-                self.from_host::<T, $E>(&out)
+                self.upload_host::<T, $E>(&out)
             }
 
             fn pool<S: Shape, T: Shape>(
@@ -523,9 +528,13 @@ macro_rules! kernels {
                 window: &Window,
                 pool: Pool,
             ) -> GpuBuffer<$E, R> {
-                let out =
-                    Kernels::<$E>::pool::<S, T>(&Cpu, &self.to_host::<S, $E>(x), window, pool);
-                self.from_host::<T, $E>(&out)
+                let out = Kernels::<$E>::pool::<S, T>(
+                    &Cpu,
+                    &self.download_host::<S, $E>(x),
+                    window,
+                    pool,
+                );
+                self.upload_host::<T, $E>(&out)
             }
 
             fn pool_pullback<S: Shape, T: Shape>(
@@ -535,9 +544,12 @@ macro_rules! kernels {
                 window: &Window,
                 pool: Pool,
             ) -> GpuBuffer<$E, R> {
-                let (x, dy) = (self.to_host::<S, $E>(x), self.to_host::<T, $E>(dy));
+                let (x, dy) = (
+                    self.download_host::<S, $E>(x),
+                    self.download_host::<T, $E>(dy),
+                );
                 let out = Kernels::<$E>::pool_pullback::<S, T>(&Cpu, &x, &dy, window, pool);
-                self.from_host::<S, $E>(&out)
+                self.upload_host::<S, $E>(&out)
             }
 
             fn adam<S: Shape>(
