@@ -302,7 +302,9 @@ pub trait Kernels<E: Element>: Device {
     /// (`W × H × C × N`), the `KW·KH·C × OW·OH·N` matrix whose column
     /// `ox + OW·(oy + OH·n)` holds the inputs under the window at output
     /// position `(ox, oy)` of image `n`, tap `kx + KW·(ky + KH·c)` in row
-    /// order, zeros where the window lies on the padding.
+    /// order, zeros where the window lies on the padding. A
+    /// [flipped](Window::flipped) window puts window tap `(kx, ky)` in the
+    /// row of kernel tap `(KW − 1 − kx, KH − 1 − ky)`.
     fn im2col<S: Shape, T: Shape>(
         &self,
         x: &Self::Buffer<S, E>,
@@ -347,6 +349,91 @@ pub trait Kernels<E: Element>: Device {
         window: &Window,
         pool: Pool,
     ) -> Self::Buffer<S, E>;
+
+    /// `y[i, c, n] += v[c]` for a batch of images of `inner` elements per
+    /// channel and `v.len()` channels (`inner × C × N`, the channel the
+    /// middle axis): a bias per channel. The default runs the CPU's kernel
+    /// on a copy in host memory.
+    fn add_channels<S: Shape, V: Shape>(
+        &self,
+        y: &mut Self::Buffer<S, E>,
+        inner: usize,
+        v: &Self::Buffer<V, E>,
+    ) {
+        let mut host = self.download::<S, E>(y);
+        crate::cpu::channels::add_channels(&mut host, inner, &self.download::<V, E>(v));
+        *y = self.upload::<S, E>(&host);
+    }
+
+    /// The adjoint of [`add_channels`](Self::add_channels): the sum of each
+    /// of `channels` channels over the positions and the batch.
+    fn sum_channels<S: Shape, V: Shape>(
+        &self,
+        y: &Self::Buffer<S, E>,
+        inner: usize,
+        channels: usize,
+    ) -> Self::Buffer<V, E> {
+        let host = self.download::<S, E>(y);
+        self.upload::<V, E>(&crate::cpu::channels::sum_channels(&host, inner, channels))
+    }
+
+    /// The depthwise convolution of a batch of images `x` (`W × H × C ×
+    /// N`) with the kernels `w` (`KW × KH × 1 × CO`, `CO` a multiple of
+    /// `C`) over the window: output channel `o` is input channel `o /
+    /// (CO / C)` convolved with kernel `o` (flipped if the window is),
+    /// `OW × OH × CO × N` results. The default runs the CPU's kernel on a
+    /// copy in host memory.
+    fn depthwise_conv<S: Shape, W: Shape, T: Shape>(
+        &self,
+        x: &Self::Buffer<S, E>,
+        w: &Self::Buffer<W, E>,
+        window: &Window,
+        out_channels: usize,
+    ) -> Self::Buffer<T, E> {
+        let (x, w) = (self.download::<S, E>(x), self.download::<W, E>(w));
+        self.upload::<T, E>(&crate::cpu::channels::depthwise(
+            &x,
+            &w,
+            window,
+            out_channels,
+        ))
+    }
+
+    /// The cotangent of [`depthwise_conv`](Self::depthwise_conv)'s input
+    /// for the cotangent `dy` of its output.
+    fn depthwise_conv_input_grad<W: Shape, T: Shape, S: Shape>(
+        &self,
+        w: &Self::Buffer<W, E>,
+        dy: &Self::Buffer<T, E>,
+        window: &Window,
+        out_channels: usize,
+    ) -> Self::Buffer<S, E> {
+        let (w, dy) = (self.download::<W, E>(w), self.download::<T, E>(dy));
+        self.upload::<S, E>(&crate::cpu::channels::depthwise_input_grad(
+            &w,
+            &dy,
+            window,
+            out_channels,
+        ))
+    }
+
+    /// The cotangent of [`depthwise_conv`](Self::depthwise_conv)'s kernels
+    /// for the cotangent `dy` of its output.
+    fn depthwise_conv_weight_grad<S: Shape, T: Shape, W: Shape>(
+        &self,
+        x: &Self::Buffer<S, E>,
+        dy: &Self::Buffer<T, E>,
+        window: &Window,
+        out_channels: usize,
+    ) -> Self::Buffer<W, E> {
+        let (x, dy) = (self.download::<S, E>(x), self.download::<T, E>(dy));
+        self.upload::<W, E>(&crate::cpu::channels::depthwise_weight_grad(
+            &x,
+            &dy,
+            window,
+            out_channels,
+        ))
+    }
 
     /// Softmax of each column of a `rows × (len / rows)` matrix:
     /// `e^(x - max) / Σ e^(x - max)`, or its logarithm

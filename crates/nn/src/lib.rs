@@ -208,8 +208,9 @@
 //!
 //! # Images
 //! Batches of images are rank-4 tensors in Flux's layout, width × height ×
-//! channels × batch. [`Conv`] (with `stride`, `pad`, `same_pad` and
-//! `dilation`), [`MaxPool`], [`MeanPool`], [`GlobalMaxPool`],
+//! channels × batch. [`Conv`], [`CrossCor`], [`ConvTranspose`] and
+//! [`DepthwiseConv`] (with `stride`, `pad`, `same_pad` and `dilation`),
+//! [`MaxPool`], [`MeanPool`], [`GlobalMaxPool`],
 //! [`GlobalMeanPool`] and [`Flatten`] compute their output sizes in the
 //! type checker, so the `Dense` after a `Flatten` must take exactly the
 //! features it produces:
@@ -299,7 +300,7 @@ pub use batchnorm::BatchNorm;
 pub use bilinear::Bilinear;
 pub use chain::{Chain, activations, compose};
 pub use connection::{Connection, Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
-pub use conv::Conv;
+pub use conv::{Conv, ConvTranspose, CrossCor, DepthwiseConv};
 pub use dense::{Dense, IntoBias};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
@@ -333,7 +334,7 @@ pub mod prelude {
     pub use crate::bilinear::Bilinear;
     pub use crate::chain::{Chain, compose};
     pub use crate::connection::{Max, Maxout, Parallel, Plus, SkipConnection, Times, Vcat};
-    pub use crate::conv::Conv;
+    pub use crate::conv::{Conv, ConvTranspose, CrossCor, DepthwiseConv};
     pub use crate::dense::Dense;
     pub use crate::dropout::Dropout;
     pub use crate::embedding::Embedding;

@@ -285,6 +285,7 @@ fn adaptive<S: Images>(shape: S, [ow, oh]: [usize; 2]) -> Window {
         dilation: [1, 1],
         pad: [0, 0],
         output: [ow, oh],
+        flipped: false,
     }
 }
 

@@ -32,7 +32,8 @@ fn at(v: &[f64], [w, h, c]: [usize; 3], [x, y, ch, n]: [usize; 4]) -> f64 {
 }
 
 /// The reference convolution: for every output, the sum over the kernel
-/// of weight times input, the input read as zero off its edges.
+/// of weight times input, the input read as zero off its edges, the kernel
+/// flipped (a true convolution, Flux's `Conv`) or not (`CrossCor`).
 #[allow(clippy::too_many_arguments)]
 fn reference_conv(
     x: &[f64],
@@ -44,6 +45,7 @@ fn reference_conv(
     pad: [usize; 2],
     dilation: usize,
     [ow, oh]: [usize; 2],
+    flip: bool,
 ) -> Vec<f64> {
     let mut y = Vec::new();
     for n in 0..batch {
@@ -59,7 +61,12 @@ fn reference_conv(
                                 if ix < 0 || iy < 0 || ix >= w as isize || iy >= h as isize {
                                     continue;
                                 }
-                                let wv = weight[kx + kw * (ky + kh * (c + ci * o))];
+                                let (fx, fy) = if flip {
+                                    (kw - 1 - kx, kh - 1 - ky)
+                                } else {
+                                    (kx, ky)
+                                };
+                                let wv = weight[fx + kw * (fy + kh * (c + ci * o))];
                                 s += wv * at(x, [w, h, ci], [ix as usize, iy as usize, c, n]);
                             }
                         }
@@ -74,8 +81,8 @@ fn reference_conv(
 
 /// A layer with irregular weights and bias.
 macro_rules! layer {
-    ($KW:literal, $KH:literal, $CI:literal, $CO:literal, $G:ty) => {{
-        let l: Conv<$KW, $KH, $CI, $CO, Tanh, $G, f64> = Conv::from_parts(
+    ($L:ident, $KW:literal, $KH:literal, $CI:literal, $CO:literal, $G:ty) => {{
+        let l: $L<$KW, $KH, $CI, $CO, Tanh, $G, f64> = $L::from_parts(
             Tensor::from_fn(Default::default(), |[i, j]| {
                 ((i * 5 + j * 3) as f64 * 0.61).cos() * 0.4
             }),
@@ -89,12 +96,12 @@ macro_rules! layer {
 /// The layer's value against the reference, and the gradients of a loss in
 /// the weight, the bias and the input against central differences.
 macro_rules! conv_case {
-    ($name:ident: $KW:literal x $KH:literal, $CI:literal => $CO:literal, $G:ty,
+    ($name:ident: $L:ident $KW:literal x $KH:literal, $CI:literal => $CO:literal, $G:ty,
      input $W:literal x $H:literal, stride $s:expr, pad $p:expr, dilation $d:expr,
-     output $OW:literal x $OH:literal) => {
+     output $OW:literal x $OH:literal, flipped $flip:literal) => {
         #[test]
         fn $name() {
-            let l = layer!($KW, $KH, $CI, $CO, $G);
+            let l = layer!($L, $KW, $KH, $CI, $CO, $G);
             let x = images::<$W, $H, $CI>(2, 1);
             let y = l.forward(&x);
             assert_eq!(y.shape(), (Const::<$OW>, Const::<$OH>, Const::<$CO>, 2));
@@ -108,11 +115,12 @@ macro_rules! conv_case {
                 $p,
                 $d,
                 [$OW, $OH],
+                $flip,
             );
             numeric::assert_close(y.as_slice(), &want, "value");
 
             let t = Tensor::from_fn(y.shape(), |[i, j]| ((i * 3 + j) as f64 * 0.29).sin());
-            let loss = |m: &Conv<$KW, $KH, $CI, $CO, Tanh, $G, f64>, x: &Images<$W, $H, $CI>| {
+            let loss = |m: &$L<$KW, $KH, $CI, $CO, Tanh, $G, f64>, x: &Images<$W, $H, $CI>| {
                 mse(m.forward(x), &t).item()
             };
             let (_, (g, gx)) = value_and_gradient(|(m, x)| mse(m.forward(x), &t), (model(&l), &x));
@@ -141,19 +149,24 @@ macro_rules! conv_case {
     };
 }
 
-conv_case!(plain_on_odd_sizes: 3 x 2, 2 => 3, Geometry,
-    input 7 x 5, stride 1, pad [0, 0], dilation 1, output 5 x 4);
-conv_case!(strided_and_padded: 3 x 3, 2 => 2, Geometry<2, Pad<1>>,
-    input 7 x 6, stride 2, pad [1, 1], dilation 1, output 4 x 3);
-conv_case!(dilated: 3 x 2, 1 => 2, Geometry<1, Pad<0>, 2>,
-    input 9 x 5, stride 1, pad [0, 0], dilation 2, output 5 x 3);
-conv_case!(stride_three_pad_two_dilation_two: 2 x 3, 3 => 2, Geometry<3, Pad<2>, 2>,
-    input 8 x 9, stride 3, pad [2, 2], dilation 2, output 4 x 3);
+conv_case!(plain_on_odd_sizes: Conv 3 x 2, 2 => 3, Geometry,
+    input 7 x 5, stride 1, pad [0, 0], dilation 1, output 5 x 4, flipped true);
+conv_case!(strided_and_padded: Conv 3 x 3, 2 => 2, Geometry<2, Pad<1>>,
+    input 7 x 6, stride 2, pad [1, 1], dilation 1, output 4 x 3, flipped true);
+conv_case!(dilated: Conv 3 x 2, 1 => 2, Geometry<1, Pad<0>, 2>,
+    input 9 x 5, stride 1, pad [0, 0], dilation 2, output 5 x 3, flipped true);
+conv_case!(stride_three_pad_two_dilation_two: Conv 2 x 3, 3 => 2, Geometry<3, Pad<2>, 2>,
+    input 8 x 9, stride 3, pad [2, 2], dilation 2, output 4 x 3, flipped true);
 // SamePad with an even kernel pads 2 before and 1 after (span 4), as Flux.
-conv_case!(same_pad_even_kernel_strided: 4 x 3, 2 => 2, Geometry<2, SamePad>,
-    input 7 x 5, stride 2, pad [2, 1], dilation 1, output 4 x 3);
-conv_case!(same_pad_keeps_the_size: 3 x 3, 1 => 2, Geometry<1, SamePad>,
-    input 5 x 6, stride 1, pad [1, 1], dilation 1, output 5 x 6);
+conv_case!(same_pad_even_kernel_strided: Conv 4 x 3, 2 => 2, Geometry<2, SamePad>,
+    input 7 x 5, stride 2, pad [2, 1], dilation 1, output 4 x 3, flipped true);
+conv_case!(same_pad_keeps_the_size: Conv 3 x 3, 1 => 2, Geometry<1, SamePad>,
+    input 5 x 6, stride 1, pad [1, 1], dilation 1, output 5 x 6, flipped true);
+// CrossCor reads the kernel as stored, on odd, strided and dilated windows.
+conv_case!(crosscor_plain: CrossCor 3 x 2, 2 => 3, Geometry,
+    input 7 x 5, stride 1, pad [0, 0], dilation 1, output 5 x 4, flipped false);
+conv_case!(crosscor_strided_padded_dilated: CrossCor 2 x 3, 3 => 2, Geometry<3, Pad<2>, 2>,
+    input 8 x 9, stride 3, pad [2, 2], dilation 2, output 4 x 3, flipped false);
 
 #[test]
 fn builders_set_the_geometry_and_same_pad_keeps_the_size() {

@@ -419,9 +419,10 @@ mod host {
     /// For every output position, in the order of the columns of `im2col`
     /// (`ox + OW·(oy + OH·n)`), and every channel `c` and kernel row `ky`
     /// whose input row lies inside the image: `visit(column, tap, start,
-    /// kxs)`, where tap `tap + kx` of the column reads the input
+    /// kxs)`, where row `tap + w.tap(0, kx)` of the column reads the input
     /// `start + (kx − kxs.start)·dilation` for `kx` in `kxs`, the rest of
-    /// the row lying on the padding.
+    /// the row lying on the padding (`tap` is the row of the kernel's row
+    /// `w.tap(1, ky)`, flipped or not).
     #[inline(always)]
     fn rows_of_taps(
         w: &Window,
@@ -449,7 +450,7 @@ mod host {
                         let image = (n * w.channels + c) * ih;
                         for ky in 0..kh {
                             if let Some(y) = w.source(1, oy, ky) {
-                                let tap = kw * (ky + kh * c);
+                                let tap = kw * (w.tap(1, ky) + kh * c);
                                 visit(column, tap, x0 + iw * (y + image), kxs.clone());
                             }
                         }
@@ -470,7 +471,11 @@ mod host {
         let step = w.dilation[0];
         rows_of_taps(w, |column, tap, start, kxs| {
             let to = &mut out[column * rows + tap..];
-            if step == 1 {
+            if w.flipped {
+                for (j, kx) in kxs.enumerate() {
+                    to[w.tap(0, kx)] = x[start + j * step];
+                }
+            } else if step == 1 {
                 to[kxs.clone()].copy_from_slice(&x[start..start + kxs.len()]);
             } else {
                 for (j, kx) in kxs.enumerate() {
@@ -496,6 +501,13 @@ mod host {
         let mut out = O::from_elem(E::zero(), len);
         let step = w.dilation[0];
         rows_of_taps(w, |column, tap, start, kxs| {
+            if w.flipped {
+                let from = &cols[column * rows + tap..];
+                for (j, kx) in kxs.enumerate() {
+                    out[start + j * step] += from[w.tap(0, kx)];
+                }
+                return;
+            }
             let from = &cols[column * rows + tap..][kxs.clone()];
             if step == 1 {
                 let to = &mut out[start..start + kxs.len()];
@@ -1002,6 +1014,69 @@ macro_rules! host_device {
                 pool: Pool,
             ) -> $buffer {
                 host::pool_pullback(x, dy, window, pool)
+            }
+
+            #[inline]
+            fn add_channels<S: Shape, V: Shape>(
+                &self,
+                y: &mut $buffer,
+                inner: usize,
+                v: &Self::Buffer<V, E>,
+            ) {
+                crate::cpu::channels::add_channels(y, inner, v)
+            }
+
+            #[inline]
+            fn sum_channels<S: Shape, V: Shape>(
+                &self,
+                y: &$buffer,
+                inner: usize,
+                channels: usize,
+            ) -> Self::Buffer<V, E> {
+                HostBuffer::from_vec(crate::cpu::channels::sum_channels(y, inner, channels))
+            }
+
+            #[inline]
+            fn depthwise_conv<S: Shape, W: Shape, T: Shape>(
+                &self,
+                x: &$buffer,
+                w: &Self::Buffer<W, E>,
+                window: &Window,
+                out_channels: usize,
+            ) -> Self::Buffer<T, E> {
+                HostBuffer::from_vec(crate::cpu::channels::depthwise(x, w, window, out_channels))
+            }
+
+            #[inline]
+            fn depthwise_conv_input_grad<W: Shape, T: Shape, S: Shape>(
+                &self,
+                w: &Self::Buffer<W, E>,
+                dy: &Self::Buffer<T, E>,
+                window: &Window,
+                out_channels: usize,
+            ) -> $buffer {
+                HostBuffer::from_vec(crate::cpu::channels::depthwise_input_grad(
+                    w,
+                    dy,
+                    window,
+                    out_channels,
+                ))
+            }
+
+            #[inline]
+            fn depthwise_conv_weight_grad<S: Shape, T: Shape, W: Shape>(
+                &self,
+                x: &$buffer,
+                dy: &Self::Buffer<T, E>,
+                window: &Window,
+                out_channels: usize,
+            ) -> Self::Buffer<W, E> {
+                HostBuffer::from_vec(crate::cpu::channels::depthwise_weight_grad(
+                    x,
+                    dy,
+                    window,
+                    out_channels,
+                ))
             }
 
             #[inline]

@@ -2,6 +2,7 @@
 
 mod buffer;
 pub mod cache;
+pub(crate) mod channels;
 mod element;
 pub(crate) mod gemm;
 mod host;

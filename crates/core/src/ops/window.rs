@@ -12,8 +12,8 @@
 
 use crate::dims::{Const, ConstDim, ToConst, ToTypenum};
 use core::fmt::Debug;
-use core::ops::{Add, Div, Mul, Sub};
-use typenum::{Add1, B1, Diff, Prod, Quot, Sub1, Sum, U2, Unsigned};
+use core::ops::{Add, Div, Mul, Rem, Sub};
+use typenum::{Add1, B1, Diff, NonZero, Prod, Quot, Sub1, Sum, U0, U2, Unsigned};
 
 /// `P` zeros on both sides of each spatial axis: Flux's `pad = P`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -21,7 +21,8 @@ pub struct Pad<const P: usize>;
 
 /// As many zeros as keep the size, `⌈N / S⌉` outputs for `N` inputs:
 /// Flux's `pad = SamePad()`. A window spanning `k` inputs gets `k − 1`
-/// zeros, the odd one after.
+/// zeros, the odd one before. A transposed window gets `D·(K − S)`,
+/// so that `N` inputs give `N·S` outputs without dilation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SamePad;
 
@@ -77,6 +78,8 @@ pub trait Stepping: Copy + Default + Debug + Send + Sync + 'static {
     fn dilation() -> usize;
     /// Zeros before the first input, for a window spanning `span` inputs.
     fn pad_low(span: usize) -> usize;
+    /// Zeros before the first output of the transposed window of `k` taps.
+    fn transposed_pad_low(k: usize) -> usize;
 }
 
 /// Stride `S`, padding `P` ([`Pad`] or [`SamePad`]) and dilation `DIL`, the
@@ -95,11 +98,20 @@ pub struct Tiled;
 pub trait AnyPadding: Copy + Default + Debug + Send + Sync + 'static {
     /// Zeros before the first input for a window spanning `span` inputs.
     fn low(span: usize) -> usize;
+
+    /// Zeros before the first output of a transposed window of `kernel`
+    /// taps, stepped by `stride`, dilated by `dilation` (see [`Unslide`]).
+    fn transposed_low(kernel: usize, stride: usize, dilation: usize) -> usize;
 }
 
 impl<const P: usize> AnyPadding for Pad<P> {
     #[inline(always)]
     fn low(_: usize) -> usize {
+        P
+    }
+
+    #[inline(always)]
+    fn transposed_low(_: usize, _: usize, _: usize) -> usize {
         P
     }
 }
@@ -108,6 +120,11 @@ impl AnyPadding for SamePad {
     #[inline(always)]
     fn low(span: usize) -> usize {
         span / 2
+    }
+
+    #[inline(always)]
+    fn transposed_low(kernel: usize, stride: usize, dilation: usize) -> usize {
+        (dilation * kernel.saturating_sub(stride)).div_ceil(2)
     }
 }
 
@@ -124,6 +141,10 @@ impl<const S: usize, P: AnyPadding, const DIL: usize> Stepping for Geometry<S, P
     fn pad_low(span: usize) -> usize {
         P::low(span)
     }
+    #[inline(always)]
+    fn transposed_pad_low(k: usize) -> usize {
+        P::transposed_low(k, S, DIL)
+    }
 }
 
 impl Stepping for Tiled {
@@ -137,6 +158,10 @@ impl Stepping for Tiled {
     }
     #[inline(always)]
     fn pad_low(_: usize) -> usize {
+        0
+    }
+    #[inline(always)]
+    fn transposed_pad_low(_: usize) -> usize {
         0
     }
 }
@@ -197,6 +222,127 @@ where
     type Out = <Geometry<K, Pad<0>, 1> as Slide<Const<N>, Const<K>>>::Out;
 }
 
+/// The outputs along an axis of `N` inputs of a transposed window (all
+/// typenum numbers): `(N − 1)·S + span − padding`.
+pub type TransposedOutputs<N, Total, Sp, S> = Diff<Sum<Prod<Sub1<N>, S>, Sp>, Total>;
+
+/// The number of outputs of a *transposed* window along an axis of `N`
+/// inputs for a kernel of `K` taps, computed by the type checker: the size
+/// `M` whose window ([`Slide`]) gives back exactly `N`,
+/// `(N − 1)·S + D·(K − 1) + 1 − padding`, as Flux's `ConvTranspose`
+/// computes it. Implemented only where that size is positive and the
+/// stride is not zero.
+#[diagnostic::on_unimplemented(
+    message = "a transposed window of `{K}` taps stepped by `{Self}` does not fit an axis of `{N}` inputs",
+    label = "the padding must leave at least one output, the stride must not be 0, and with `SamePad` the kernel must be at least the stride",
+    note = "outputs along an axis: (inputs − 1)·stride + dilation·(kernel − 1) + 1 − padding; \
+            `SamePad` pads dilation·(kernel − stride), so the kernel must be at least the stride"
+)]
+pub trait Unslide<N: ConstDim, K: ConstDim>: Stepping {
+    /// The number of outputs.
+    type Out: ConstDim;
+}
+
+#[diagnostic::do_not_recommend]
+impl<const N: usize, const K: usize, const S: usize, const P: usize, const DIL: usize>
+    Unslide<Const<N>, Const<K>> for Geometry<S, Pad<P>, DIL>
+where
+    Const<N>: ToTypenum,
+    Const<K>: ToTypenum,
+    Const<S>: ToTypenum,
+    Const<P>: ToTypenum,
+    Const<DIL>: ToTypenum,
+    Tn<S>: NonZero,
+    Tn<P>: Mul<U2>,
+    Tn<K>: Sub<B1>,
+    Sub1<Tn<K>>: Mul<Tn<DIL>>,
+    Prod<Sub1<Tn<K>>, Tn<DIL>>: Add<B1>,
+    Span<Tn<K>, Tn<DIL>>: Unsigned,
+    Tn<N>: Sub<B1>,
+    Sub1<Tn<N>>: Mul<Tn<S>>,
+    Prod<Sub1<Tn<N>>, Tn<S>>: Add<Span<Tn<K>, Tn<DIL>>>,
+    Sum<Prod<Sub1<Tn<N>>, Tn<S>>, Span<Tn<K>, Tn<DIL>>>: Sub<Prod<Tn<P>, U2>>,
+    TransposedOutputs<Tn<N>, Prod<Tn<P>, U2>, Span<Tn<K>, Tn<DIL>>, Tn<S>>: ToConst + NonZero,
+{
+    type Out =
+        <TransposedOutputs<Tn<N>, Prod<Tn<P>, U2>, Span<Tn<K>, Tn<DIL>>, Tn<S>> as ToConst>::Output;
+}
+
+/// With `SamePad`, `D·(K − S)` zeros: `(N − 1)·S + D·(S − 1) + 1`
+/// outputs, for any kernel at least as large as the stride.
+#[diagnostic::do_not_recommend]
+impl<const N: usize, const K: usize, const S: usize, const DIL: usize> Unslide<Const<N>, Const<K>>
+    for Geometry<S, SamePad, DIL>
+where
+    Const<N>: ToTypenum,
+    Const<K>: ToTypenum,
+    Const<S>: ToTypenum,
+    Const<DIL>: ToTypenum,
+    Tn<S>: NonZero,
+    // The kernel is at least the stride: (N + K) − (N + S) exists. (Said
+    // with N, so that the check waits for the input's size, and the error
+    // names it.)
+    Tn<N>: Add<Tn<K>> + Add<Tn<S>>,
+    Sum<Tn<N>, Tn<K>>: Sub<Sum<Tn<N>, Tn<S>>>,
+    Tn<S>: Sub<B1>,
+    Sub1<Tn<S>>: Mul<Tn<DIL>>,
+    Prod<Sub1<Tn<S>>, Tn<DIL>>: Add<B1>,
+    Span<Tn<S>, Tn<DIL>>: Unsigned,
+    Tn<N>: Sub<B1>,
+    Sub1<Tn<N>>: Mul<Tn<S>>,
+    Prod<Sub1<Tn<N>>, Tn<S>>: Add<Span<Tn<S>, Tn<DIL>>>,
+    Sum<Prod<Sub1<Tn<N>>, Tn<S>>, Span<Tn<S>, Tn<DIL>>>: ToConst,
+{
+    type Out = <Sum<Prod<Sub1<Tn<N>>, Tn<S>>, Span<Tn<S>, Tn<DIL>>> as ToConst>::Output;
+}
+
+/// Whether a convolution reads its kernel flipped: a true convolution
+/// ([`Convolution`], Flux's `Conv`) or a cross-correlation
+/// ([`CrossCorrelation`], Flux's `CrossCor`, what PyTorch and JAX call a
+/// convolution).
+pub trait Orientation: Copy + Default + Debug + Send + Sync + 'static {
+    /// Tap `(kx, ky)` of the weight multiplies the input under tap
+    /// `(KW − 1 − kx, KH − 1 − ky)` of the window.
+    const FLIPPED: bool;
+}
+
+/// A true convolution: the kernel is flipped along both axes, as Flux's
+/// (and NNlib's) `conv` does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Convolution;
+
+/// A cross-correlation: the kernel is read as stored, as Flux's `CrossCor`
+/// (and PyTorch's `conv2d`) does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CrossCorrelation;
+
+impl Orientation for Convolution {
+    const FLIPPED: bool = true;
+}
+
+impl Orientation for CrossCorrelation {
+    const FLIPPED: bool = false;
+}
+
+/// `Self`, a number of output channels, is a positive multiple of `CI`,
+/// the input channels: what a depthwise convolution needs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` output channels are not a multiple of `{CI}` input channels",
+    label = "a depthwise convolution gives each input channel the same number of outputs",
+    note = "choose output channels = input channels × a multiplier of at least 1"
+)]
+pub trait MultipleOf<CI: ConstDim>: ConstDim {}
+
+#[diagnostic::do_not_recommend]
+impl<const CO: usize, const CI: usize> MultipleOf<Const<CI>> for Const<CO>
+where
+    Const<CO>: ToTypenum,
+    Const<CI>: ToTypenum,
+    Tn<CI>: NonZero,
+    Tn<CO>: NonZero + Rem<Tn<CI>, Output = U0>,
+{
+}
+
 /// What a pooling window keeps of its inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pool {
@@ -229,6 +375,11 @@ pub struct Window {
     pub pad: [usize; 2],
     /// Width and height of each output image.
     pub output: [usize; 2],
+    /// Whether the kernel is read flipped ([`Orientation::FLIPPED`]): tap
+    /// `(kx, ky)` of a convolution's weight (row `kx + KW·ky` of a column
+    /// of [`im2col`](crate::Kernels::im2col)) multiplies the input under
+    /// tap `(KW − 1 − kx, KH − 1 − ky)` of the window. Pooling ignores it.
+    pub flipped: bool,
 }
 
 impl Window {
@@ -254,6 +405,54 @@ impl Window {
             dilation: [dilation; 2],
             pad: [G::pad_low(span(kernel[0])), G::pad_low(span(kernel[1]))],
             output,
+            flipped: false,
+        }
+    }
+
+    /// The window of a transposed convolution stepped by `G` from images of
+    /// `input` (width, height) to images of `output` with `channels`: the
+    /// window of the convolution the other way, over the `output` images,
+    /// whose adjoint the transposed convolution is ([`Unslide`]).
+    #[inline]
+    pub fn transposed<G: Stepping>(
+        input: [usize; 2],
+        channels: usize,
+        batch: usize,
+        kernel: [usize; 2],
+        output: [usize; 2],
+    ) -> Window {
+        let dilation = G::dilation();
+        Window {
+            input: output,
+            channels,
+            batch,
+            kernel,
+            stride: [G::stride(kernel[0]), G::stride(kernel[1])],
+            dilation: [dilation; 2],
+            pad: [
+                G::transposed_pad_low(kernel[0]),
+                G::transposed_pad_low(kernel[1]),
+            ],
+            output: input,
+            flipped: false,
+        }
+    }
+
+    /// The same window with its kernel read flipped or not.
+    #[inline]
+    #[must_use]
+    pub fn flip(self, flipped: bool) -> Window {
+        Window { flipped, ..self }
+    }
+
+    /// The weight's tap read at window tap `k` along `axis`: `k`, or
+    /// `K − 1 − k` for a flipped kernel.
+    #[inline(always)]
+    pub fn tap(&self, axis: usize, k: usize) -> usize {
+        if self.flipped {
+            self.kernel[axis] - 1 - k
+        } else {
+            k
         }
     }
 

@@ -25,7 +25,7 @@ use crate::reverse::pullback::Pullback;
 use crate::reverse::traced::Traced;
 use core::marker::PhantomData;
 use typeflux_core::activation::Activation;
-use typeflux_core::ops::window::{Slide, Window};
+use typeflux_core::ops::window::{Orientation, Slide, Window};
 use typeflux_core::{BinaryOp, ConstDim, Device, Dim, Element, Kernels, Shape, Tensor};
 
 /// The weight of a convolution: `KW × KH × CI × CO`, as Flux stores it.
@@ -86,6 +86,18 @@ type KernelSize<KW, KH, CI> = PhantomData<fn() -> (KW, KH, CI)>;
 pub struct Columns<KW, KH, CI, E: Element, D: Device> {
     cols: Tensor<(usize, usize), E, D>,
     kernel: KernelSize<KW, KH, CI>,
+}
+
+impl<KW, KH, CI, E: Element, D: Device> Columns<KW, KH, CI, E, D> {
+    /// The columns `cols`, `KW·KH·CI × M`, of a window's taps over `CI`
+    /// channels.
+    #[inline]
+    pub(crate) fn new(cols: Tensor<(usize, usize), E, D>) -> Self {
+        Columns {
+            cols,
+            kernel: PhantomData,
+        }
+    }
 }
 
 /// `W̄ = cols · δ`, with `δᵀ` kept as the `CO × OW·OH·N` matrix.
@@ -167,13 +179,18 @@ pub type ConvNode<A, KW, KH, CI, CO, G, S, E, D, BW, BB, BX> =
 /// activation. The output's width and height are computed by the type
 /// checker ([`Slide`]).
 ///
-/// Like Flux (and every deep learning library), this is a cross-correlation:
-/// the kernel is not flipped.
+/// The orientation `O` says whether the kernel is flipped:
+/// [`Convolution`](typeflux_core::ops::window::Convolution) flips it, as
+/// Flux's `Conv` does (a true convolution),
+/// [`CrossCorrelation`](typeflux_core::ops::window::CrossCorrelation) reads
+/// it as stored, as Flux's `CrossCor` and PyTorch's and JAX's convolutions
+/// do. The im2col rows are written in the flipped order, so both cost the
+/// same.
 ///
 /// ```
 /// use typeflux_ad::reverse::{Traced, gradient, rules::conv};
 /// use typeflux_core::activation::Identity;
-/// use typeflux_core::ops::window::Geometry;
+/// use typeflux_core::ops::window::{Convolution, CrossCorrelation, Geometry};
 /// use typeflux_core::prelude::*;
 ///
 /// // A 2 × 2 kernel of ones over a 3 × 3 image: sums of 2 × 2 blocks.
@@ -189,11 +206,26 @@ pub type ConvNode<A, KW, KH, CI, CO, G, S, E, D, BW, BB, BX> =
 ///     Traced::constant(x.clone()),
 ///     Identity,
 ///     Geometry::<1>::default(),
+///     Convolution,
 /// );
 /// assert_eq!(y.value().to_vec(), vec![8.0, 12.0, 20.0, 24.0]);
+/// // The kernel [1 2; 0 0] (width first): a cross-correlation reads it as
+/// // stored, a convolution flipped, as [0 0; 2 1].
+/// let k = Tensor::<(Const<2>, Const<2>, Const<1>, Const<1>), f64>::from_vec(
+///     Default::default(),
+///     vec![1.0, 2.0, 0.0, 0.0],
+/// )
+/// .unwrap();
+/// let (kernel, x0) = (|| Traced::constant(k.clone()), || Traced::constant(x.clone()));
+/// let read = conv::conv(kernel(), b(), x0(), Identity, Geometry::<1>::default(), CrossCorrelation);
+/// let flipped = conv::conv(kernel(), b(), x0(), Identity, Geometry::<1>::default(), Convolution);
+/// // x[i, j] = i + 3j: at the first output, x[0, 0] + 2·x[1, 0] = 2 read
+/// // as stored, and 2·x[0, 1] + x[1, 1] = 10 flipped.
+/// assert_eq!(read.value().to_vec()[0], 2.0);
+/// assert_eq!(flipped.value().to_vec()[0], 10.0);
 /// // Every input under `k` windows gets a gradient of `k` from a sum.
 /// let dx = gradient(
-///     |x| conv::conv(Traced::constant(w.clone()), b(), x, Identity, Geometry::<1>::default()).sum(),
+///     |x| conv::conv(Traced::constant(w.clone()), b(), x, Identity, Geometry::<1>::default(), Convolution).sum(),
 ///     &x,
 /// );
 /// assert_eq!(dx.to_vec(), vec![1.0, 2.0, 1.0, 2.0, 4.0, 2.0, 1.0, 2.0, 1.0]);
@@ -201,12 +233,13 @@ pub type ConvNode<A, KW, KH, CI, CO, G, S, E, D, BW, BB, BX> =
 #[allow(clippy::type_complexity)]
 #[inline]
 #[track_caller]
-pub fn conv<KW, KH, CI, CO, G, S, E, D, A, BW, BB, BX>(
+pub fn conv<KW, KH, CI, CO, G, S, E, D, A, BW, BB, BX, O>(
     w: Traced<ConvWeight<KW, KH, CI, CO, E, D>, BW>,
     b: Option<Traced<Tensor<(CO,), E, D>, BB>>,
     x: Traced<Tensor<S, E, D>, BX>,
     activation: A,
     _geometry: G,
+    _orientation: O,
 ) -> Traced<
     Tensor<WindowOut<KW, KH, G, S, CO>, E, D>,
     ConvNode<A, KW, KH, CI, CO, G, S, E, D, BW, BB, BX>,
@@ -225,6 +258,7 @@ where
     BB: Node,
     BX: Node,
     Option<BB>: Optional,
+    O: Orientation,
 {
     let (w, w_node) = w.into_parts();
     let (x, x_node) = x.into_parts();
@@ -237,7 +271,7 @@ where
     let want_b = bias_node.as_ref().is_some_and(Node::active);
 
     let shape = x.shape();
-    let window = window::<KW, KH, G, S>(shape);
+    let window = window::<KW, KH, G, S>(shape).flip(O::FLIPPED);
     let device = x.device().clone();
     let rows = window.taps() * CI::SIZE;
     let positions = window.positions();
@@ -287,10 +321,7 @@ where
         kept,
         window,
         w: want_x.then_some(w),
-        cols: want_w.then_some(Columns {
-            cols,
-            kernel: PhantomData,
-        }),
+        cols: want_w.then(|| Columns::new(cols)),
         bias: want_b,
         input: shape,
     };

@@ -29,6 +29,8 @@
 //! | [`activation`] | an activation of core's [`Activation`](typeflux_core::activation::Activation) as a rule |
 //! | [`dense`] | the fully connected layer `act(W·x .+ b)` as one rule |
 //! | [`conv`] | the convolution layer `act(w ⋆ x .+ b)` as one rule, by im2col onto the products |
+//! | [`conv_transpose`] | the transposed convolution, the adjoint of [`conv`] in its input, on the same kernels |
+//! | [`depthwise`] | the depthwise convolution, each output channel from one input channel |
 //! | [`pool`] | the maximum or mean of every window of an image (`maxpool meanpool`, global or not) |
 //! | [`jet`] | `lift` to and `part` of core's [`Jet`](typeflux_core::Jet) elements: forward mode inside reverse mode |
 //!
@@ -59,7 +61,9 @@
 pub mod activation;
 pub mod arith;
 pub mod conv;
+pub mod conv_transpose;
 pub mod dense;
+pub mod depthwise;
 pub mod gather;
 pub mod jet;
 pub mod matmul;
