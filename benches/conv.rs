@@ -36,6 +36,34 @@ type LeNet = Chain<(
     Dense<84, 10>,
 )>;
 
+/// The same model whose convolutions read their kernels as stored
+/// (`CrossCor`, PyTorch's and JAX's convolution), to show what flipping
+/// costs.
+type LeNetCrossCor = Chain<(
+    CrossCor<5, 5, 1, 6, Relu, Geometry<1, Pad<2>>>,
+    MaxPool<2, 2>,
+    CrossCor<5, 5, 6, 16, Relu>,
+    MaxPool<2, 2>,
+    Flatten,
+    Dense<400, 120, Relu>,
+    Dense<120, 84, Relu>,
+    Dense<84, 10>,
+)>;
+
+fn lenet_crosscor() -> LeNetCrossCor {
+    typeflux::nn::init::seed(5);
+    Chain((
+        CrossCor::new(relu).pad::<2>(),
+        MaxPool::new(),
+        CrossCor::new(relu),
+        MaxPool::new(),
+        Flatten::new(),
+        Dense::new(relu),
+        Dense::new(relu),
+        Dense::new(identity),
+    ))
+}
+
 fn lenet() -> LeNet {
     typeflux::nn::init::seed(5);
     Chain((
@@ -96,6 +124,20 @@ fn lenet_step(c: &mut Criterion) {
                     model(&net),
                 );
                 opt.update(&mut net, &grad);
+                loss
+            })
+        })
+    });
+    let mut crosscor = lenet_crosscor();
+    let mut crosscor_opt = Descent::new(0.01).setup(&crosscor);
+    group.bench_function("typeflux, CrossCor", |b| {
+        pool.install(|| {
+            b.iter(|| {
+                let (loss, grad) = value_and_gradient(
+                    |m| logitcrossentropy(m.forward(black_box(&x)), black_box(&y)),
+                    model(&crosscor),
+                );
+                crosscor_opt.update(&mut crosscor, &grad);
                 loss
             })
         })

@@ -34,7 +34,13 @@ use common::{CLASSES, Digits, accuracy, load};
 const TRAIN: usize = 1437;
 const BATCH: usize = 32;
 const EPOCHS: usize = 40;
+/// The seed of the split, the shuffles and the shifts.
 const SEED: u64 = 2024;
+/// The seed of the initial weights. The test accuracy depends on it: over
+/// the initial weights of seeds 1 to 5, with the split of `SEED`, this
+/// recipe reaches 97.2 to 98.6 % (see docs/PERFORMANCE.md); seed 1 gives
+/// the figure printed in the README.
+const INIT_SEED: u64 = 1;
 
 /// A batch of grey images, 8 × 8 × 1 × n.
 type Images = Tensor<(Const<8>, Const<8>, Const<1>, usize)>;
@@ -129,7 +135,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     let (x_test, _) = batch(&digits, test);
 
-    typeflux::nn::init::seed(SEED);
+    typeflux::nn::init::seed(INIT_SEED);
     let mut model = model();
     describe(&model, &batch(&digits, &test[..1]).0);
     let mut opt = Adam::new(0.003).setup(&model);

@@ -80,12 +80,9 @@ fn reference_transpose(
             }
         }
     }
-    for n in 0..batch {
-        for o in 0..co {
-            for i in 0..ow * oh {
-                let at = i + ow * oh * (o + co * n);
-                y[at] = (y[at] + bias[o]).tanh();
-            }
+    for image in y.chunks_exact_mut(ow * oh * co) {
+        for (channel, b) in image.chunks_exact_mut(ow * oh).zip(bias) {
+            channel.iter_mut().for_each(|v| *v = (*v + b).tanh());
         }
     }
     y

@@ -76,7 +76,7 @@ impl Depthwise {
     fn new(op: &str, w: &Window, out_channels: usize, x: usize, weight: usize, y: usize) -> Self {
         w.check(op, x);
         assert!(
-            w.channels > 0 && out_channels % w.channels == 0 && out_channels > 0,
+            w.channels > 0 && out_channels.is_multiple_of(w.channels) && out_channels > 0,
             "{op}: {out_channels} output channels are not a multiple of {} input channels",
             w.channels
         );

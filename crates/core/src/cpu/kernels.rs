@@ -471,7 +471,16 @@ mod host {
         let step = w.dilation[0];
         rows_of_taps(w, |column, tap, start, kxs| {
             let to = &mut out[column * rows + tap..];
-            if w.flipped {
+            if w.flipped && step == 1 {
+                // Taps `kxs` land at `KW − 1 − kx`: the run reversed.
+                let kw = w.kernel[0];
+                let from = &x[start..start + kxs.len()];
+                to[kw - kxs.end..kw - kxs.start]
+                    .iter_mut()
+                    .rev()
+                    .zip(from)
+                    .for_each(|(t, &f)| *t = f);
+            } else if w.flipped {
                 for (j, kx) in kxs.enumerate() {
                     to[w.tap(0, kx)] = x[start + j * step];
                 }
@@ -501,6 +510,15 @@ mod host {
         let mut out = O::from_elem(E::zero(), len);
         let step = w.dilation[0];
         rows_of_taps(w, |column, tap, start, kxs| {
+            if w.flipped && step == 1 {
+                let kw = w.kernel[0];
+                let from = &cols[column * rows + tap..][kw - kxs.end..kw - kxs.start];
+                out[start..start + kxs.len()]
+                    .iter_mut()
+                    .zip(from.iter().rev())
+                    .for_each(|(t, &f)| *t += f);
+                return;
+            }
             if w.flipped {
                 let from = &cols[column * rows + tap..];
                 for (j, kx) in kxs.enumerate() {

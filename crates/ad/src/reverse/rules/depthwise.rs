@@ -32,8 +32,11 @@ pub type DepthwiseWeight<KW, KH, CO, E, D> = Tensor<(KW, KH, Const<1>, CO), E, D
 pub struct DepthwiseInput<KW, KH, CO, S: Shape, E: Element, D: Device> {
     x: Tensor<S, E, D>,
     window: Window,
-    kernel: PhantomData<fn() -> (KW, KH, CO)>,
+    kernel: KernelSizes<KW, KH, CO>,
 }
+
+/// The sizes of the kernels, as a marker.
+type KernelSizes<KW, KH, CO> = PhantomData<fn() -> (KW, KH, CO)>;
 
 /// `w̄[k, o] = Σ δ[p, o, n] · x[p·S + k·D − P, o / M, n]`.
 impl<KW, KH, CO, S, T, E, D> Product
