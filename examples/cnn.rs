@@ -19,7 +19,7 @@
 use std::error::Error;
 use std::path::Path as FilePath;
 use std::time::Instant;
-use typeflux::nn::activations;
+use typeflux::nn::{activations, summary};
 use typeflux::prelude::*;
 use typeflux::rand::rngs::StdRng;
 use typeflux::rand::seq::SliceRandom;
@@ -93,31 +93,26 @@ fn shifted_batch(
     (x, y)
 }
 
-/// The model, one layer a line, with the size of each layer's output as
-/// the types computed it (the batch is the last axis).
+/// The model, one layer a line as Flux shows it, with the size of each
+/// layer's output as the types computed it (the batch is the last axis).
 fn describe(m: &Model, x: &Images) {
     let (a, b, c, d, e) = activations(m, x);
     let rows = [
-        (
-            "Conv((3, 3), 1 => 32, relu; pad = SamePad())",
-            a.shape().describe(),
-        ),
-        ("MaxPool((2, 2))", b.shape().describe()),
-        ("Conv((3, 3), 32 => 64, relu)", c.shape().describe()),
-        ("Flatten()", d.shape().describe()),
-        ("Dense(256 => 10)", e.shape().describe()),
+        (m.0.0.to_string(), a.shape().describe()),
+        (m.0.1.to_string(), b.shape().describe()),
+        (m.0.2.to_string(), c.shape().describe()),
+        (m.0.3.to_string(), d.shape().describe()),
+        (m.0.4.to_string(), e.shape().describe()),
     ];
-    println!("Chain(                                            # output size");
+    println!("Chain(                                    # output size");
     for (layer, size) in rows {
-        println!("  {layer:<48}# {size}");
+        println!("  {layer:<40}# {size}");
     }
-    let params = m.0.0.weight.len()
-        + m.0.0.bias.as_ref().map_or(0, |b| b.len())
-        + m.0.2.weight.len()
-        + m.0.2.bias.as_ref().map_or(0, |b| b.len())
-        + m.0.4.weight.len()
-        + m.0.4.bias.as_ref().map_or(0, |b| b.len());
-    println!(")                                                 # {params} parameters");
+    let total = summary(m);
+    println!(
+        ")                                         # {} parameters",
+        total.parameters
+    );
 }
 
 fn main() -> Result<(), Box<dyn Error>> {

@@ -5,6 +5,8 @@ use crate::activation::{Activation, Identity};
 use crate::dense::{BiasParam, IntoBias};
 use crate::init::{glorot_uniform, with_default_rng};
 use crate::layer::Layer;
+use crate::show::summary;
+use core::fmt;
 use rand::Rng;
 use rand::rngs::StdRng;
 use typeflux_ad::reverse::rules::conv::{self, ConvNode, Images, WindowOut};
@@ -14,7 +16,7 @@ use typeflux_ad::reverse::{Join3, Node, Operand, Optional, Param};
 use typeflux_core::functor::Functor;
 use typeflux_core::ops::window::{
     AnyPadding, Convolution, CrossCorrelation, Geometry, MultipleOf, Orientation, Pad, SamePad,
-    Slide, Unslide,
+    Slide, Stepping, Unslide,
 };
 use typeflux_core::{Const, Cpu, Device, Element, Host, Kernels, Tensor, TensorKind};
 
@@ -711,5 +713,132 @@ where
             self.orientation,
         )
         .finish()
+    }
+}
+
+/// `n` when every size is `n`, else `(a, b, …)`: how Flux prints a
+/// layer's `pad`, `stride` and `dilation`.
+pub(crate) fn sizes(v: &[usize]) -> String {
+    match v {
+        [first, rest @ ..] if rest.iter().all(|x| x == first) => first.to_string(),
+        _ => format!(
+            "({})",
+            v.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Flux's options after a window layer's sizes: the activation unless it
+/// is the identity, then `pad`, `stride` and `dilation` where they are not
+/// the default, and `bias=false` for a layer without a bias.
+fn options<G: Stepping>(
+    f: &mut fmt::Formatter<'_>,
+    activation: &dyn fmt::Display,
+    kernel: [usize; 2],
+    transposed: bool,
+    bias: bool,
+) -> fmt::Result {
+    let activation = activation.to_string();
+    if activation != "identity" {
+        write!(f, ", {activation}")?;
+    }
+    let pad = G::padding(kernel, transposed);
+    if pad.iter().any(|&p| p != 0) {
+        write!(f, ", pad={}", sizes(&pad))?;
+    }
+    let stride = kernel.map(G::stride);
+    if stride != [1, 1] {
+        write!(f, ", stride={}", sizes(&stride))?;
+    }
+    if G::dilation() != 1 {
+        write!(f, ", dilation={}", G::dilation())?;
+    }
+    if !bias {
+        f.write_str(", bias=false")?;
+    }
+    Ok(())
+}
+
+/// `Conv((KW, KH), CI => CO, activation, pad=…, stride=…, dilation=…)`
+/// as Flux shows it (`CrossCor(…)` for a cross-correlation), each option
+/// only where it is not the default.
+///
+/// ```
+/// use typeflux_nn::prelude::*;
+///
+/// let layer = Conv::<3, 3, 1, 32>::new(relu).same_pad().stride::<2>();
+/// assert_eq!(layer.to_string(), "Conv((3, 3), 1 => 32, relu, pad=1, stride=2)");
+/// let layer = CrossCor::<4, 3, 2, 2>::new(identity).same_pad().bias(false);
+/// assert_eq!(layer.to_string(), "CrossCor((4, 3), 2 => 2, pad=(2, 1, 1, 1), bias=false)");
+/// ```
+impl<const KW: usize, const KH: usize, const CI: usize, const CO: usize, A, G, E, D, W, B, O>
+    fmt::Display for Conv<KW, KH, CI, CO, A, G, E, D, W, B, O>
+where
+    A: fmt::Display,
+    G: Stepping,
+    E: Element,
+    D: Device,
+    B: Functor,
+    O: Orientation,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = if O::FLIPPED { "Conv" } else { "CrossCor" };
+        write!(f, "{name}(({KW}, {KH}), {CI} => {CO}")?;
+        let bias = summary(&self.bias).arrays > 0;
+        options::<G>(f, &self.activation, [KW, KH], false, bias)?;
+        f.write_str(")")
+    }
+}
+
+/// `ConvTranspose((KW, KH), CI => CO, activation, …)` as Flux shows it.
+///
+/// ```
+/// use typeflux_nn::prelude::*;
+///
+/// let layer = ConvTranspose::<4, 4, 8, 3>::new(sigmoid).stride::<2>().same_pad();
+/// assert_eq!(layer.to_string(), "ConvTranspose((4, 4), 8 => 3, sigmoid, pad=1, stride=2)");
+/// ```
+impl<const KW: usize, const KH: usize, const CI: usize, const CO: usize, A, G, E, D, W, B, O>
+    fmt::Display for ConvTranspose<KW, KH, CI, CO, A, G, E, D, W, B, O>
+where
+    A: fmt::Display,
+    G: Stepping,
+    E: Element,
+    D: Device,
+    B: Functor,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ConvTranspose(({KW}, {KH}), {CI} => {CO}")?;
+        let bias = summary(&self.bias).arrays > 0;
+        options::<G>(f, &self.activation, [KW, KH], true, bias)?;
+        f.write_str(")")
+    }
+}
+
+/// `DepthwiseConv((KW, KH), CI => CO, activation, …)` as Flux shows it.
+///
+/// ```
+/// use typeflux_nn::prelude::*;
+///
+/// let layer = DepthwiseConv::<3, 3, 4, 8>::new(relu).dilation::<2>();
+/// assert_eq!(layer.to_string(), "DepthwiseConv((3, 3), 4 => 8, relu, dilation=2)");
+/// ```
+impl<const KW: usize, const KH: usize, const CI: usize, const CO: usize, A, G, E, D, W, B, O>
+    fmt::Display for DepthwiseConv<KW, KH, CI, CO, A, G, E, D, W, B, O>
+where
+    A: fmt::Display,
+    G: Stepping,
+    E: Element,
+    D: Device,
+    B: Functor,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DepthwiseConv(({KW}, {KH}), {CI} => {CO}")?;
+        let bias = summary(&self.bias).arrays > 0;
+        options::<G>(f, &self.activation, [KW, KH], false, bias)?;
+        f.write_str(")")
     }
 }

@@ -12,7 +12,7 @@ use typeflux_ad::reverse::rules::pool::{self, PoolOut, PoolPullback};
 use typeflux_ad::reverse::rules::shape::UnflattenPullback;
 use typeflux_ad::reverse::{Node, Traced};
 use typeflux_core::functor::Functor;
-use typeflux_core::ops::window::{Pool, Slide, Tiled, Window};
+use typeflux_core::ops::window::{Pool, Slide, Stepping, Tiled, Window};
 use typeflux_core::ops::{Features, Flattened};
 use typeflux_core::{Const, ConstDim, Dim, Element, Kernels, Tensor, ToTypenum};
 use typenum::{B1, GrEq, IsGreaterOrEqual};
@@ -377,4 +377,75 @@ moves_as_is! {
     [] GlobalMeanPool;
     [] Flatten;
     [const OW: usize, const OH: usize,] AdaptiveMeanPool<OW, OH>;
+}
+
+/// `MaxPool((KW, KH), pad=…, stride=…)` as Flux shows it, the options only
+/// where they are not the default (no padding, stride = window).
+///
+/// ```
+/// use typeflux_core::ops::window::{Geometry, Pad};
+/// use typeflux_nn::prelude::*;
+///
+/// assert_eq!(MaxPool::<2, 2>::new().to_string(), "MaxPool((2, 2))");
+/// let pool = MeanPool::<3, 3, Geometry<1, Pad<1>>>::default();
+/// assert_eq!(pool.to_string(), "MeanPool((3, 3), pad=1, stride=1)");
+/// ```
+impl<const KW: usize, const KH: usize, G: Stepping> core::fmt::Display for MaxPool<KW, KH, G> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        show_pool::<G>(f, "MaxPool", [KW, KH])
+    }
+}
+
+/// `MeanPool((KW, KH), pad=…, stride=…)` as Flux shows it.
+impl<const KW: usize, const KH: usize, G: Stepping> core::fmt::Display for MeanPool<KW, KH, G> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        show_pool::<G>(f, "MeanPool", [KW, KH])
+    }
+}
+
+/// A pooling layer's name, window, and the padding and stride where they
+/// are not Flux's defaults.
+fn show_pool<G: Stepping>(
+    f: &mut core::fmt::Formatter<'_>,
+    name: &str,
+    kernel: [usize; 2],
+) -> core::fmt::Result {
+    write!(f, "{name}(({}, {})", kernel[0], kernel[1])?;
+    let pad = G::padding(kernel, false);
+    if pad.iter().any(|&p| p != 0) {
+        write!(f, ", pad={}", crate::conv::sizes(&pad))?;
+    }
+    let stride = kernel.map(G::stride);
+    if stride != kernel {
+        write!(f, ", stride={}", crate::conv::sizes(&stride))?;
+    }
+    f.write_str(")")
+}
+
+/// `GlobalMaxPool()`.
+impl core::fmt::Display for GlobalMaxPool {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("GlobalMaxPool()")
+    }
+}
+
+/// `GlobalMeanPool()`.
+impl core::fmt::Display for GlobalMeanPool {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("GlobalMeanPool()")
+    }
+}
+
+/// `AdaptiveMeanPool((OW, OH))`.
+impl<const OW: usize, const OH: usize> core::fmt::Display for AdaptiveMeanPool<OW, OH> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "AdaptiveMeanPool(({OW}, {OH}))")
+    }
+}
+
+/// `flatten`, as Flux shows the function in a `Chain`.
+impl core::fmt::Display for Flatten {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("flatten")
+    }
 }

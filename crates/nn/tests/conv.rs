@@ -484,3 +484,33 @@ fn adaptive_mean_pool_covers_the_image_with_its_output_size() {
         "input",
     );
 }
+
+#[test]
+fn a_cnn_prints_as_flux_shows_it() {
+    let m = Chain((
+        Conv::<3, 3, 1, 8>::new(relu).same_pad(),
+        MaxPool::<2, 2>::new(),
+        DepthwiseConv::<3, 3, 8, 16>::new(relu)
+            .stride::<2>()
+            .pad::<1>(),
+        ConvTranspose::<2, 2, 16, 4>::new(identity)
+            .stride::<2>()
+            .bias(false),
+        GlobalMeanPool::new(),
+        Flatten::new(),
+        Dense::<4, 10>::new(identity),
+    ));
+    // Parameters: 3·3·1·8 + 8, 3·3·1·16 + 16, 2·2·4·16 (no bias), 4·10 + 10.
+    assert_eq!(
+        m.to_string(),
+        "Chain(
+  Conv((3, 3), 1 => 8, relu, pad=1),    # 80 parameters
+  MaxPool((2, 2)),
+  DepthwiseConv((3, 3), 8 => 16, relu, pad=1, stride=2),  # 160 parameters
+  ConvTranspose((2, 2), 16 => 4, stride=2, bias=false),  # 256 parameters
+  GlobalMeanPool(),
+  flatten,
+  Dense(4 => 10),                       # 50 parameters
+)                   # Total: 7 arrays, 546 parameters, 2_184 bytes."
+    );
+}

@@ -80,6 +80,11 @@ pub trait Stepping: Copy + Default + Debug + Send + Sync + 'static {
     fn pad_low(span: usize) -> usize;
     /// Zeros before the first output of the transposed window of `k` taps.
     fn transposed_pad_low(k: usize) -> usize;
+
+    /// The zeros before and after each axis, width first, for a kernel of
+    /// `kernel` taps, transposed or not: Flux's `pad` tuple `(w_lo, w_hi,
+    /// h_lo, h_hi)`.
+    fn padding(kernel: [usize; 2], transposed: bool) -> [usize; 4];
 }
 
 /// Stride `S`, padding `P` ([`Pad`] or [`SamePad`]) and dilation `DIL`, the
@@ -99,9 +104,15 @@ pub trait AnyPadding: Copy + Default + Debug + Send + Sync + 'static {
     /// Zeros before the first input for a window spanning `span` inputs.
     fn low(span: usize) -> usize;
 
+    /// Zeros after the last input for a window spanning `span` inputs.
+    fn high(span: usize) -> usize;
+
     /// Zeros before the first output of a transposed window of `kernel`
     /// taps, stepped by `stride`, dilated by `dilation` (see [`Unslide`]).
     fn transposed_low(kernel: usize, stride: usize, dilation: usize) -> usize;
+
+    /// Zeros after the last output of the same transposed window.
+    fn transposed_high(kernel: usize, stride: usize, dilation: usize) -> usize;
 }
 
 impl<const P: usize> AnyPadding for Pad<P> {
@@ -111,7 +122,17 @@ impl<const P: usize> AnyPadding for Pad<P> {
     }
 
     #[inline(always)]
+    fn high(_: usize) -> usize {
+        P
+    }
+
+    #[inline(always)]
     fn transposed_low(_: usize, _: usize, _: usize) -> usize {
+        P
+    }
+
+    #[inline(always)]
+    fn transposed_high(_: usize, _: usize, _: usize) -> usize {
         P
     }
 }
@@ -123,8 +144,18 @@ impl AnyPadding for SamePad {
     }
 
     #[inline(always)]
+    fn high(span: usize) -> usize {
+        span.saturating_sub(1) - span / 2
+    }
+
+    #[inline(always)]
     fn transposed_low(kernel: usize, stride: usize, dilation: usize) -> usize {
         (dilation * kernel.saturating_sub(stride)).div_ceil(2)
+    }
+
+    #[inline(always)]
+    fn transposed_high(kernel: usize, stride: usize, dilation: usize) -> usize {
+        dilation * kernel.saturating_sub(stride) / 2
     }
 }
 
@@ -145,6 +176,18 @@ impl<const S: usize, P: AnyPadding, const DIL: usize> Stepping for Geometry<S, P
     fn transposed_pad_low(k: usize) -> usize {
         P::transposed_low(k, S, DIL)
     }
+
+    fn padding(kernel: [usize; 2], transposed: bool) -> [usize; 4] {
+        let [w, h] = kernel.map(|k| {
+            if transposed {
+                [P::transposed_low(k, S, DIL), P::transposed_high(k, S, DIL)]
+            } else {
+                let span = DIL * k.saturating_sub(1) + 1;
+                [P::low(span), P::high(span)]
+            }
+        });
+        [w[0], w[1], h[0], h[1]]
+    }
 }
 
 impl Stepping for Tiled {
@@ -163,6 +206,10 @@ impl Stepping for Tiled {
     #[inline(always)]
     fn transposed_pad_low(_: usize) -> usize {
         0
+    }
+
+    fn padding(_: [usize; 2], _: bool) -> [usize; 4] {
+        [0; 4]
     }
 }
 
