@@ -137,9 +137,10 @@ impl<T: fmt::Debug> fmt::Debug for Tied<T> {
     }
 }
 
+/// Shown as the value it holds, as Flux shows a layer it meets twice.
 impl<T: fmt::Display> fmt::Display for Tied<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Tied({})", &*self.read())
+        fmt::Display::fmt(&*self.read(), f)
     }
 }
 
