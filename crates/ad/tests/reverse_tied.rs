@@ -90,3 +90,18 @@ fn each_gradient_call_ties_afresh() {
     assert_eq!(*first.0.read(), V::full(2.0));
     assert_eq!(*second.0.read(), V::full(2.0));
 }
+
+#[test]
+fn a_tie_inside_a_tied_value_sums_over_every_place() {
+    let inner = Tied::new(x0());
+    let outer = Tied::new((inner.clone(), inner));
+    let (first, second) = gradient(
+        |((a, b), (c, d))| (a + b * 2.0 + c * 3.0 + d * 4.0).sum(),
+        (outer.clone(), outer),
+    );
+    assert!(Tied::ptr_eq(&first, &second));
+    let (a, b) = &*first.read();
+    assert!(Tied::ptr_eq(a, b));
+    // The four places of the inner value, added once each.
+    assert_eq!(*a.read(), V::full(1.0 + 2.0 + 3.0 + 4.0));
+}

@@ -5,7 +5,7 @@ use super::access::{Access, Of};
 use super::path::Path;
 use super::trace::{Step, Trace};
 use super::visitor::{Mapper, Visitor};
-use super::{Functor, Mut, Rebuild, Ref, walk};
+use super::{Functor, Mut, Rebuild, Ref};
 use crate::{Element, Kernels, Shape, Tensor};
 use core::any::Any;
 use core::cell::RefCell;
@@ -301,11 +301,18 @@ pub struct TiedSlot<G>(RefCell<Option<Tied<G>>>);
 
 impl<G: Functor + 'static> TiedSlot<G> {
     /// Adds the gradient of one place; the handle every place returns.
+    ///
+    /// A tie inside the tied value has the same gradient handle in every
+    /// place's gradient, which already holds its sum over all its places:
+    /// a first walk over `grad` marks those as passed, so that the adding
+    /// walk passes them over.
     fn add(&self, grad: G) -> Tied<G> {
         let mut sum = self.0.borrow_mut();
         match &*sum {
             Some(sum) => {
-                walk::<G, Add>((&mut *sum.write(), &grad), &mut Add);
+                let mut path = Path::new();
+                G::walk(&grad, &mut path, &mut Pass);
+                G::walk((&mut *sum.write(), &grad), &mut path, &mut Add);
                 sum.clone()
             }
             None => {
@@ -321,6 +328,13 @@ impl<G> fmt::Debug for TiedSlot<G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TiedSlot")
     }
+}
+
+/// Does nothing: a walk that only marks the tied nodes it passes.
+struct Pass;
+
+impl Visitor for Pass {
+    type Access = Ref;
 }
 
 /// `sum += grad` at every tensor: what adds one place's gradient to a tie's.
