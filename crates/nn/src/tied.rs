@@ -37,7 +37,9 @@
 //! - the gradient (typeflux-ad's `gradient` of the model) holds one
 //!   gradient for the tied value, the sum of the gradients of its places,
 //!   in one handle at every place;
-//! - an optimiser keeps one state for it and updates it once;
+//! - an optimiser keeps one state for it and updates it once; it is named
+//!   by the first path that reaches it, where
+//!   [`freeze`](crate::optim::Optimiser::freeze) finds it;
 //! - a weight file (see [`io`](crate::io)) stores it once, under the first
 //!   path that reaches it, and loading writes it into the one value, so
 //!   the tie holds; a file without it is refused, as for any missing

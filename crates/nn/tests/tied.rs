@@ -347,6 +347,12 @@ fn a_weight_file_holds_a_tied_layer_once_and_loading_keeps_the_tie() {
     assert!(err.to_string().contains("2.weight"), "{err}");
     assert_eq!(untied.0.0, layer(5.0));
 
+    // A file without the tied layer is refused, and the model left alone.
+    let partial = io::to_bytes(&Chain((Lambda(|x: Batch<3, f64>| x), layer(2.0)))).unwrap();
+    let err = io::from_bytes(&mut loaded, &partial).unwrap_err();
+    assert!(err.to_string().contains("0.weight"), "{err}");
+    assert_eq!(*loaded.0.0.read(), layer(1.0));
+
     // A file from the untied model has more tensors than the tied model.
     let untied_bytes = io::to_bytes(&Chain((layer(1.0), layer(2.0), layer(1.0)))).unwrap();
     let before = deep_clone(&loaded);
@@ -367,4 +373,21 @@ fn a_chain_shows_a_tied_layer_at_each_place_and_counts_it_once() {
   Dense(3 => 3, tanh),                  # 12 parameters
 )                   # Total: 4 arrays, 24 parameters, 96 bytes."
     );
+}
+
+#[test]
+fn a_tied_layer_is_frozen_under_its_first_path() {
+    let (x, y) = data();
+    let shared = Tied::new(layer(1.0));
+    let mut chain = Chain((shared.clone(), layer(2.0), shared));
+    let mut opt = Momentum::new(0.1, 0.9).setup(&chain);
+    assert_eq!(
+        opt.trainable().parameters(),
+        ["0.weight", "0.bias", "1.weight", "1.bias"]
+    );
+    opt.freeze("0");
+    let grad = gradient(|m| mse(m.forward(&x), &y), model(&chain));
+    opt.update(&mut chain, &grad);
+    assert_eq!(*chain.0.2.read(), layer(1.0));
+    assert_ne!(chain.0.1, layer(2.0));
 }
