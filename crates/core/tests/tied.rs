@@ -190,6 +190,11 @@ fn handles_compare_by_value_and_print_what_they_hold() {
     assert_eq!(a, b);
     assert!(!Tied::ptr_eq(&a, &b));
     assert_eq!(format!("{a:?}"), "Tied(3.0)");
+    {
+        let _writing = a.write();
+        assert_eq!(format!("{b:?}"), "Tied(3.0)");
+        assert_eq!(format!("{a:?}"), "Tied(<borrowed mutably>)");
+    }
     assert_eq!(a.places(), 1);
     let c = a.clone();
     assert_eq!(a.places(), 2);

@@ -391,3 +391,18 @@ fn a_tied_layer_is_frozen_under_its_first_path() {
     assert_eq!(*chain.0.2.read(), layer(1.0));
     assert_ne!(chain.0.1, layer(2.0));
 }
+
+#[test]
+fn a_layer_repeated_in_a_chain_over_a_vec_gets_the_sum_over_its_repeats() {
+    // One layer applied three times, as a weight-shared recurrence unrolled.
+    let (x, y) = data();
+    let shared = Tied::new(layer(1.0));
+    let tied = Chain(vec![shared.clone(), shared.clone(), shared]);
+    let g = gradient(|m| mse(m.forward(&x), &y), model(&tied));
+    assert!(Tied::ptr_eq(&g.0[0], &g.0[1]) && Tied::ptr_eq(&g.0[1], &g.0[2]));
+
+    let untied = Chain(vec![layer(1.0); 3]);
+    let u = gradient(|m| mse(m.forward(&x), &y), model(&untied));
+    let sum = &(&u.0[0].weight + &u.0[1].weight) + &u.0[2].weight;
+    assert_close(&g.0[0].read().weight, &sum, 1e-14, "weight");
+}

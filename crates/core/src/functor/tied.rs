@@ -60,8 +60,9 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 /// itself), panics rather than wait forever. [`deep_clone`] copies a model
 /// with ties into one that shares nothing with it.
 ///
-/// Moving a model to another device or element type (`to_device`,
-/// `to_element`) copies each place on its own; tie a layer after moving it.
+/// A tied value does not move to another device or element type
+/// (`ToDevice` and `ToElement` copy place by place, which would untie it,
+/// so they are not implemented for it): tie a layer after moving it.
 pub struct Tied<T>(Arc<RwLock<T>>);
 
 impl<T> Tied<T> {
@@ -133,7 +134,13 @@ impl<T> Clone for Tied<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Tied<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Tied").field(&*self.read()).finish()
+        match self.0.try_read() {
+            Ok(value) => f.debug_tuple("Tied").field(&*value).finish(),
+            Err(TryLockError::Poisoned(value)) => {
+                f.debug_tuple("Tied").field(&*value.into_inner()).finish()
+            }
+            Err(TryLockError::WouldBlock) => f.write_str("Tied(<borrowed mutably>)"),
+        }
     }
 }
 
