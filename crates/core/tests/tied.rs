@@ -202,3 +202,25 @@ fn handles_compare_by_value_and_print_what_they_hold() {
     drop(a);
     assert_eq!(b.try_into_inner().ok(), Some(3.0));
 }
+
+#[test]
+fn destructure_norm_and_key_paths_see_a_tied_tensor_once() {
+    use typeflux_core::functor::{destructure, norm, set_tensor_at, tensor_at};
+
+    let t = Tied::new(Vector::<2, f64>::from_array([3.0, 4.0]));
+    let mut model = (t.clone(), Vector::<1, f64>::from_array([12.0]), t);
+    assert_eq!(norm(&model), 13.0);
+
+    let (flat, rebuild) = destructure::<f64, _>(&model);
+    assert_eq!(flat, [3.0, 4.0, 12.0]);
+    let rebuilt = rebuild(&[1.0, 2.0, 5.0]);
+    assert!(Tied::ptr_eq(&rebuilt.0, &rebuilt.2));
+    assert!(!Tied::ptr_eq(&rebuilt.0, &model.0));
+    assert_eq!(rebuilt.2.read().to_vec(), [1.0, 2.0]);
+
+    set_tensor_at(&mut model, "0", &[2], &[7.0, 8.0]).unwrap();
+    assert_eq!(model.2.read().to_vec(), [7.0, 8.0]);
+    // The other places have no path of their own.
+    assert!(tensor_at::<f64>(&model, "2").is_none());
+    assert!(set_tensor_at(&mut model, "2", &[2], &[0.0, 0.0]).is_err());
+}
