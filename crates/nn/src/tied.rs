@@ -67,6 +67,13 @@
 //! assert!(Tied::ptr_eq(&grad.0.0.weight, &grad.0.1.weight));
 //! ```
 //!
+//! State a layer records in its forward pass ([`BatchNorm`](crate::BatchNorm)'s
+//! running statistics) is recorded by each place on its own, from the value
+//! before the step, and the gradient keeps what the first place recorded:
+//! a tied `BatchNorm` moves its statistics once per step, by its first
+//! place's batch, where an untied layer used twice in one loss moves them
+//! twice.
+//!
 //! Not supported, and compile errors: tracing a tied model in place
 //! ([`Descent::step`](crate::optim::Descent::step), which steps each
 //! parameter during the backward pass, as soon as its gradient is known,

@@ -406,3 +406,26 @@ fn a_layer_repeated_in_a_chain_over_a_vec_gets_the_sum_over_its_repeats() {
     let sum = &(&u.0[0].weight + &u.0[1].weight) + &u.0[2].weight;
     assert_close(&g.0[0].read().weight, &sum, 1e-14, "weight");
 }
+
+#[test]
+fn a_tied_layer_with_state_keeps_what_its_first_place_recorded() {
+    use typeflux_nn::State;
+
+    let mut norm: BatchNorm<3, Tanh, f64> = BatchNorm::new(tanh);
+    norm.running_mean = State(Vector::from_array([0.2, -0.1, 0.4]));
+    let shared = Tied::new(norm.clone());
+    let chain = Chain((shared.clone(), shared));
+    let (x, y) = data();
+    let g = gradient(|m| mse(m.forward(&x), &y), model(&chain));
+    // The first place normalises `x`; its running mean moves towards x's.
+    let recorded = &g.0.0.read().running_mean.0;
+    for i in 0..3 {
+        let mean = (0..4).map(|j| x[[i, j]]).sum::<f64>() / 4.0;
+        let want = 0.9 * norm.running_mean.0[i] + 0.1 * mean;
+        assert!(
+            (recorded[i] - want).abs() < 1e-12,
+            "mean {i}: {} against {want}",
+            recorded[i]
+        );
+    }
+}
