@@ -90,8 +90,8 @@ pub mod prelude {
         second_partial, third_derivative, value_and_derivative, value_and_gradient,
     };
     pub use typeflux_core::functor::{
-        Functor, NamedTensor, children, clip_norm, destructure, fcollect, fmap, fmap_elements,
-        fmapstructure, functor, named_tensors, norm, set_tensor_at, tensor_at,
+        Functor, NamedTensor, children, clip_norm, deep_clone, destructure, fcollect, fmap,
+        fmap_elements, fmapstructure, functor, named_tensors, norm, set_tensor_at, tensor_at,
     };
     pub use typeflux_core::prelude::*;
     pub use typeflux_nn::prelude::*;

@@ -173,7 +173,7 @@ fn the_backward_pass_is_a_type() {
         Tensor::from_array([2.0, 1.0]),
         Tensor::from_array([2.0, 0.0]),
     );
-    let ((x, y), mut slots) = <(&V2, &V2) as Trace<Reverse>>::trace((&a, &b), &Reverse);
+    let ((x, y), mut slots) = <(&V2, &V2) as Trace<Reverse>>::trace((&a, &b), &Reverse::default());
     let loss: Traced<
         Tensor<(), f64>,
         Then<

@@ -125,6 +125,32 @@ impl<const I: usize, const O: usize, A, E: Element, D: Device> Dense<I, O, A, E,
     }
 }
 
+impl<const I: usize, const O: usize, A, E: Element, D: Device, W, B> Dense<I, O, A, E, D, W, B> {
+    /// The same layer holding `weight` in place of its own: a
+    /// [`Tied`](crate::tied::Tied) weight that another layer holds too.
+    ///
+    /// ```
+    /// use typeflux_core::prelude::*;
+    /// use typeflux_nn::prelude::*;
+    ///
+    /// let weight = Tied::new(Matrix::<2, 2>::ones());
+    /// let a = Dense::<2, 2>::new(identity).with_weight(weight.clone());
+    /// let b = Dense::<2, 2>::new(relu).with_weight(weight);
+    /// assert!(Tied::ptr_eq(&a.weight, &b.weight));
+    /// ```
+    pub fn with_weight<W2: Param<Value = Weight<I, O, E, D>>>(
+        self,
+        weight: W2,
+    ) -> Dense<I, O, A, E, D, W2, B> {
+        Dense {
+            weight,
+            bias: self.bias,
+            activation: self.activation,
+            kind: self.kind,
+        }
+    }
+}
+
 impl<const I: usize, const O: usize, A, E: Element, D: Host> Dense<I, O, A, E, D> {
     /// The same layer with its weight drawn by `init` from this thread's
     /// default generator: Flux's `init = ...` keyword. Any function of a

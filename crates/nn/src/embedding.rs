@@ -103,6 +103,20 @@ impl<const V: usize, const W: usize, E: Element, D: Host> Embedding<V, W, E, D> 
     }
 }
 
+impl<const V: usize, const W: usize, E: Element, D: Device, T> Embedding<V, W, E, D, T> {
+    /// The same embedding holding `weight` in place of its own: a
+    /// [`Tied`](crate::tied::Tied) weight that another layer holds too.
+    pub fn with_weight<T2: Param<Value = Tensor<(Const<W>, Const<V>), E, D>>>(
+        self,
+        weight: T2,
+    ) -> Embedding<V, W, E, D, T2> {
+        Embedding {
+            weight,
+            kind: self.kind,
+        }
+    }
+}
+
 impl<const V: usize, const W: usize, E: Element, D: Host> Default for Embedding<V, W, E, D> {
     fn default() -> Self {
         Self::new()

@@ -182,6 +182,35 @@
 //! assert_eq!(copy.forward(&x), model.forward(&x));
 //! ```
 //!
+//! # Tied layers and weights
+//! One layer used at several places (Flux's `Chain(m, m)`) is a [`Tied`]
+//! handle and its clones. It is one parameter: its gradient is the sum of
+//! its places', an optimiser steps it once, a weight file holds it once, and
+//! `fmap` keeps the tie. A tensor can be tied too, as the weight of layers
+//! generic over it ([`Dense::with_weight`], [`Embedding::with_weight`]). See
+//! [`tied`] for the details.
+//! ```
+//! use typeflux_core::prelude::*;
+//! use typeflux_nn::prelude::*;
+//! use typeflux_nn::{Descent, Rule, io, train};
+//!
+//! let shared = Tied::new(Dense::<3, 3>::new(tanh));
+//! let mut model = Chain((shared.clone(), Dense::<3, 3>::new(relu), shared));
+//! let x = Batch::<3>::from_fn((Const, 4), |[i, j]| (i + j) as f32 / 6.0);
+//! let y = Batch::<3>::zeros_with((Const, 4));
+//! let mut opt = Descent::new(0.1).setup(&model);
+//! train(&mut model, &mut opt, [(&x, &y)], |m, x, y| mse(m.forward(x), y)).unwrap();
+//! assert!(Tied::ptr_eq(&model.0.0, &model.0.2));
+//!
+//! // Saved once, as `0.weight` and `0.bias`; loading keeps the copy's tie.
+//! let bytes = io::to_bytes(&model).unwrap();
+//! let fresh = Tied::new(Dense::<3, 3>::new(tanh));
+//! let mut copy = Chain((fresh.clone(), Dense::<3, 3>::new(relu), fresh));
+//! io::from_bytes(&mut copy, &bytes).unwrap();
+//! assert_eq!(copy.forward(&x), model.forward(&x));
+//! assert!(Tied::ptr_eq(&copy.0.0, &copy.0.2));
+//! ```
+//!
 //! # More layers
 //! Flux's common layers, each differentiated by the same engine:
 //! [`Embedding`] (indices to vectors), [`Scale`] (a diagonal `Dense`),
@@ -293,6 +322,7 @@ pub mod repeat;
 pub mod scale;
 pub mod show;
 pub mod state;
+pub mod tied;
 pub mod train;
 
 pub use activation::Activation;
@@ -317,6 +347,7 @@ pub use pool::{AdaptiveMeanPool, Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool
 pub use scale::Scale;
 pub use show::{Summary, summary};
 pub use state::State;
+pub use tied::Tied;
 pub use train::{
     EarlyStopping, EpochControl, EpochReport, TracedModel, TrainError, train, train_epochs,
 };
@@ -355,6 +386,7 @@ pub mod prelude {
         AdaptiveMeanPool, Flatten, GlobalMaxPool, GlobalMeanPool, MaxPool, MeanPool,
     };
     pub use crate::scale::Scale;
+    pub use crate::tied::Tied;
     pub use typeflux_core::ops::window::{Geometry, Pad, SamePad, Tiled};
     pub use typeflux_core::{Host, Stack, ToDevice};
 }

@@ -30,7 +30,7 @@ pub fn pullback<X: Input, V, B: Backward<V, X::Slots>>(
     f: impl FnOnce(X::Traced) -> Traced<V, B>,
     x: X,
 ) -> (V, impl FnOnce(V) -> X::Grads) {
-    let (traced, mut slots) = x.trace(&Reverse);
+    let (traced, mut slots) = x.trace(&Reverse::default());
     let (y, back) = f(traced).into_parts();
     let pullback = move |dy: V| {
         back.backward(dy, &mut slots);

@@ -5,7 +5,7 @@
 use super::node::Leaf;
 use super::slots::{Root, Step, TensorSlot};
 use super::traced::Traced;
-use typeflux_core::functor::{Functor, Rebuild, Trace, TraceLeaf};
+use typeflux_core::functor::{Functor, Rebuild, TieTable, Trace, TraceLeaf, TraceTies};
 use typeflux_core::{Device, Element, Shape, Tensor};
 
 /// Something [`gradient`](super::gradient) can differentiate with respect to,
@@ -69,8 +69,21 @@ impl<P, X: Trace<Reverse, P>> Input<P> for X {}
 /// Reverse mode's leaf kind for core's [`Trace`]: a tensor at path `P`
 /// becomes a [`Traced`] value whose [`Leaf`] adds its cotangent into a
 /// [`TensorSlot`], and the filled slot gives the gradient.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Reverse;
+///
+/// It keeps the ties of one trace ([`TraceTies`]): the places of a
+/// [`Tied`](typeflux_core::functor::Tied) node come back as one gradient,
+/// the sum of theirs. [`gradient`](super::gradient) makes one per call.
+#[derive(Debug, Default)]
+pub struct Reverse {
+    ties: TieTable,
+}
+
+impl TraceTies for Reverse {
+    #[inline]
+    fn ties(&self) -> &TieTable {
+        &self.ties
+    }
+}
 
 impl<P, S: Shape, E: Element, D: Device> TraceLeaf<Tensor<S, E, D>, P> for Reverse {
     type Traced = Traced<Tensor<S, E, D>, Leaf<P>>;

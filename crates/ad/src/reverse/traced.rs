@@ -2,7 +2,7 @@
 
 use super::node::{Combine, Constant, Either, Node};
 use super::pullback::Both;
-use typeflux_core::functor::{Trace, TraceLeaf};
+use typeflux_core::functor::{Tied, Trace, TraceLeaf};
 use typeflux_core::{Device, Element, Shape, Tensor};
 
 /// A value `V` (a tensor; scalars are `Tensor<()>`) together with the
@@ -268,6 +268,19 @@ impl<S: Shape, E: Element, D: Device> Param for Tensor<S, E, D> {
     #[inline(always)]
     fn traced(&self) -> Traced<Self, Constant> {
         Traced::constant(self.clone())
+    }
+}
+
+/// A tied parameter, such as a weight two layers share, as the value it
+/// holds. Inside a [`gradient`](super::gradient) each place receives the
+/// traced value instead, and the places' gradients add up.
+impl<X: Param> Param for Tied<X> {
+    type Value = X::Value;
+    type Node = X::Node;
+
+    #[inline]
+    fn traced(&self) -> Traced<X::Value, X::Node> {
+        self.read().traced()
     }
 }
 

@@ -1,6 +1,8 @@
 //! How a walk holds what it walks: by `&`, by `&mut`, or several structures
 //! side by side.
 
+use super::tied::Tied;
+
 /// How a [`Visitor`](super::Visitor) holds the nodes it walks.
 ///
 /// [`Ref`] walks one structure by `&T`, [`Mut`] by `&mut T`. A tuple of
@@ -39,6 +41,20 @@ pub trait Access {
     /// `key` of the structures when they all agree on it, such as the length
     /// of `Vec`s walked together; `None` when they differ.
     fn same<T, K: PartialEq>(places: &Self::Of<'_, T>, key: impl Fn(&T) -> K) -> Option<K>;
+
+    /// `key` of the first structure walked: which node a walk is at.
+    fn first<T, K>(places: &Self::Of<'_, T>, key: impl Fn(&T) -> K) -> K;
+
+    /// Steps into the values behind [`Tied`] handles, in every structure,
+    /// and calls `f` with them, holding each handle's lock (for reading or
+    /// writing, as the structure is held) while `f` runs.
+    ///
+    /// # Panics
+    /// When a value is held already in a way that excludes this one.
+    fn enter<T: 'static, R>(
+        places: Self::Of<'_, Tied<T>>,
+        f: impl FnOnce(Self::Of<'_, T>) -> R,
+    ) -> R;
 }
 
 /// What a walk over the accesses `A` holds at a node of type `T`.
@@ -83,6 +99,17 @@ impl Access for Ref {
     fn same<T, K: PartialEq>(places: &&T, key: impl Fn(&T) -> K) -> Option<K> {
         Some(key(places))
     }
+
+    #[inline(always)]
+    fn first<T, K>(places: &&T, key: impl Fn(&T) -> K) -> K {
+        key(places)
+    }
+
+    #[inline]
+    #[track_caller]
+    fn enter<T: 'static, R>(places: &Tied<T>, f: impl FnOnce(&T) -> R) -> R {
+        f(&places.read())
+    }
 }
 
 impl Access for Mut {
@@ -115,11 +142,22 @@ impl Access for Mut {
     fn same<T, K: PartialEq>(places: &&mut T, key: impl Fn(&T) -> K) -> Option<K> {
         Some(key(places))
     }
+
+    #[inline(always)]
+    fn first<T, K>(places: &&mut T, key: impl Fn(&T) -> K) -> K {
+        key(places)
+    }
+
+    #[inline]
+    #[track_caller]
+    fn enter<T: 'static, R>(places: &mut Tied<T>, f: impl FnOnce(&mut T) -> R) -> R {
+        f(&mut places.write())
+    }
 }
 
 /// Lock-step access over several structures, one access per structure.
 macro_rules! tuple_access {
-    ($($A:ident $i:tt),+) => {
+    ($($A:ident $i:tt $x:ident),+) => {
         impl<$($A: Access),+> Access for ($($A,)+) {
             type Of<'a, T: 'a> = ($($A::Of<'a, T>,)+);
 
@@ -152,10 +190,34 @@ macro_rules! tuple_access {
                 let first = keys.next()?;
                 keys.all(|k| k == first).then_some(first)
             }
+
+            #[inline(always)]
+            fn first<T, K>(places: &Self::Of<'_, T>, key: impl Fn(&T) -> K) -> K {
+                tuple_access!(@first places key $($A $i)+)
+            }
+
+            #[inline]
+            fn enter<T: 'static, R>(
+                places: Self::Of<'_, Tied<T>>,
+                f: impl FnOnce(Self::Of<'_, T>) -> R,
+            ) -> R {
+                tuple_access!(@enter f places [] $($A $i $x)+)
+            }
         }
+    };
+    (@first $places:ident $key:ident $A:ident $i:tt $($rest:tt)*) => {
+        $A::first(&$places.$i, $key)
+    };
+    // One lock after another, each held by a closure around the next; the
+    // innermost calls `f` with every value reborrowed for one lifetime.
+    (@enter $f:ident $places:ident [$(($A:ident $x:ident))*]) => {
+        $f(($($A::reborrow(&mut $x),)*))
+    };
+    (@enter $f:ident $places:ident [$($done:tt)*] $A:ident $i:tt $x:ident $($rest:tt)*) => {
+        $A::enter($places.$i, |mut $x| tuple_access!(@enter $f $places [$($done)* ($A $x)] $($rest)*))
     };
 }
 
-tuple_access!(A 0, B 1);
-tuple_access!(A 0, B 1, C 2);
-tuple_access!(A 0, B 1, C 2, D 3);
+tuple_access!(A 0 a, B 1 b);
+tuple_access!(A 0 a, B 1 b, C 2 c);
+tuple_access!(A 0 a, B 1 b, C 2 c, D 3 d);

@@ -162,6 +162,26 @@
 //! assert_eq!((model.slope[0], model.intercept[0]), (0.0, 1.0));
 //! ```
 //!
+//! # Tied nodes
+//! One layer or tensor may be held at several places of a model
+//! (Functors.jl's `Chain(m, m)`, a shared embedding). [`Tied`] makes the
+//! tie explicit: `Tied::new(x)` is a handle, and its clones are the other
+//! places. Every walk meets a tied node once, at the first path that
+//! reaches it, and `fmap` maps it once and puts one new handle at every
+//! place, so the result is tied where `x` was:
+//! ```
+//! use typeflux_core::functor::{Tied, fmap, named_tensors};
+//! use typeflux_core::prelude::*;
+//!
+//! let shared = Tied::new(Vector::<2>::ones());
+//! let model = (shared.clone(), Vector::<2>::zeros(), shared);
+//! assert_eq!(named_tensors::<f32>(&model).len(), 2);
+//!
+//! let doubled = fmap(|v: Vector<2>| v * 2.0, model);
+//! assert!(Tied::ptr_eq(&doubled.0, &doubled.2));
+//! assert_eq!(doubled.2.read().to_vec(), [2.0, 2.0]); // doubled once
+//! ```
+//!
 //! # Deriving
 //! `#[derive(Functor)]` works on named structs, tuple structs and unit
 //! structs, generic or not; a struct's bounds and where clauses are kept, and
@@ -202,6 +222,7 @@ mod leaf;
 mod norm;
 mod path;
 mod tensor;
+mod tied;
 mod trace;
 mod visitor;
 
@@ -218,6 +239,7 @@ pub use crate::{
     device::Device as __Device, element::Element as __Element, precision::ToElement as __ToElement,
     transfer::ToDevice as __ToDevice,
 };
+pub use tied::{TieTable, Tied, TiedSlot, TraceTies, deep_clone};
 pub use trace::{Elements, Root, Step, Trace, TraceLeaf, TraceMut};
 pub use visitor::{Mapper, Visitor};
 
@@ -226,8 +248,8 @@ use crate::element::Element;
 /// A value whose parts can be walked and rebuilt: Functors.jl's `functor`.
 ///
 /// Write it with `#[derive(Functor)]`; the [module docs](self) show how.
-/// Leaves get it from [`Leaf`]; `Option`, `Vec`, arrays and tuples of up to
-/// 16 elements have it when their elements do.
+/// Leaves get it from [`Leaf`]; `Option`, `Vec`, arrays, tuples of up to
+/// 16 elements and [`Tied`] handles have it when their elements do.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `Functor`, so a walk cannot step into it",
     label = "not a `Functor`",

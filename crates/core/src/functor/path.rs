@@ -1,6 +1,8 @@
 //! Where a walk is: the dotted name of the current node.
 
+use super::tied::Passed;
 use core::fmt::{self, Write};
+use core::hash::{Hash, Hasher};
 
 /// The dotted name of the node a walk is at, such as `0.weight` or
 /// `layers.2.bias`: struct fields by name, tuple positions and `Vec` or array
@@ -9,6 +11,10 @@ use core::fmt::{self, Write};
 /// One `Path` is reused for a whole walk: entering a child appends to one
 /// buffer and leaving it truncates, so naming leaves allocates nothing once the
 /// buffer has grown to the deepest name.
+///
+/// A path also remembers the [`Tied`](super::Tied) nodes the walk has
+/// passed, so that each is walked once, at the first path that reaches it.
+/// Two paths are equal when their names are.
 ///
 /// ```
 /// use typeflux_core::functor::Path;
@@ -22,11 +28,27 @@ use core::fmt::{self, Write};
 /// path.pop();
 /// assert_eq!(path.as_str(), "layers");
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default)]
 pub struct Path {
     text: String,
     /// Length of `text` before each segment was pushed, innermost last.
     starts: Vec<usize>,
+    /// The tied nodes passed so far.
+    pub(super) ties: Passed,
+}
+
+impl PartialEq for Path {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Path {}
+
+impl Hash for Path {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
 }
 
 impl Path {

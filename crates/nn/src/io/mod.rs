@@ -7,7 +7,11 @@
 //! `0.bias`, `1.weight` for a `Chain` of two `Dense` layers. An absent bias
 //! is neither written nor expected. State that a layer keeps but does not
 //! train ([`State`](crate::state::State): a `BatchNorm`'s running
-//! statistics) is written and read as its parameters are.
+//! statistics) is written and read as its parameters are. A
+//! [`Tied`](crate::tied::Tied) layer or tensor is written once, under the
+//! first path that reaches it, and read into the one value its places
+//! share; a file written for the model untied holds tensors the tied one
+//! lacks, and is refused.
 //!
 //! ```
 //! use typeflux_core::prelude::*;

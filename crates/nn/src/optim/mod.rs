@@ -8,7 +8,9 @@
 //! `update!(state, model, grad)`); the gradient has the model's type too, as
 //! [`gradient`](typeflux_ad::reverse::gradient) of the model returns it.
 //! A parameter that is absent (a layer built with `bias(false)`) is passed
-//! over, and so is one whose gradient is `None`.
+//! over, and so is one whose gradient is `None`. A
+//! [`Tied`](crate::tied::Tied) layer or tensor has one state and is
+//! stepped once, with its one gradient, the sum of its places'.
 //!
 //! ```
 //! use typeflux_ad::reverse::{gradient, model};
@@ -126,7 +128,7 @@ pub use rprop::{Rprop, RpropState};
 pub use trainable::Trainable;
 
 use core::ops::ControlFlow;
-use typeflux_core::functor::{Functor, Mapper, Mut, Path, Ref, Visitor, fmap_with};
+use typeflux_core::functor::{Functor, Mapper, Mut, Path, Ref, Visitor, deep_clone, fmap_with};
 use typeflux_core::{Element, Kernels, Shape, Tensor};
 
 /// An optimisation rule: the hyperparameters, how to build the state a model
@@ -169,7 +171,7 @@ pub trait Rule: Sized {
         grad: &M,
         trainable: &Trainable,
     ) {
-        let mut change = grad.clone();
+        let mut change = deep_clone(grad);
         trainable.zero_frozen(&mut change);
         if self
             .apply(state, model, &mut change, trainable)
@@ -308,6 +310,10 @@ impl<R: Rule, M: Functor> Optimiser<R, M> {
     }
 }
 
+/// A copy of the rule and its state. The state is cloned with `clone`, so
+/// where the model has [`Tied`](crate::tied::Tied) nodes, the copy's state
+/// holds new handles to the same tied moments: stepping one optimiser then
+/// moves the other's state of those parameters too.
 impl<R: Rule + Clone, M: Functor> Clone for Optimiser<R, M>
 where
     R::State<M>: Clone,
