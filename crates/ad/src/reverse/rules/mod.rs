@@ -28,6 +28,7 @@
 //! | [`softmax`] | `softmax logsoftmax` of each column, and the fused [`softmax::logit_cross_entropy`] |
 //! | [`activation`] | an activation of core's [`Activation`](typeflux_core::activation::Activation) as a rule |
 //! | [`dense`] | the fully connected layer `act(W·x .+ b)` as one rule |
+//! | [`dense_chain`] | a chain of such layers that a device ran in one pass, each layer's pullback its part of one backward pass |
 //! | [`conv`] | the convolution layer `act(w ⋆ x .+ b)` as one rule, by im2col onto the products |
 //! | [`pool`] | the maximum or mean of every window of an image (`maxpool meanpool`, global or not) |
 //! | [`jet`] | `lift` to and `part` of core's [`Jet`](typeflux_core::Jet) elements: forward mode inside reverse mode |
@@ -60,6 +61,7 @@ pub mod activation;
 pub mod arith;
 pub mod conv;
 pub mod dense;
+pub mod dense_chain;
 pub mod gather;
 pub mod jet;
 pub mod matmul;
