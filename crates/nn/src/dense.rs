@@ -408,6 +408,11 @@ where
     true
 }
 
+impl<const I: usize, const O: usize, A, E: Element, D: Device, W, B> fused::sealed::Sealed
+    for Dense<I, O, A, E, D, W, B>
+{
+}
+
 /// A `Dense` layer as a link of a chain its device runs in one pass.
 impl<const I: usize, const O: usize, A, E0, D0, E, D, W, B> DenseLink
     for Dense<I, O, A, E0, D0, W, B>

@@ -26,8 +26,10 @@ use typeflux_core::dense_chain::{ChainLayer, ChainParams};
 use typeflux_core::{Device, Element};
 
 /// A member of a chain as a device that runs chains of `Dense` layers in
-/// one pass sees it. Implemented by [`Dense`](crate::Dense) only.
-pub trait DenseLink {
+/// one pass sees it. Implemented by [`Dense`](crate::Dense) only (the trait
+/// is sealed): a chain run in one pass relies on every member being what
+/// its link describes.
+pub trait DenseLink: sealed::Sealed {
     /// The layer's sizes, bias and activation.
     fn layer(&self) -> ChainLayer;
 
@@ -38,6 +40,11 @@ pub trait DenseLink {
     /// `Vec<ChainParams<Flat<E, D>>>` of the layer's element and device;
     /// `false`, with nothing appended, where `params` is of another.
     fn push_params(&self, params: &mut dyn Any) -> bool;
+}
+
+pub(crate) mod sealed {
+    /// Only typeflux-nn's `Dense` is a [`DenseLink`](super::DenseLink).
+    pub trait Sealed {}
 }
 
 /// A chain's run through its members: whether its device runs it in one
