@@ -320,15 +320,46 @@ where
     /// runs it in one pass or declines; every layer of a chain run in one
     /// pass then builds its value and node from that pass
     /// ([`dense_part`](dense::dense_part)).
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     fn forward_in(&self, x: X, run: &mut ChainRun<'_>) -> Self::Output {
         if !<D as Kernels<E>>::DENSE_CHAINS {
             return self.forward(x);
         }
-        let Some(member) = run.enter() else {
-            return self.forward(x);
-        };
+        match run.enter() {
+            Some(member) => self.forward_part(x, member, run),
+            None => self.forward(x),
+        }
+    }
+}
+
+impl<const I: usize, const O: usize, A, E0, D0, E, D, W, B> Dense<I, O, A, E0, D0, W, B>
+where
+    E0: Element,
+    D0: Device,
+    A: Activation,
+    E: Element,
+    D: Kernels<E>,
+    W: Param<Value = Weight<I, O, E, D>>,
+    B: BiasParam<O, E, D>,
+{
+    /// [`Layer::forward_in`] for member `member` of a chain that its device
+    /// may run in one pass: out of line, as only such a device calls it.
+    #[inline(never)]
+    #[track_caller]
+    fn forward_part<X>(
+        &self,
+        x: X,
+        member: usize,
+        run: &mut ChainRun<'_>,
+    ) -> <Self as Layer<X>>::Output
+    where
+        Self: Layer<X, Output = DenseOutput<I, O, A, E, D, W, B, X>>,
+        X: Operand<E, D>,
+        X::Shape: Columns<Const<I>, Const<O>>,
+        W::Node: typeflux_ad::reverse::Join3<<Option<B::Node> as Optional>::Node, X::Node>,
+        Option<B::Node>: Optional,
+    {
         let x = x.operand();
         if member == 0 && !launch::<I, O, E, D, X::Shape, X::Node>(run, &x) {
             run.stop();
