@@ -1,7 +1,7 @@
 //! A chain of dense layers as a device may run it in one pass: what the
 //! layers are, and what such a pass keeps for its backward pass.
 //!
-//! A device that can ([`Kernels::DENSE_CHAINS`](crate::Kernels::DENSE_CHAINS))
+//! A device that can ([`Kernels::dense_chains_or`](crate::Kernels::dense_chains_or))
 //! is handed a whole chain of `Dense` layers by typeflux-nn's `Chain`
 //! through [`Kernels::dense_chain`](crate::Kernels::dense_chain), and its
 //! backward pass by typeflux-ad's rule for such chains through

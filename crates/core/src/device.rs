@@ -382,10 +382,17 @@ pub trait Kernels<E: Element>: Device {
         scale: E,
     ) -> (E, Self::Buffer<S, E>);
 
-    /// Whether this device may run a whole chain of dense layers in one
-    /// pass ([`dense_chain`](Self::dense_chain)). A constant, so that on a
-    /// device that never does (the CPU devices) a chain does not even ask.
-    const DENSE_CHAINS: bool = false;
+    /// `fused(x)` on a device that may run a whole chain of dense layers in
+    /// one pass ([`dense_chain`](Self::dense_chain)), `plain(x)` on one
+    /// that never does (the default: the CPU devices). The device's type
+    /// makes the choice, so where it is `plain`, `fused` is not even
+    /// compiled: a chain on such a device asks nothing and costs nothing
+    /// more, in run time or in build time.
+    #[inline(always)]
+    fn dense_chains_or<X, R>(x: X, fused: impl FnOnce(X) -> R, plain: impl FnOnce(X) -> R) -> R {
+        let _ = fused;
+        plain(x)
+    }
 
     /// `layers` applied to `x` (`layers[0].inputs × n`, column-major) in one
     /// pass, the last layer's output returned, with what

@@ -902,7 +902,14 @@ macro_rules! kernels {
                 (total * scale, grad)
             }
 
-            const DENSE_CHAINS: bool = true;
+            #[inline(always)]
+            fn dense_chains_or<X, Out>(
+                x: X,
+                fused: impl FnOnce(X) -> Out,
+                _: impl FnOnce(X) -> Out,
+            ) -> Out {
+                fused(x)
+            }
 
             fn dense_chain(
                 &self,

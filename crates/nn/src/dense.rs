@@ -305,15 +305,11 @@ where
         .finish()
     }
 
-    /// `Some` on a device that runs chains of dense layers in one pass; a
-    /// constant `None` elsewhere.
+    /// `Some` on a device that runs chains of dense layers in one pass
+    /// ([`Kernels::dense_chains_or`]); `None` elsewhere, chosen by type.
     #[inline(always)]
     fn dense_link(&self) -> Option<&dyn DenseLink> {
-        if <D as Kernels<E>>::DENSE_CHAINS {
-            Some(self)
-        } else {
-            None
-        }
+        D::dense_chains_or(self, |layer| Some(layer as &dyn DenseLink), |_| None)
     }
 
     /// The chain's first layer hands the whole chain to the device, which
@@ -323,13 +319,14 @@ where
     #[inline(always)]
     #[track_caller]
     fn forward_in(&self, x: X, run: &mut ChainRun<'_>) -> Self::Output {
-        if !<D as Kernels<E>>::DENSE_CHAINS {
-            return self.forward(x);
-        }
-        match run.enter() {
-            Some(member) => self.forward_part(x, member, run),
-            None => self.forward(x),
-        }
+        D::dense_chains_or(
+            (x, run),
+            |(x, run)| match run.enter() {
+                Some(member) => self.forward_part(x, member, run),
+                None => self.forward(x),
+            },
+            |(x, _)| self.forward(x),
+        )
     }
 }
 

@@ -4,9 +4,9 @@
 //! A [`Chain`](crate::Chain) asks each member for its [`DenseLink`]
 //! ([`Layer::dense_link`](crate::Layer::dense_link)). Only a
 //! [`Dense`](crate::Dense) layer on a device that can run chains of them
-//! in one pass ([`Kernels::DENSE_CHAINS`](typeflux_core::Kernels::DENSE_CHAINS),
-//! a constant: never on the CPU devices, so there the question costs
-//! nothing) has one. When every member has one, the chain's first layer
+//! in one pass has one ([`Kernels::dense_chains_or`](typeflux_core::Kernels::dense_chains_or)
+//! chooses by the device's type: never on the CPU devices, where the
+//! question costs nothing and the one-pass code is not even compiled). When every member has one, the chain's first layer
 //! hands the whole chain to the device
 //! ([`Kernels::dense_chain`](typeflux_core::Kernels::dense_chain)); a
 //! device that declines (a layer too wide, an activation it has no kernel

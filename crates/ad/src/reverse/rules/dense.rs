@@ -412,7 +412,15 @@ where
     fn pullback(self, dy: Tensor<S::Out, E, D>) -> Self::Grads {
         let (kept, w, x) = match self.saved {
             Saved::Own { kept, w, x } => (kept, w, x),
-            Saved::Part(part) => return (*part).pullback(dy, self.bias),
+            // Compiled only for a device that runs chains in one pass.
+            Saved::Part(part) => {
+                let bias = self.bias;
+                return D::dense_chains_or(
+                    (part, dy),
+                    |(part, dy)| part.pullback(dy, bias),
+                    |_| panic!("a chain's part on a device that runs no chain in one pass"),
+                );
+            }
         };
         let dz = self.activation.pullback(kept, dy);
         let dx = w.map(|w| S::input_gradient(&w, &dz));
