@@ -4,8 +4,9 @@
 //! layers of 64 learns the map from the image the example draws.
 //!
 //! Run with `cargo run --release --example image_fit` (add `-- --gpu` to
-//! train on the GPU, where the finished model also draws its picture in one
-//! fused kernel, `FusedModel::forward_fused`). It writes the drawn image
+//! train on the GPU, where the chain's training steps and the finished
+//! model's picture each run the whole chain in one kernel per pass, which
+//! the chain chooses by its types). It writes the drawn image
 //! and the learnt one side by side to `out/image_fit.png` and checks that
 //! the fit is close (a peak signal-to-noise ratio of 20 dB at least).
 
@@ -181,10 +182,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         let cuda = typeflux::gpu::default_gpu().map_err(|why| format!("--gpu: {why}"))?;
         println!("training on {cuda:?}");
         let model = fit(&cuda, fresh, &x, &y, &mut rng)?;
-        // The whole chain in one kernel: it qualifies by its types.
+        // The whole chain in one kernel: it qualifies by its types, and
+        // `forward` takes it.
         let on_device = model.to_device(&cuda);
         assert!(on_device.fused_chain().is_some());
-        let learnt = cpu(&on_device.forward_fused(&x.to_device(&cuda)));
+        let learnt = cpu(&on_device.forward(&x.to_device(&cuda)));
         (model, learnt)
     } else {
         let model = fit(&Cpu, fresh, &x, &y, &mut rng)?;

@@ -14,6 +14,7 @@
 //! | `zip().map(f)`         | [`Kernels::binary`] with a [`BinaryOp`] |
 //! | a gemm call            | [`Kernels::matmul`]              |
 
+use crate::dense_chain::{ChainGradients, ChainKept, ChainLayer, ChainOutput, ChainParams};
 use crate::element::Element;
 pub use crate::elementwise::UnaryOp;
 use crate::ops::window::{Pool, Window};
@@ -467,4 +468,50 @@ pub trait Kernels<E: Element>: Device {
         rows: usize,
         scale: E,
     ) -> (E, Self::Buffer<S, E>);
+
+    /// `fused(x)` on a device that may run a whole chain of dense layers in
+    /// one pass ([`dense_chain`](Self::dense_chain)), `plain(x)` on one
+    /// that never does (the default: the CPU devices). The device's type
+    /// makes the choice, so where it is `plain`, `fused` is not even
+    /// compiled: a chain on such a device asks nothing and costs nothing
+    /// more, in run time or in build time.
+    #[inline(always)]
+    fn dense_chains_or<X, R>(x: X, fused: impl FnOnce(X) -> R, plain: impl FnOnce(X) -> R) -> R {
+        let _ = fused;
+        plain(x)
+    }
+
+    /// `layers` applied to `x` (`layers[0].inputs × n`, column-major) in one
+    /// pass, the last layer's output returned, with what
+    /// [`dense_chain_backward`](Self::dense_chain_backward) needs when
+    /// `keep`; `None` where this device does not run this chain in one pass
+    /// (too wide, an activation it does not know, or turned off), and the
+    /// chain then runs layer by layer. `params` holds each layer's weight
+    /// (`outputs × inputs`) and bias.
+    fn dense_chain(
+        &self,
+        layers: &[ChainLayer],
+        x: &Self::Buffer<(usize,), E>,
+        params: &[ChainParams<Self::Buffer<(usize,), E>>],
+        keep: bool,
+    ) -> Option<ChainOutput<Self::Buffer<(usize,), E>>> {
+        let _ = (layers, x, params, keep);
+        None
+    }
+
+    /// The backward pass of a chain that [`dense_chain`](Self::dense_chain)
+    /// ran on `x`, keeping `kept`: from the output's cotangent `dy`, the
+    /// input's and every layer's gradients. `None` on a device without
+    /// fused chains (it never kept anything to call this with).
+    fn dense_chain_backward(
+        &self,
+        layers: &[ChainLayer],
+        x: &Self::Buffer<(usize,), E>,
+        weights: &[Self::Buffer<(usize,), E>],
+        kept: &ChainKept<Self::Buffer<(usize,), E>>,
+        dy: &Self::Buffer<(usize,), E>,
+    ) -> Option<ChainGradients<Self::Buffer<(usize,), E>>> {
+        let _ = (layers, x, weights, kept, dy);
+        None
+    }
 }

@@ -102,6 +102,7 @@
 
 pub mod activation;
 pub mod cpu;
+pub mod dense_chain;
 pub mod device;
 pub mod dims;
 pub mod element;

@@ -3,7 +3,9 @@
 //! logit cross-entropy, Adam), the seed's chain forward and gradient, and
 //! f32 products of 1024³ and 4096³, and chains of four hidden layers of 64
 //! and of 128 (ReLU) at batch 4096, forward and gradient of the mean squared
-//! error, fused into one kernel per pass and layer by layer. One line per
+//! error, through `forward` and `value_and_gradient` as any model runs:
+//! fused into one kernel per pass (the device's choice) and layer by layer
+//! (`Gpu::set_fused_chains(false)`). One line per
 //! figure, `name value unit`, to compare with `scripts/gpu_bench.py`
 //! (PyTorch on the same GPU).
 //!
@@ -73,57 +75,21 @@ fn small_chain<const W: usize>(cuda: &Cuda) {
     let x = Batch::<W>::from_fn((Const, N), pattern).to_device(cuda);
     let y = Batch::<10>::from_fn((Const, N), pattern).to_device(cuda);
     let rate = |t: f64| N as f64 / t / 1e6;
-    let t = median(10, 100, || {
-        std::hint::black_box(cuda_sync(&m.forward_fused(&x)));
-    });
-    println!("mlp{W}_forward_fused {:.1} Msamples/s", rate(t));
-    let t = median(10, 100, || {
-        std::hint::black_box(cuda_sync(&m.forward(&x)));
-    });
-    println!("mlp{W}_forward_layers {:.1} Msamples/s", rate(t));
-
-    let chain = m.fused_chain().expect("the chain fuses");
-    let members = &m.0;
-    let params = [
-        (
-            members.0.weight.buffer(),
-            members.0.bias.as_ref().map(Tensor::buffer),
-        ),
-        (
-            members.1.weight.buffer(),
-            members.1.bias.as_ref().map(Tensor::buffer),
-        ),
-        (
-            members.2.weight.buffer(),
-            members.2.bias.as_ref().map(Tensor::buffer),
-        ),
-        (
-            members.3.weight.buffer(),
-            members.3.bias.as_ref().map(Tensor::buffer),
-        ),
-        (
-            members.4.weight.buffer(),
-            members.4.bias.as_ref().map(Tensor::buffer),
-        ),
-    ];
-    let weights = params.map(|(w, _)| w);
-    let scale = 2.0 / (10 * N) as f32;
-    let t = median(10, 100, || {
-        let (out, kept) = cuda.fused_training(&chain, x.buffer(), &params);
-        let out = Batch::<10, f32, Cuda>::from_parts((Const, N), out, cuda.clone());
-        // The mean squared error's cotangent, 2·(ŷ - y)/len.
-        let dy = (out - &y) * scale;
-        let (_, grads) = cuda.fused_backward(&chain, x.buffer(), &weights, &kept, dy.buffer());
-        let last =
-            Tensor::<(usize,), f32, Cuda>::from_parts((10 * W,), grads[4].0.clone(), cuda.clone());
-        std::hint::black_box(cuda_sync(&last));
-    });
-    println!("mlp{W}_gradient_fused {:.1} Msamples/s", rate(t));
-    let t = median(10, 100, || {
-        let (loss, g) = value_and_gradient(|m| mse(m.forward(&x), &y), model(&m));
-        std::hint::black_box((loss, g));
-    });
-    println!("mlp{W}_gradient_layers {:.1} Msamples/s", rate(t));
+    assert!(m.fused_chain().is_some(), "the chain fuses");
+    for (on, how) in [(true, "fused"), (false, "layers")] {
+        cuda.set_fused_chains(on);
+        let t = median(10, 100, || {
+            std::hint::black_box(cuda_sync(&m.forward(&x)));
+        });
+        println!("mlp{W}_forward_{how} {:.1} Msamples/s", rate(t));
+        let t = median(10, 100, || {
+            let (loss, g) = value_and_gradient(|m| mse(m.forward(&x), &y), model(&m));
+            std::hint::black_box(cuda_sync(&g.0.4.weight));
+            std::hint::black_box(loss);
+        });
+        println!("mlp{W}_gradient_{how} {:.1} Msamples/s", rate(t));
+    }
+    cuda.set_fused_chains(true);
 }
 
 fn main() {

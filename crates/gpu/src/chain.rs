@@ -14,6 +14,12 @@ use typeflux_nn::{Chain, Dense, Layer};
 /// Whether it fuses is decided by its types (the widths, the
 /// activations) and its bias: [`fused_chain`](Self::fused_chain).
 ///
+/// [`Layer::forward`], `gradient` and `train` take the fused kernels by
+/// themselves for such a chain (see the crate's docs, "Whole chains in one
+/// kernel"); this trait says whether a chain qualifies, and runs the
+/// inference pass whatever the device's setting
+/// ([`Gpu::set_fused_chains`]).
+///
 /// ```
 /// use typeflux_core::prelude::*;
 /// use typeflux_gpu::FusedModel;
@@ -23,7 +29,7 @@ use typeflux_nn::{Chain, Dense, Layer};
 ///     model: &Chain<(Dense<2, 64, Tanh, f32, typeflux_gpu::Gpu<R>>, Dense<64, 1, Identity, f32, typeflux_gpu::Gpu<R>>)>,
 ///     x: &Batch<2, f32, typeflux_gpu::Gpu<R>>,
 /// ) -> Batch<1, f32, typeflux_gpu::Gpu<R>> {
-///     // One kernel for the whole chain; `model.forward(x)` runs it layer by layer.
+///     // One kernel for the whole chain, as `model.forward(x)` runs it too.
 ///     model.forward_fused(x)
 /// }
 /// ```
@@ -42,9 +48,10 @@ pub trait FusedModel<E: GpuFloat, R: Runtime> {
     fn fused_chain(&self) -> Option<FusedChain>;
 
     /// [`forward`](Layer::forward) in one kernel where the chain fuses
-    /// ([`fused_chain`](Self::fused_chain)), layer by layer otherwise. The
-    /// two agree up to rounding: the fused kernel sums each product in the
-    /// order of its inner index with `fma`.
+    /// ([`fused_chain`](Self::fused_chain)), even where the device's
+    /// setting is off, and layer by layer otherwise. The two agree up to
+    /// rounding: the fused kernel sums each product in the order of its
+    /// inner index with `fma`.
     fn forward_fused(&self, x: &Self::Input) -> Self::Output;
 }
 

@@ -5,6 +5,7 @@
 use crate::device::{Gpu, GpuBuffer, MAX_ELEMENTS};
 use crate::kernels::{BLOCK, Epilogue, Precision, Reduction, Size, Spec, Tile, shape};
 use crate::runtime::{Arg, Runtime};
+use typeflux_core::dense_chain::{ChainGradients, ChainKept, ChainLayer, ChainOutput, ChainParams};
 use typeflux_core::ops::window::{Pool, Window};
 use typeflux_core::{BinaryOp, Cpu, Device, Element, Kernels, Shape, UnaryOp};
 
@@ -899,6 +900,36 @@ macro_rules! kernels {
                 }
                 let total = self.reduce_all::<(usize,), $E>(Reduction::Sum, &losses);
                 (total * scale, grad)
+            }
+
+            #[inline(always)]
+            fn dense_chains_or<X, Out>(
+                x: X,
+                fused: impl FnOnce(X) -> Out,
+                _: impl FnOnce(X) -> Out,
+            ) -> Out {
+                fused(x)
+            }
+
+            fn dense_chain(
+                &self,
+                layers: &[ChainLayer],
+                x: &GpuBuffer<$E, R>,
+                params: &[ChainParams<GpuBuffer<$E, R>>],
+                keep: bool,
+            ) -> Option<ChainOutput<GpuBuffer<$E, R>>> {
+                self.chain_forward(layers, x, params, keep)
+            }
+
+            fn dense_chain_backward(
+                &self,
+                layers: &[ChainLayer],
+                x: &GpuBuffer<$E, R>,
+                weights: &[GpuBuffer<$E, R>],
+                kept: &ChainKept<GpuBuffer<$E, R>>,
+                dy: &GpuBuffer<$E, R>,
+            ) -> Option<ChainGradients<GpuBuffer<$E, R>>> {
+                self.chain_backward(layers, x, weights, kept, dy)
             }
         }
     };

@@ -6,6 +6,7 @@ use core::any::Any;
 use core::fmt::{self, Debug};
 use core::marker::PhantomData;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use typeflux_core::{Device, Element, Shape};
 
@@ -30,6 +31,8 @@ struct Shared<R: Runtime> {
     /// Modules are written and loaded once per kernel, element type and
     /// fixed sizes.
     modules: Mutex<Modules<R::Function>>,
+    /// Whether chains of dense layers that fuse run in one pass.
+    fused_chains: AtomicBool,
 }
 
 impl<R: Runtime> Gpu<R> {
@@ -39,8 +42,24 @@ impl<R: Runtime> Gpu<R> {
             shared: Arc::new(Shared {
                 runtime,
                 modules: Mutex::new(HashMap::new()),
+                fused_chains: AtomicBool::new(true),
             }),
         }
+    }
+
+    /// Whether a `Chain` of `Dense` layers that fuses (see
+    /// [`FusedChain::of_layers`](crate::kernels::FusedChain::of_layers))
+    /// runs in one kernel per pass: `true` unless turned off with
+    /// [`set_fused_chains`](Self::set_fused_chains).
+    pub fn fused_chains(&self) -> bool {
+        self.shared.fused_chains.load(Ordering::Relaxed)
+    }
+
+    /// Turns the one-pass chains on or off for this device and its clones,
+    /// to compare the two: off, every chain runs layer by layer, one
+    /// kernel (or a few) per layer. The results agree up to rounding.
+    pub fn set_fused_chains(&self, on: bool) {
+        self.shared.fused_chains.store(on, Ordering::Relaxed);
     }
 
     /// The runtime the kernels run on.

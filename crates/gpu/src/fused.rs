@@ -6,8 +6,10 @@
 
 use crate::compute::{GpuFloat, count, length, same_len};
 use crate::device::{Gpu, GpuBuffer};
-use crate::kernels::{FusedChain, FusedGeometry, FusedPass, Reduction, Spec};
+use crate::kernels::{FusedChain, FusedGeometry, FusedLayer, FusedPass, Reduction, Spec};
 use crate::runtime::{Arg, Runtime};
+use typeflux_core::activation::ActivationKind;
+use typeflux_core::dense_chain::{ChainGradients, ChainKept, ChainLayer, ChainOutput, ChainParams};
 
 /// One layer's parameters on the device: the `O × I` weight and, where the
 /// layer has one, the bias of `O`.
@@ -25,7 +27,98 @@ pub struct FusedKept<E, R: Runtime> {
 /// A layer's gradients: the weight's, and the bias's where it has one.
 pub type FusedGradient<E, R> = (GpuBuffer<E, R>, Option<GpuBuffer<E, R>>);
 
+impl FusedChain {
+    /// The fused chain of `layers`, or `None` where they do not fuse: too
+    /// many, too wide, an activation that is not an operation of the
+    /// table, or widths that do not follow one another.
+    pub fn of_layers(layers: &[ChainLayer]) -> Option<FusedChain> {
+        let first = layers.first()?;
+        if layers.len() > crate::kernels::fused::MAX_FUSED_LAYERS {
+            return None;
+        }
+        let mut fused = [FusedLayer::default(); crate::kernels::fused::MAX_FUSED_LAYERS];
+        let mut inputs = first.inputs;
+        for (l, layer) in layers.iter().enumerate() {
+            if layer.inputs != inputs {
+                return None;
+            }
+            inputs = layer.outputs;
+            fused[l] = FusedLayer {
+                width: u32::try_from(layer.outputs).ok()?,
+                bias: layer.bias,
+                activation: match layer.activation {
+                    ActivationKind::Identity => None,
+                    ActivationKind::Table(op) => Some(op),
+                    ActivationKind::Other => return None,
+                },
+            };
+        }
+        FusedChain::new(u32::try_from(first.inputs).ok()?, &fused[..layers.len()])
+    }
+}
+
+impl<E, R: Runtime> FusedKept<E, R> {
+    fn of(kept: &ChainKept<GpuBuffer<E, R>>) -> Self {
+        FusedKept {
+            outputs: kept.outputs.clone(),
+            slopes: kept.slopes.clone(),
+            batch: kept.batch,
+        }
+    }
+
+    fn into_chain(self) -> ChainKept<GpuBuffer<E, R>> {
+        ChainKept {
+            outputs: self.outputs,
+            slopes: self.slopes,
+            batch: self.batch,
+        }
+    }
+}
+
 impl<R: Runtime> Gpu<R> {
+    /// A chain of dense layers in one pass, where it fuses and the device
+    /// [runs chains in one pass](Self::fused_chains): what
+    /// [`Kernels::dense_chain`](typeflux_core::Kernels::dense_chain) does
+    /// on the GPU.
+    pub(crate) fn chain_forward<E: GpuFloat>(
+        &self,
+        layers: &[ChainLayer],
+        x: &GpuBuffer<E, R>,
+        params: &[ChainParams<GpuBuffer<E, R>>],
+        keep: bool,
+    ) -> Option<ChainOutput<GpuBuffer<E, R>>> {
+        if !self.fused_chains() {
+            return None;
+        }
+        let chain = FusedChain::of_layers(layers)?;
+        let params: Vec<FusedParams<'_, E, R>> =
+            params.iter().map(|(w, b)| (w, b.as_ref())).collect();
+        if keep {
+            let (y, kept) = self.fused_training(&chain, x, &params);
+            Some((y, Some(kept.into_chain())))
+        } else {
+            Some((self.fused_inference(&chain, x, &params), None))
+        }
+    }
+
+    /// The backward pass of a chain [`chain_forward`](Self::chain_forward)
+    /// ran: what
+    /// [`Kernels::dense_chain_backward`](typeflux_core::Kernels::dense_chain_backward)
+    /// does on the GPU.
+    pub(crate) fn chain_backward<E: GpuFloat>(
+        &self,
+        layers: &[ChainLayer],
+        x: &GpuBuffer<E, R>,
+        weights: &[GpuBuffer<E, R>],
+        kept: &ChainKept<GpuBuffer<E, R>>,
+        dy: &GpuBuffer<E, R>,
+    ) -> Option<ChainGradients<GpuBuffer<E, R>>> {
+        let chain = FusedChain::of_layers(layers)?;
+        let weights: Vec<&GpuBuffer<E, R>> = weights.iter().collect();
+        let (input, layers) = self.fused_backward(&chain, x, &weights, &FusedKept::of(kept), dy);
+        Some(ChainGradients { input, layers })
+    }
+
     /// The batch of an input of `chain`, with the weights' lengths
     /// checked.
     fn fused_batch<E: GpuFloat>(
@@ -152,6 +245,25 @@ impl<R: Runtime> Gpu<R> {
     ) -> (GpuBuffer<E, R>, Vec<FusedGradient<E, R>>) {
         let n = Self::fused_batch(chain, x, weights.iter().map(|w| w.len()));
         assert_eq!(kept.batch, n, "fused chain: kept values of another batch");
+        // Kept values may come from outside (`Kernels::dense_chain_backward`
+        // takes them): each is there, of its widths per column, exactly
+        // where the chain has some.
+        for (what, buffer, per_column) in [
+            ("outputs", &kept.outputs, chain.kept_outputs()),
+            ("slopes", &kept.slopes, chain.kept_slopes()),
+        ] {
+            match buffer {
+                Some(b) => same_len(
+                    &format!("fused chain: kept {what}"),
+                    b.len(),
+                    per_column as usize * n,
+                ),
+                None => assert_eq!(
+                    per_column, 0,
+                    "fused chain: no kept {what} for a chain that keeps some"
+                ),
+            }
+        }
         same_len("fused chain: dy", dy.len(), chain.output() as usize * n);
         let dx = self.alloc::<E>(x.len());
         let geometry = FusedGeometry::of(E::PRECISION.bytes() as u32);

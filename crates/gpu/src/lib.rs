@@ -53,6 +53,23 @@
 //! - [`Gpu`]: the device: buffers, the module cache, and the launches
 //!   behind each method of `Kernels`.
 //!
+//! # Whole chains in one kernel
+//! A `Chain` of 1 to 8 `Dense` layers, each at most 128 wide, with an
+//! activation of the elementwise table (or none), runs on a [`Gpu`] as one
+//! kernel per pass ([`kernels::fused`]), through the calls every model
+//! uses: `model.forward(&x)` is one kernel, and `gradient` (or `train`)
+//! through it is one training kernel, one backward kernel and the
+//! fixed-order sums of each parameter's gradient. The chain chooses it by
+//! itself, from its types and its device (typeflux-nn's `fused` module
+//! says how; on the CPU devices the question is a compile-time constant
+//! and costs nothing); a chain that does not qualify (a layer of 129, a
+//! `softmax` activation, a member that is not `Dense`, a batch of static
+//! size) runs layer by layer, with the same results up to rounding.
+//! [`Gpu::set_fused_chains`]`(false)` runs every chain layer by layer, to
+//! compare the two. [`FusedModel::fused_chain`] says whether a chain
+//! qualifies. The products are exact `f32` (or `f64`) `fma`s summed in the
+//! order of the inner index.
+//!
 //! # Without a GPU
 //! The crate builds and its tests run with no CUDA at all: the driver is
 //! loaded when [`Cuda::new`] is called, and is missing then as an error,

@@ -1,5 +1,6 @@
 //! `Chain`: layers applied one after another, and composition.
 
+use crate::fused::{ChainRun, DenseLink};
 use crate::layer::Layer;
 use typeflux_ad::reverse::{ChainNode, Constant, Hole, Member, Node, Pick, Traced};
 use typeflux_core::functor::{
@@ -158,6 +159,13 @@ pub trait FirstMember<X> {
 
     /// Runs the member.
     fn run(&self, x: X) -> Self::Output;
+
+    /// The member as a link of a chain its device may run in one pass
+    /// ([`Layer::dense_link`]).
+    fn link(&self) -> Option<&dyn DenseLink>;
+
+    /// Runs the member as part of the chain's `run` ([`Layer::forward_in`]).
+    fn run_in(&self, x: X, run: &mut ChainRun<'_>) -> Self::Output;
 }
 
 #[diagnostic::do_not_recommend]
@@ -167,6 +175,16 @@ impl<X, L: Layer<X>> FirstMember<X> for L {
     #[inline(always)]
     fn run(&self, x: X) -> L::Output {
         self.forward(x)
+    }
+
+    #[inline(always)]
+    fn link(&self) -> Option<&dyn DenseLink> {
+        self.dense_link()
+    }
+
+    #[inline(always)]
+    fn run_in(&self, x: X, run: &mut ChainRun<'_>) -> L::Output {
+        self.forward_in(x, run)
     }
 }
 
@@ -185,6 +203,14 @@ pub trait ChainMember<const K: usize, V> {
     /// Runs the member on `v`, through which a gradient is wanted when
     /// `active`.
     fn run(&self, v: V, active: bool) -> Self::Output;
+
+    /// The member as a link of a chain its device may run in one pass
+    /// ([`Layer::dense_link`]).
+    fn link(&self) -> Option<&dyn DenseLink>;
+
+    /// [`run`](Self::run) as part of the chain's `run`
+    /// ([`Layer::forward_in`]).
+    fn run_in(&self, v: V, active: bool, run: &mut ChainRun<'_>) -> Self::Output;
 }
 
 #[diagnostic::do_not_recommend]
@@ -194,6 +220,16 @@ impl<const K: usize, V: Next, L: Layer<V::Input>> ChainMember<K, V> for L {
     #[inline(always)]
     fn run(&self, v: V, active: bool) -> L::Output {
         self.forward(v.next(active))
+    }
+
+    #[inline(always)]
+    fn link(&self) -> Option<&dyn DenseLink> {
+        self.dense_link()
+    }
+
+    #[inline(always)]
+    fn run_in(&self, v: V, active: bool, run: &mut ChainRun<'_>) -> L::Output {
+        self.forward_in(v.next(active), run)
     }
 }
 
@@ -214,14 +250,19 @@ macro_rules! chain {
                 as Pick<<$Last as Link>::Value>>::Out;
 
             /// Each member runs on the value the one before returned, its
-            /// node kept aside; the chain's node holds them all.
+            /// node kept aside; the chain's node holds them all. A chain of
+            /// `Dense` layers whose device runs it in one pass
+            /// ([`fused`](crate::fused)) runs its members as parts of that
+            /// pass.
             #[inline(always)]
             #[allow(non_snake_case)]
             fn forward(&self, x: X) -> Self::Output {
-                let (value, $Y0) = self.0.0.run(x).split();
+                let links = [self.0.0.link() $(, self.0.$i.link())*];
+                let mut run = ChainRun::new(&links);
+                let (value, $Y0) = self.0.0.run_in(x, &mut run).split();
                 $(
                     let active = Node::active(&$Prev);
-                    let (value, $Y) = self.0.$i.run(value, active).split();
+                    let (value, $Y) = self.0.$i.run_in(value, active, &mut run).split();
                 )*
                 ChainNode::new($Y0, ($(Member::new($Y),)*)).pick(value)
             }

@@ -1,12 +1,15 @@
 //! The fully connected layer, Flux's `Dense`.
 
 use crate::activation::{Activation, Identity};
+use crate::fused::{self, ChainRun, DenseLink, Running};
 use crate::init::{glorot_uniform, with_default_rng};
 use crate::layer::Layer;
 use rand::Rng;
 use rand::rngs::StdRng;
 use typeflux_ad::reverse::rules::dense::{self, Columns, DenseNode};
-use typeflux_ad::reverse::{Node, Operand, Optional, Param};
+use typeflux_ad::reverse::rules::dense_chain::{ChainPart, ChainTape, Flat};
+use typeflux_ad::reverse::{Node, Operand, Optional, Param, Traced};
+use typeflux_core::dense_chain::{ChainLayer, ChainParams};
 use typeflux_core::functor::Functor;
 use typeflux_core::{Const, Cpu, Device, Element, Host, Kernels, Tensor, TensorKind};
 
@@ -255,6 +258,9 @@ pub trait BiasParam<const O: usize, E: Element, D: Device> {
 
     /// The bias, if the layer has one, as a traced value.
     fn traced(&self) -> Option<typeflux_ad::reverse::Traced<Bias<O, E, D>, Self::Node>>;
+
+    /// Whether the layer has a bias.
+    fn present(&self) -> bool;
 }
 
 impl<const O: usize, E: Element, D: Device, X: Param<Value = Bias<O, E, D>>> BiasParam<O, E, D>
@@ -265,6 +271,11 @@ impl<const O: usize, E: Element, D: Device, X: Param<Value = Bias<O, E, D>>> Bia
     #[inline(always)]
     fn traced(&self) -> Option<typeflux_ad::reverse::Traced<Bias<O, E, D>, X::Node>> {
         self.as_ref().map(Param::traced)
+    }
+
+    #[inline(always)]
+    fn present(&self) -> bool {
+        self.is_some()
     }
 }
 
@@ -318,6 +329,183 @@ where
             self.activation,
         )
         .finish()
+    }
+
+    /// `Some` on a device that runs chains of dense layers in one pass
+    /// ([`Kernels::dense_chains_or`]); `None` elsewhere, chosen by type.
+    #[inline(always)]
+    fn dense_link(&self) -> Option<&dyn DenseLink> {
+        D::dense_chains_or(self, |layer| Some(layer as &dyn DenseLink), |_| None)
+    }
+
+    /// The chain's first layer hands the whole chain to the device, which
+    /// runs it in one pass or declines; every layer of a chain run in one
+    /// pass then builds its value and node from that pass
+    /// ([`dense_part`](dense::dense_part)).
+    #[inline(always)]
+    #[track_caller]
+    fn forward_in(&self, x: X, run: &mut ChainRun<'_>) -> Self::Output {
+        D::dense_chains_or(
+            (x, run),
+            |(x, run)| match run.enter() {
+                Some(member) => self.forward_part(x, member, run),
+                None => self.forward(x),
+            },
+            |(x, _)| self.forward(x),
+        )
+    }
+}
+
+impl<const I: usize, const O: usize, A, E0, D0, E, D, W, B> Dense<I, O, A, E0, D0, W, B>
+where
+    E0: Element,
+    D0: Device,
+    A: Activation,
+    E: Element,
+    D: Kernels<E>,
+    W: Param<Value = Weight<I, O, E, D>>,
+    B: BiasParam<O, E, D>,
+{
+    /// [`Layer::forward_in`] for member `member` of a chain that its device
+    /// may run in one pass: out of line, as only such a device calls it.
+    #[inline(never)]
+    #[track_caller]
+    fn forward_part<X>(
+        &self,
+        x: X,
+        member: usize,
+        run: &mut ChainRun<'_>,
+    ) -> <Self as Layer<X>>::Output
+    where
+        Self: Layer<X, Output = DenseOutput<I, O, A, E, D, W, B, X>>,
+        X: Operand<E, D>,
+        X::Shape: Columns<Const<I>, Const<O>>,
+        W::Node: typeflux_ad::reverse::Join3<<Option<B::Node> as Optional>::Node, X::Node>,
+        Option<B::Node>: Optional,
+    {
+        let x = x.operand();
+        if member == 0 && !launch::<I, O, E, D, X::Shape, X::Node>(run, &x) {
+            run.stop();
+            return dense::dense(self.weight.traced(), self.bias.traced(), x, self.activation)
+                .finish();
+        }
+        let last = member + 1 == run.len();
+        let device = x.value().device().clone();
+        let running = run.running::<E, D>();
+        let (columns, output) = if last {
+            let y = running.output.take();
+            (
+                running.columns,
+                y.expect("a fused chain's output, for its last layer"),
+            )
+        } else {
+            // What stays inside the pass: an empty stand-in.
+            (0, device.full::<(usize,), E>(0, E::zero()))
+        };
+        let shape = <X::Shape as Columns<Const<I>, Const<O>>>::out_with_columns(Const, columns)
+            .expect("a chain run in one pass has a batch of any size");
+        let value = Tensor::from_parts(shape, device.reshape(output), device.clone());
+        let part = running
+            .tape
+            .clone()
+            .map(|tape| ChainPart::new(tape, member));
+        dense::dense_part(
+            self.weight.traced(),
+            self.bias.traced(),
+            x,
+            self.activation,
+            value,
+            part,
+        )
+        .finish()
+    }
+}
+
+/// The first layer of a chain hands the chain (`run`'s links) on the input
+/// `x` to the device; `false` where the device declines it or the batch
+/// cannot be a fused chain's (a vector, a batch of static size: the values
+/// inside the chain are empty batches).
+fn launch<const I: usize, const O: usize, E, D, S, N>(
+    run: &mut ChainRun<'_>,
+    x: &Traced<Tensor<S, E, D>, N>,
+) -> bool
+where
+    E: Element,
+    D: Kernels<E>,
+    S: Columns<Const<I>, Const<O>>,
+    N: Node,
+{
+    if S::out_with_columns(Const, 0).is_none() {
+        return false;
+    }
+    let layers: Vec<ChainLayer> = run.links().map(|l| l.layer()).collect();
+    let mut params: Vec<ChainParams<Flat<E, D>>> = Vec::with_capacity(layers.len());
+    if !run.links().all(|l| l.push_params(&mut params)) {
+        return false;
+    }
+    let keep = x.back().active() || run.links().any(|l| l.traced());
+    let value = x.value();
+    let device = value.device();
+    let input = device.reshape::<S, (usize,), E>(value.buffer().clone());
+    let Some((output, kept)) = device.dense_chain(&layers, &input, &params, keep) else {
+        return false;
+    };
+    let tape = kept.map(|kept| {
+        let weights = params.into_iter().map(|(w, _)| w).collect();
+        ChainTape::new(device.clone(), layers, input, weights, kept)
+    });
+    run.start(Running::<E, D> {
+        tape,
+        output: Some(output),
+        columns: value.shape().columns(),
+    });
+    true
+}
+
+impl<const I: usize, const O: usize, A, E: Element, D: Device, W, B> fused::sealed::Sealed
+    for Dense<I, O, A, E, D, W, B>
+{
+}
+
+/// A `Dense` layer as a link of a chain its device runs in one pass.
+impl<const I: usize, const O: usize, A, E0, D0, E, D, W, B> DenseLink
+    for Dense<I, O, A, E0, D0, W, B>
+where
+    E0: Element,
+    D0: Device,
+    A: Activation,
+    E: Element,
+    D: Kernels<E>,
+    W: Param<Value = Weight<I, O, E, D>>,
+    B: BiasParam<O, E, D>,
+{
+    fn layer(&self) -> ChainLayer {
+        ChainLayer {
+            inputs: I,
+            outputs: O,
+            bias: self.bias.present(),
+            activation: self.activation.kind(),
+        }
+    }
+
+    fn traced(&self) -> bool {
+        self.weight.traced().back().active()
+            || self.bias.traced().is_some_and(|b| b.back().active())
+    }
+
+    fn push_params(&self, params: &mut dyn core::any::Any) -> bool {
+        let Some(params) = fused::params_of::<E, D>(params) else {
+            return false;
+        };
+        let w = self.weight.traced().into_value();
+        let device = w.device().clone();
+        let b = self.bias.traced().map(|b| {
+            let b = b.into_value();
+            device.reshape::<(Const<O>,), (usize,), E>(b.buffer().clone())
+        });
+        let w = device.reshape::<(Const<O>, Const<I>), (usize,), E>(w.buffer().clone());
+        params.push((w, b));
+        true
     }
 }
 

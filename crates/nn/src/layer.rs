@@ -1,5 +1,6 @@
 //! The layer trait: a forward pass, written once for plain and traced values.
 
+use crate::fused::{ChainRun, DenseLink};
 use typeflux_core::functor::{Functor, Mapper, Of, Path, Rebuild, Trace, TraceMut, Visitor};
 
 /// A model piece that maps an input `X` to an output: a [`Dense`](crate::Dense)
@@ -40,6 +41,24 @@ pub trait Layer<X> {
 
     /// Applies the layer: Flux's `m(x)`.
     fn forward(&self, x: X) -> Self::Output;
+
+    /// The layer as a member of a chain that its device may run in one
+    /// pass ([`fused`](crate::fused)): `Some` for a [`Dense`](crate::Dense)
+    /// layer on such a device; `None`, the default, for every other layer.
+    #[inline(always)]
+    fn dense_link(&self) -> Option<&dyn DenseLink> {
+        None
+    }
+
+    /// [`forward`](Self::forward) as a member of a chain's `run`: a
+    /// [`Dense`](crate::Dense) layer of a chain its device runs in one
+    /// pass takes its part of that pass; every other layer, by default,
+    /// runs as it always does.
+    #[inline(always)]
+    fn forward_in(&self, x: X, run: &mut ChainRun<'_>) -> Self::Output {
+        let _ = run;
+        self.forward(x)
+    }
 }
 
 /// Plain functions and closures are layers without parameters, so that

@@ -309,6 +309,7 @@ pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
+pub mod fused;
 pub mod init;
 pub mod io;
 pub mod isolate;

@@ -48,6 +48,8 @@ pub fn device() -> Interpreted {
 pub struct Interpreter {
     heap: Arc<Mutex<Heap>>,
     launches: AtomicUsize,
+    /// The names of the kernels launched, in order.
+    log: Mutex<Vec<String>>,
 }
 
 impl Interpreter {
@@ -58,6 +60,12 @@ impl Interpreter {
     /// Kernels launched so far.
     pub fn launches(&self) -> usize {
         self.launches.load(Ordering::Relaxed)
+    }
+
+    /// The names of the kernels launched so far, in order (see
+    /// `Spec::name` in typeflux-gpu).
+    pub fn launched(&self) -> Vec<String> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Blocks of memory held.
@@ -220,6 +228,10 @@ impl Runtime for Interpreter {
         args: &[Arg<'_, Memory>],
     ) -> Result<(), GpuError> {
         self.launches.fetch_add(1, Ordering::Relaxed);
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(function.name.clone());
         run(&mut self.heap(), function, grid, block, args)
             .map_err(|e| GpuError::Driver(e.to_string()))
     }

@@ -14,11 +14,20 @@ use typeflux_ptx_interp::{HostArg, device, run_kernel};
 
 #[test]
 fn a_chain_s_forward_pass_and_gradient_match_the_cpu() {
+    // In one kernel per pass, as the device chooses for this chain.
     let gpu = device();
     check_chain(&gpu);
+    let log = gpu.runtime().launched();
+    let fused = log.iter().filter(|k| k.starts_with("fused_")).count();
+    assert_eq!(fused, 3, "inference, training, backward: {log:?}");
+    // Layer by layer.
+    let gpu = device();
+    gpu.set_fused_chains(false);
+    check_chain(&gpu);
+    let log = gpu.runtime().launched();
     assert!(
-        gpu.runtime().launches() > 20,
-        "the model ran on the interpreter"
+        log.len() > 20 && !log.iter().any(|k| k.starts_with("fused_")),
+        "the model ran layer by layer on the interpreter: {log:?}"
     );
 }
 

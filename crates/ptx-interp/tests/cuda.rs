@@ -89,7 +89,20 @@ fn softmax_on_the_gpu() {
 
 #[test]
 fn a_chain_and_adam_on_the_gpu() {
+    // The chains fuse: one kernel per pass.
     let Some(gpu) = cuda("a chain") else { return };
+    check_chain(&gpu);
+    check_adam(&gpu);
+}
+
+#[test]
+fn a_chain_and_adam_on_the_gpu_layer_by_layer() {
+    let Some(_) = cuda("a chain, layer by layer") else {
+        return;
+    };
+    // A device of its own, so that its setting leaves the other tests'.
+    let gpu = Cuda::new(0).expect("a second device on the GPU");
+    gpu.set_fused_chains(false);
     check_chain(&gpu);
     check_adam(&gpu);
 }

@@ -6,10 +6,10 @@
 //! soon as its gradient arrives. No gradient is stored for the model, and a
 //! dense layer's weight is stepped by its weight-gradient product itself
 //! (`W += −η · δ·xᵀ`, one pass over `W`): the layer rule hands the weight's
-//! cotangent on as its factors ([`OuterProduct`]), after it has computed the
+//! cotangent on as its factors ([`OuterProduct`](super::OuterProduct)), after it has computed the
 //! input's gradient with the weight of the forward pass.
 
-use super::node::{Backward, Leaf, OuterProduct, Product};
+use super::node::{Backward, Leaf, Product};
 use super::slots::Accumulate;
 use super::traced::Traced;
 use typeflux_core::functor::{Root, Trace, TraceLeaf};
@@ -71,9 +71,9 @@ impl<S: Shape, E: Element, D: Kernels<E>> Accumulate<Tensor<S, E, D>> for StepSl
     }
 
     #[inline]
-    fn accumulate_product<A, B>(&mut self, product: OuterProduct<A, B>)
+    fn accumulate_product<P>(&mut self, product: P)
     where
-        OuterProduct<A, B>: Product<Value = Tensor<S, E, D>>,
+        P: Product<Value = Tensor<S, E, D>>,
     {
         product.add_scaled(self.param, self.scale);
     }

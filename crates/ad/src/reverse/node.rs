@@ -38,16 +38,16 @@ pub trait Backward<Dy, G> {
         self.backward(Dy::from_fill(dy), grads);
     }
 
-    /// Runs the backward pass from a cotangent given as the factors of an
-    /// outer product (a weight's cotangent `δ·xᵀ` in a fused layer). By
-    /// default the product is formed first; a [`Leaf`] hands the factors to
-    /// its slot, which may fold the product into an update, and a
-    /// [`Constant`] never forms it.
+    /// Runs the backward pass from a cotangent given as a [`Product`] not
+    /// yet formed (a weight's cotangent `δ·xᵀ` in a fused layer, kept as
+    /// its factors). By default the product is formed first; a [`Leaf`]
+    /// hands it to its slot, which may fold the product into an update,
+    /// and a [`Constant`] never forms it.
     #[inline]
-    fn backward_product<A, B>(self, product: OuterProduct<A, B>, grads: &mut G)
+    fn backward_product<P>(self, product: P, grads: &mut G)
     where
         Self: Sized,
-        OuterProduct<A, B>: Product<Value = Dy>,
+        P: Product<Value = Dy>,
     {
         self.backward(product.value(), grads);
     }
@@ -164,9 +164,9 @@ impl<Dy, G> Backward<Dy, G> for Constant {
     }
 
     #[inline(always)]
-    fn backward_product<A, B>(self, _: OuterProduct<A, B>, _: &mut G)
+    fn backward_product<P>(self, _: P, _: &mut G)
     where
-        OuterProduct<A, B>: Product<Value = Dy>,
+        P: Product<Value = Dy>,
     {
     }
 }
@@ -222,9 +222,9 @@ where
     }
 
     #[inline(always)]
-    fn backward_product<A, B>(self, product: OuterProduct<A, B>, grads: &mut G)
+    fn backward_product<Q>(self, product: Q, grads: &mut G)
     where
-        OuterProduct<A, B>: Product<Value = Dy>,
+        Q: Product<Value = Dy>,
     {
         P::locate(grads).accumulate_product(product);
     }
@@ -542,9 +542,9 @@ impl<Dy, G, B: Backward<Dy, G>> Backward<Dy, G> for Option<B> {
     }
 
     #[inline(always)]
-    fn backward_product<X, Y>(self, product: OuterProduct<X, Y>, grads: &mut G)
+    fn backward_product<P>(self, product: P, grads: &mut G)
     where
-        OuterProduct<X, Y>: Product<Value = Dy>,
+        P: Product<Value = Dy>,
     {
         if let Some(b) = self {
             b.backward_product(product, grads);
@@ -584,7 +584,8 @@ impl<B: Tracked> Optional for Option<B> {
 /// its three operands, the weight, the bias and the input, followed by
 /// their backward passes, the input's last. The pullback returns `None`
 /// for an operand whose gradient is not wanted, and the weight's cotangent
-/// as the factors of its outer product ([`Backward::backward_product`]).
+/// as a [`Product`] (the factors of its outer product, or a product
+/// already formed; see [`Backward::backward_product`]).
 #[derive(Clone, Debug)]
 pub struct LayerNode<P, A, B, C> {
     pullback: P,
@@ -602,11 +603,11 @@ impl<P, A: Node, B: Node, C: Node> Tracked for LayerNode<P, A, B, C> {
     }
 }
 
-impl<Dy, G, P, A, B, C, FA, FB, GB, GC> Backward<Dy, G> for LayerNode<P, A, B, C>
+impl<Dy, G, P, A, B, C, GA, GB, GC> Backward<Dy, G> for LayerNode<P, A, B, C>
 where
-    P: Pullback<Dy, Grads = (Option<OuterProduct<FA, FB>>, Option<GB>, Option<GC>)>,
-    OuterProduct<FA, FB>: Product,
-    A: Backward<<OuterProduct<FA, FB> as Product>::Value, G>,
+    P: Pullback<Dy, Grads = (Option<GA>, Option<GB>, Option<GC>)>,
+    GA: Product,
+    A: Backward<GA::Value, G>,
     B: Backward<GB, G>,
     C: Backward<GC, G>,
 {

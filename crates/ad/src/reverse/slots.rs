@@ -6,7 +6,7 @@
 //! a [`Step`] path from the [`Root`], so finding a slot compiles to a field
 //! access, and a leaf cannot reach a slot of the wrong type.
 
-use super::node::{OuterProduct, Product};
+use super::node::Product;
 use core::ops::AddAssign;
 pub use typeflux_core::functor::{Root, Step};
 use typeflux_core::{Device, Element, Kernels, Shape, Tensor};
@@ -116,12 +116,12 @@ pub trait Accumulate<G> {
     /// Adds `grad`.
     fn accumulate(&mut self, grad: G);
 
-    /// Adds a gradient given as the factors of an outer product; by default
-    /// the product is formed and added.
+    /// Adds a gradient given as a product not yet formed (the factors of
+    /// an outer product); by default the product is formed and added.
     #[inline]
-    fn accumulate_product<A, B>(&mut self, product: OuterProduct<A, B>)
+    fn accumulate_product<P>(&mut self, product: P)
     where
-        OuterProduct<A, B>: Product<Value = G>,
+        P: Product<Value = G>,
     {
         self.accumulate(product.value());
     }
@@ -205,9 +205,9 @@ impl<G: Accumulate<T>, H, T> Accumulate<T> for WithHole<'_, G, H> {
     }
 
     #[inline(always)]
-    fn accumulate_product<A, B>(&mut self, product: OuterProduct<A, B>)
+    fn accumulate_product<P>(&mut self, product: P)
     where
-        OuterProduct<A, B>: Product<Value = T>,
+        P: Product<Value = T>,
     {
         self.grads.accumulate_product(product);
     }

@@ -28,6 +28,7 @@
 //! | [`softmax`] | `softmax logsoftmax` of each column, and the fused [`softmax::logit_cross_entropy`] |
 //! | [`activation`] | an activation of core's [`Activation`](typeflux_core::activation::Activation) as a rule |
 //! | [`dense`] | the fully connected layer `act(W·x .+ b)` as one rule |
+//! | [`dense_chain`] | a chain of such layers that a device ran in one pass, each layer's pullback its part of one backward pass |
 //! | [`conv`] | the convolution layer `act(w ⋆ x .+ b)` as one rule, by im2col onto the products |
 //! | [`conv_transpose`] | the transposed convolution, the adjoint of [`conv`] in its input, on the same kernels |
 //! | [`depthwise`] | the depthwise convolution, each output channel from one input channel |
@@ -63,6 +64,7 @@ pub mod arith;
 pub mod conv;
 pub mod conv_transpose;
 pub mod dense;
+pub mod dense_chain;
 pub mod depthwise;
 pub mod gather;
 pub mod jet;
