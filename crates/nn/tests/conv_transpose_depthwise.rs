@@ -88,24 +88,25 @@ fn reference_transpose(
     y
 }
 
-/// The layer's value against the reference, and the gradients of a loss in
-/// the weight, the bias and the input against central differences.
-macro_rules! transpose_case {
-    ($name:ident: $KW:literal x $KH:literal, $CI:literal => $CO:literal, $G:ty,
-     input $W:literal x $H:literal, stride $s:expr, pad $p:expr, dilation $d:expr,
-     output $OW:literal x $OH:literal) => {
+/// The layer `$L`'s value against `$reference`, and the gradients of a
+/// loss in the weight, the bias and the input against central
+/// differences.
+macro_rules! window_case {
+    ($name:ident: $L:ident $KW:literal x $KH:literal, $CI:literal => $CO:literal, $G:ty,
+     reference $reference:ident, input $W:literal x $H:literal, stride $s:expr, pad $p:expr,
+     dilation $d:expr, output $OW:literal x $OH:literal) => {
         #[test]
         fn $name() {
-            type L = ConvTranspose<$KW, $KH, $CI, $CO, Tanh, $G, f64>;
-            let l: L = ConvTranspose::from_parts(
-                irregular(0.4),
+            type L = $L<$KW, $KH, $CI, $CO, Tanh, $G, f64>;
+            let l: L = $L::from_parts(
+                irregular(0.5),
                 Vector::<$CO, f64>::from_fn((Const,), |[i, _]| 0.1 * i as f64 - 0.05),
                 tanh,
             );
             let x = images::<$W, $H, $CI>(2, 1);
             let y = l.forward(&x);
             assert_eq!(y.shape(), (Const::<$OW>, Const::<$OH>, Const::<$CO>, 2));
-            let want = reference_transpose(
+            let want = $reference(
                 x.as_slice(),
                 [$W, $H, $CI, 2],
                 l.weight.as_slice(),
@@ -146,21 +147,23 @@ macro_rules! transpose_case {
     };
 }
 
-transpose_case!(transpose_plain_on_odd_sizes: 3 x 2, 2 => 3, Geometry,
-    input 5 x 4, stride 1, pad [0, 0], dilation 1, output 7 x 5);
+window_case!(transpose_plain_on_odd_sizes: ConvTranspose 3 x 2, 2 => 3, Geometry,
+    reference reference_transpose, input 5 x 4, stride 1, pad [0, 0], dilation 1, output 7 x 5);
 // (4 − 1)·2 + 3 − 2 = 7 and (3 − 1)·2 + 3 − 2 = 5
-transpose_case!(transpose_strided_and_padded: 3 x 3, 2 => 2, Geometry<2, Pad<1>>,
+window_case!(transpose_strided_and_padded: ConvTranspose 3 x 3, 2 => 2, Geometry<2, Pad<1>>,
+    reference reference_transpose,
     input 4 x 3, stride 2, pad [1, 1], dilation 1, output 7 x 5);
 // (3 − 1)·1 + 2·(3 − 1) + 1 = 7 and (4 − 1) + 2·(2 − 1) + 1 = 6
-transpose_case!(transpose_dilated: 3 x 2, 1 => 2, Geometry<1, Pad<0>, 2>,
+window_case!(transpose_dilated: ConvTranspose 3 x 2, 1 => 2, Geometry<1, Pad<0>, 2>,
+    reference reference_transpose,
     input 3 x 4, stride 1, pad [0, 0], dilation 2, output 7 x 6);
 // (3 − 1)·3 + 2·(2 − 1) + 1 − 4 = 5 and (4 − 1)·3 + 2·(3 − 1) + 1 − 4 = 10
-transpose_case!(transpose_stride_three_pad_two_dilation_two: 2 x 3, 3 => 2,
-    Geometry<3, Pad<2>, 2>, input 3 x 4, stride 3, pad [2, 2], dilation 2, output 5 x 10);
+window_case!(transpose_stride_three_pad_two_dilation_two: ConvTranspose 2 x 3, 3 => 2,
+    Geometry<3, Pad<2>, 2>, reference reference_transpose, input 3 x 4, stride 3, pad [2, 2], dilation 2, output 5 x 10);
 // SamePad pads K − S = 2 (1 before) along the width and 1 (1 before, the
 // odd one) along the height: N·S outputs.
-transpose_case!(transpose_same_pad_doubles: 4 x 3, 2 => 1, Geometry<2, SamePad>,
-    input 3 x 4, stride 2, pad [1, 1], dilation 1, output 6 x 8);
+window_case!(transpose_same_pad_doubles: ConvTranspose 4 x 3, 2 => 1, Geometry<2, SamePad>,
+    reference reference_transpose, input 3 x 4, stride 2, pad [1, 1], dilation 1, output 6 x 8);
 
 /// `⟨conv(u), x⟩ = ⟨convᵀ(x), u⟩`: the transposed convolution is the
 /// adjoint of the convolution with the same weight and geometry, which is
@@ -282,68 +285,13 @@ fn reference_depthwise(
     y
 }
 
-macro_rules! depthwise_case {
-    ($name:ident: $KW:literal x $KH:literal, $CI:literal => $CO:literal, $G:ty,
-     input $W:literal x $H:literal, stride $s:expr, pad $p:expr, dilation $d:expr,
-     output $OW:literal x $OH:literal) => {
-        #[test]
-        fn $name() {
-            type L = DepthwiseConv<$KW, $KH, $CI, $CO, Tanh, $G, f64>;
-            let l: L = DepthwiseConv::from_parts(
-                irregular(0.5),
-                Vector::<$CO, f64>::from_fn((Const,), |[i, _]| 0.07 * i as f64 - 0.1),
-                tanh,
-            );
-            let x = images::<$W, $H, $CI>(2, 2);
-            let y = l.forward(&x);
-            assert_eq!(y.shape(), (Const::<$OW>, Const::<$OH>, Const::<$CO>, 2));
-            let want = reference_depthwise(
-                x.as_slice(),
-                [$W, $H, $CI, 2],
-                l.weight.as_slice(),
-                [$KW, $KH, $CO],
-                l.bias.as_ref().unwrap().as_slice(),
-                $s,
-                $p,
-                $d,
-                [$OW, $OH],
-            );
-            numeric::assert_close(y.as_slice(), &want, "value");
-
-            let t = Tensor::from_fn(y.shape(), |[i, j]| ((i * 3 + j) as f64 * 0.31).cos());
-            let loss = |m: &L, x: &Images<$W, $H, $CI>| mse(m.forward(x), &t).item();
-            let (_, (g, gx)) = value_and_gradient(|(m, x)| mse(m.forward(x), &t), (model(&l), &x));
-            check(
-                &l,
-                |m| m.weight.as_mut_slice(),
-                |m| loss(m, &x),
-                g.weight.as_slice(),
-                "weight",
-            );
-            check(
-                &l,
-                |m| m.bias.as_mut().unwrap().as_mut_slice(),
-                |m| loss(m, &x),
-                g.bias.as_ref().unwrap().as_slice(),
-                "bias",
-            );
-            check(
-                &x,
-                |x| x.as_mut_slice(),
-                |x| loss(&l, x),
-                gx.as_slice(),
-                "input",
-            );
-        }
-    };
-}
-
-depthwise_case!(depthwise_one_kernel_per_channel: 3 x 2, 3 => 3, Geometry,
-    input 6 x 5, stride 1, pad [0, 0], dilation 1, output 4 x 4);
-depthwise_case!(depthwise_multiplier_two_strided_padded: 3 x 3, 2 => 4, Geometry<2, Pad<1>>,
+window_case!(depthwise_one_kernel_per_channel: DepthwiseConv 3 x 2, 3 => 3, Geometry,
+    reference reference_depthwise, input 6 x 5, stride 1, pad [0, 0], dilation 1, output 4 x 4);
+window_case!(depthwise_multiplier_two_strided_padded: DepthwiseConv 3 x 3, 2 => 4, Geometry<2, Pad<1>>,
+    reference reference_depthwise,
     input 7 x 6, stride 2, pad [1, 1], dilation 1, output 4 x 3);
-depthwise_case!(depthwise_multiplier_three_dilated_same: 2 x 3, 1 => 3, Geometry<1, SamePad, 2>,
-    input 5 x 6, stride 1, pad [1, 2], dilation 2, output 5 x 6);
+window_case!(depthwise_multiplier_three_dilated_same: DepthwiseConv 2 x 3, 1 => 3, Geometry<1, SamePad, 2>,
+    reference reference_depthwise, input 5 x 6, stride 1, pad [1, 2], dilation 2, output 5 x 6);
 
 /// An upsampling by two learnt from scratch: a `ConvTranspose` with a 2 × 2
 /// kernel and stride 2 reaches the nearest-neighbour upsampling of its
