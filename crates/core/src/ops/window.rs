@@ -78,9 +78,6 @@ pub trait Stepping: Copy + Default + Debug + Send + Sync + 'static {
     fn dilation() -> usize;
     /// Zeros before the first input, for a window spanning `span` inputs.
     fn pad_low(span: usize) -> usize;
-    /// Zeros before the first output of the transposed window of `k` taps.
-    fn transposed_pad_low(k: usize) -> usize;
-
     /// The zeros before and after each axis, width first, for a kernel of
     /// `kernel` taps, transposed or not: Flux's `pad` tuple `(w_lo, w_hi,
     /// h_lo, h_hi)`.
@@ -172,11 +169,6 @@ impl<const S: usize, P: AnyPadding, const DIL: usize> Stepping for Geometry<S, P
     fn pad_low(span: usize) -> usize {
         P::low(span)
     }
-    #[inline(always)]
-    fn transposed_pad_low(k: usize) -> usize {
-        P::transposed_low(k, S, DIL)
-    }
-
     fn padding(kernel: [usize; 2], transposed: bool) -> [usize; 4] {
         let [w, h] = kernel.map(|k| {
             if transposed {
@@ -203,11 +195,6 @@ impl Stepping for Tiled {
     fn pad_low(_: usize) -> usize {
         0
     }
-    #[inline(always)]
-    fn transposed_pad_low(_: usize) -> usize {
-        0
-    }
-
     fn padding(_: [usize; 2], _: bool) -> [usize; 4] {
         [0; 4]
     }
@@ -469,6 +456,7 @@ impl Window {
         output: [usize; 2],
     ) -> Window {
         let dilation = G::dilation();
+        let pad = G::padding(kernel, true);
         Window {
             input: output,
             channels,
@@ -476,10 +464,7 @@ impl Window {
             kernel,
             stride: [G::stride(kernel[0]), G::stride(kernel[1])],
             dilation: [dilation; 2],
-            pad: [
-                G::transposed_pad_low(kernel[0]),
-                G::transposed_pad_low(kernel[1]),
-            ],
+            pad: [pad[0], pad[2]],
             output: input,
             flipped: false,
         }
