@@ -132,13 +132,9 @@ where
 {
     let (w, w_node) = w.into_parts();
     let (x, x_node) = x.into_parts();
-    let (bias, bias_node) = match b.map(Traced::into_parts) {
-        Some((bias, node)) => (Some(bias), Some(node)),
-        None => (None, None),
-    };
+    let (bias, bias_node, want_b) = super::split_bias(b);
     let want_w = w_node.active();
     let want_x = x_node.active();
-    let want_b = bias_node.as_ref().is_some_and(Node::active);
 
     let shape = x.shape();
     let window = transposed_window::<KW, KH, G, S>(shape, CO::SIZE).flip(O::FLIPPED);

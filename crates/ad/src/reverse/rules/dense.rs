@@ -261,13 +261,9 @@ where
 {
     let (w, w_node) = w.into_parts();
     let (x, x_node) = x.into_parts();
-    let (bias, bias_node) = match b.map(Traced::into_parts) {
-        Some((bias, node)) => (Some(bias), Some(node)),
-        None => (None, None),
-    };
+    let (bias, bias_node, want_b) = super::split_bias(b);
     let want_w = w_node.active();
     let want_x = x_node.active();
-    let want_b = bias_node.as_ref().is_some_and(Node::active);
 
     let mut z = S::product(&w, &x);
     if let Some(bias) = &bias {
@@ -322,10 +318,9 @@ where
 {
     let (w, w_node) = w.into_parts();
     let (x, x_node) = x.into_parts();
-    let bias_node = b.map(|b| b.into_parts().1);
+    let (_, bias_node, want_b) = super::split_bias(b);
     let want_w = w_node.active();
     let want_x = x_node.active();
-    let want_b = bias_node.as_ref().is_some_and(Node::active);
     let saved = if want_w || want_x || want_b {
         Saved::Part(Box::new(Part {
             chain: part.expect("a layer of a fused chain whose gradient is wanted has its part"),

@@ -77,6 +77,22 @@ pub mod unary;
 
 use typeflux_core::{Element, Kernels, Shape, Tensor};
 
+/// A layer's optional bias split into its value and its node, and whether
+/// a gradient is wanted through it: what the layer rules (`dense`, `conv`,
+/// `conv_transpose`, `depthwise`) do first with their bias.
+#[inline(always)]
+pub(crate) fn split_bias<T, B: crate::reverse::node::Node>(
+    b: Option<crate::reverse::traced::Traced<T, B>>,
+) -> (Option<T>, Option<B>, bool) {
+    match b.map(crate::reverse::traced::Traced::into_parts) {
+        Some((bias, node)) => {
+            let wanted = node.active();
+            (Some(bias), Some(node), wanted)
+        }
+        None => (None, None, false),
+    }
+}
+
 /// Copies `x` to the host, computes the elements of a tensor of `shape`
 /// there, and uploads them to `x`'s device: for the pullbacks that need a
 /// comparison or a slice, which the device kernels do not provide.
