@@ -1,6 +1,6 @@
 //! The GPU device: buffers in device memory and the module cache.
 
-use crate::kernels::{Precision, Spec};
+use crate::kernels::{FusedProducts, Precision, Spec};
 use crate::runtime::{Arg, Runtime};
 use core::any::Any;
 use core::fmt::{self, Debug};
@@ -33,6 +33,8 @@ struct Shared<R: Runtime> {
     modules: Mutex<Modules<R::Function>>,
     /// Whether chains of dense layers that fuse run in one pass.
     fused_chains: AtomicBool,
+    /// Whether fused `f32` chains compute their products in TF32.
+    tf32: AtomicBool,
 }
 
 impl<R: Runtime> Gpu<R> {
@@ -43,6 +45,7 @@ impl<R: Runtime> Gpu<R> {
                 runtime,
                 modules: Mutex::new(HashMap::new()),
                 fused_chains: AtomicBool::new(true),
+                tf32: AtomicBool::new(true),
             }),
         }
     }
@@ -60,6 +63,29 @@ impl<R: Runtime> Gpu<R> {
     /// kernel (or a few) per layer. The results agree up to rounding.
     pub fn set_fused_chains(&self, on: bool) {
         self.shared.fused_chains.store(on, Ordering::Relaxed);
+    }
+
+    /// How fused `f32` chains compute their products:
+    /// [`FusedProducts::Tf32`] unless set otherwise with
+    /// [`set_fused_products`](Self::set_fused_products).
+    pub fn fused_products(&self) -> FusedProducts {
+        if self.shared.tf32.load(Ordering::Relaxed) {
+            FusedProducts::Tf32
+        } else {
+            FusedProducts::Exact
+        }
+    }
+
+    /// Sets how fused `f32` chains compute their products, for this device
+    /// and its clones: [`FusedProducts::Exact`] gives the products of the
+    /// layer by layer kernels, to `f32` rounding;
+    /// [`FusedProducts::Tf32`] runs them on tensor cores with TF32
+    /// factors (about three decimal digits). `f64` chains are exact either
+    /// way.
+    pub fn set_fused_products(&self, products: FusedProducts) {
+        self.shared
+            .tf32
+            .store(products == FusedProducts::Tf32, Ordering::Relaxed);
     }
 
     /// The runtime the kernels run on.

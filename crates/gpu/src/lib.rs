@@ -92,6 +92,7 @@ pub use compute::GpuFloat;
 pub use cuda::{Cuda, CudaDriver};
 pub use device::{Gpu, GpuBuffer, MAX_ELEMENTS};
 pub use fused::{FusedGradient, FusedKept, FusedParams};
+pub use kernels::FusedProducts;
 pub use runtime::{GpuError, Runtime};
 
 use std::sync::OnceLock;

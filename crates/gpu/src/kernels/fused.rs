@@ -36,6 +36,38 @@ pub const MAX_FUSED_WIDTH: u32 = 128;
 /// Rows of a layer's output a thread computes are `g + GROUPS·r`.
 const GROUPS: u32 = 8;
 
+/// How the products of a fused `f32` chain are computed. (`f64` chains
+/// always compute theirs exactly: there is no TF32 for them.)
+///
+/// ```
+/// use typeflux_gpu::FusedProducts;
+///
+/// assert_eq!(FusedProducts::default(), FusedProducts::Tf32);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum FusedProducts {
+    /// On tensor cores (`mma.sync.m16n8k8` with TF32 operands): each
+    /// factor of a product is first rounded to TF32 (8 exponent bits, 10
+    /// mantissa bits, to nearest with ties away from zero, so a relative
+    /// error of at most 2⁻¹¹ each), the products are exact and summed in
+    /// `f32`. Bias, activations, slopes and the sums over blocks stay
+    /// `f32`. What NVIDIA's libraries and PyTorch call "allow TF32".
+    #[default]
+    Tf32,
+    /// In `f32` with `fma`, in the order of the inner index, as the layer
+    /// by layer kernels and the CPU compute them.
+    Exact,
+}
+
+impl FusedProducts {
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            FusedProducts::Tf32 => "tf32",
+            FusedProducts::Exact => "exact",
+        }
+    }
+}
+
 /// One `Dense` layer of a fused chain: its outputs, bias and activation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FusedLayer {

@@ -31,7 +31,7 @@ pub mod softmax;
 use crate::ptx::{Float, Kernel, Operand, Special, U32, module};
 use typeflux_core::{BinaryOp, UnaryOp};
 
-pub use fused::{FusedChain, FusedGeometry, FusedLayer, FusedPass};
+pub use fused::{FusedChain, FusedGeometry, FusedLayer, FusedPass, FusedProducts};
 pub use matmul::{Epilogue, Tile};
 pub use reduce::Reduction;
 
