@@ -201,9 +201,15 @@ impl SharedMemory {
     }
 }
 
+/// Threads in a warp: the ones that run a warp-wide instruction together.
+const WARP: usize = 32;
+
 /// What stopped a thread.
 enum Stop {
     Barrier(usize),
+    /// A warp-wide instruction (`mma.sync`), run once every thread of the
+    /// warp has reached it.
+    Warp(usize),
     Exit,
 }
 
@@ -289,12 +295,20 @@ pub fn run(
                     args,
                 };
                 loop {
-                    for (t, state) in states.iter_mut().enumerate() {
-                        if matches!(state.stopped_at, Some(Stop::Exit)) {
-                            continue;
+                    // Every thread runs to a barrier or its end; warps
+                    // that all reach a warp-wide instruction run it and go on.
+                    loop {
+                        for (t, state) in states.iter_mut().enumerate() {
+                            if state.stopped_at.is_some() {
+                                continue;
+                            }
+                            let regs = &mut regs[t * registers..(t + 1) * registers];
+                            state.stopped_at =
+                                Some(ctx.run_thread(state, regs, heap, &mut shared)?);
                         }
-                        let regs = &mut regs[t * registers..(t + 1) * registers];
-                        state.stopped_at = Some(ctx.run_thread(state, regs, heap, &mut shared)?);
+                        if !ctx.run_warps(&mut states, &mut regs)? {
+                            break;
+                        }
                     }
                     let mut barrier = None;
                     let mut exited = 0;
@@ -316,7 +330,9 @@ pub fn run(
                                 }
                                 Some(_) => {}
                             },
-                            None => unreachable!("every thread stopped"),
+                            Some(Stop::Warp(_)) | None => {
+                                unreachable!("every thread stopped, no warp waits")
+                            }
                         }
                     }
                     match barrier {
@@ -332,6 +348,12 @@ pub fn run(
                             });
                         }
                         Some(_) => {}
+                    }
+                    // Past the barrier.
+                    for state in &mut states {
+                        if matches!(state.stopped_at, Some(Stop::Barrier(_))) {
+                            state.stopped_at = None;
+                        }
                     }
                 }
             }
@@ -361,6 +383,73 @@ fn of_f32(x: f32) -> u64 {
 }
 
 impl Context<'_> {
+    /// Runs the warp-wide instructions that whole warps wait at, and says
+    /// whether any ran. A warp some of whose threads wait at one while
+    /// others wait elsewhere or have left fails: `mma.sync.aligned` must be
+    /// reached by every thread of the warp.
+    fn run_warps(&self, states: &mut [Thread], regs: &mut [u64]) -> Result<bool, ExecError> {
+        let registers = self.kernel.registers;
+        let mut ran = false;
+        for (w, warp) in states.chunks_mut(WARP).enumerate() {
+            let Some(first) = warp
+                .iter()
+                .position(|s| matches!(s.stopped_at, Some(Stop::Warp(_))))
+            else {
+                continue;
+            };
+            let Some(Stop::Warp(pc)) = warp[first].stopped_at else {
+                unreachable!("found waiting")
+            };
+            let fail = |thread: [u32; 3], message: String| ExecError {
+                kernel: self.kernel.name.clone(),
+                block: Some(self.block_index),
+                thread: Some(thread),
+                at: Some(self.at(pc)),
+                message,
+            };
+            if warp.len() < WARP {
+                return Err(fail(
+                    warp[first].index,
+                    format!(
+                        "a warp-wide instruction in a warp of {} threads, not {WARP}",
+                        warp.len()
+                    ),
+                ));
+            }
+            if let Some(other) = warp
+                .iter()
+                .find(|s| !matches!(s.stopped_at, Some(Stop::Warp(p)) if p == pc))
+            {
+                let where_ = match other.stopped_at {
+                    Some(Stop::Exit) => "has left".to_string(),
+                    Some(Stop::Barrier(p) | Stop::Warp(p)) => {
+                        format!("waits at line {}", self.kernel.code[p].line)
+                    }
+                    None => unreachable!("every thread stopped"),
+                };
+                return Err(fail(
+                    warp[first].index,
+                    format!(
+                        "not every thread of its warp reaches this warp-wide instruction: thread {:?} {where_}",
+                        other.index
+                    ),
+                ));
+            }
+            let lanes = &mut regs[w * WARP * registers..(w + 1) * WARP * registers];
+            match self.kernel.code[pc].op {
+                Op::Mma { d, a, b, c } => {
+                    mma(lanes, registers, d, a, b, c).map_err(|m| fail(warp[0].index, m))?;
+                }
+                _ => unreachable!("only mma waits for its warp"),
+            }
+            for state in warp.iter_mut() {
+                state.stopped_at = None;
+            }
+            ran = true;
+        }
+        Ok(ran)
+    }
+
     fn at(&self, pc: usize) -> (usize, String) {
         let i: &Instr = &self.kernel.code[pc];
         (i.line, i.text.clone())
@@ -468,6 +557,7 @@ impl Context<'_> {
                         (Cvt::Floor, _) => f64_of(a).floor().to_bits(),
                         (Cvt::Float, Ty::F32) => f64::from(f32_of(a)).to_bits(),
                         (Cvt::Float, _) => of_f32(f64_of(a) as f32),
+                        (Cvt::Tf32, _) => u64::from(tf32(a as u32)),
                     };
                 }
                 Op::Setp { cmp, ty, d, a, b } => regs[d] = u64::from(compare(cmp, ty, r(a), r(b))),
@@ -507,10 +597,99 @@ impl Context<'_> {
                 }
                 Op::Bra { target } => state.pc = target,
                 Op::Bar => return Ok(Stop::Barrier(pc)),
+                Op::Mma { .. } => return Ok(Stop::Warp(pc)),
                 Op::Ret => return Ok(Stop::Exit),
             }
         }
     }
+}
+
+/// `f32` bits rounded to TF32 (10 mantissa bits), to nearest with ties
+/// away from zero, as `cvt.rna.tf32.f32`: infinities stay, a NaN stays a
+/// (quiet) NaN, and a magnitude past TF32's largest becomes infinite.
+pub fn tf32(bits: u32) -> u32 {
+    const LOW: u32 = (1 << 13) - 1;
+    if f32::from_bits(bits).is_nan() {
+        return (bits | 0x0040_0000) & !LOW;
+    }
+    // Half of TF32's last place, added to the magnitude: the carry rounds
+    // it up where the dropped bits are half or more, ties included.
+    (bits + (1 << 12)) & !LOW
+}
+
+/// `D = A·B + C` for one warp, `A` 16 × 8, `B` 8 × 8, `C` and `D` 16 × 8,
+/// from and to the fragments the PTX ISA gives `mma.m16n8k8` with `.tf32`
+/// factors and `.f32` sums. Lane `l` of the warp, with `g = l / 4` and
+/// `q = l % 4`, holds
+/// - of `A` (row major): `a0 = A[g][q]`, `a1 = A[g+8][q]`, `a2 = A[g][q+4]`,
+///   `a3 = A[g+8][q+4]`;
+/// - of `B` (column major): `b0 = B[q][g]`, `b1 = B[q+4][g]`;
+/// - of `C` and `D`: `c0 = C[g][2q]`, `c1 = C[g][2q+1]`, `c2 = C[g+8][2q]`,
+///   `c3 = C[g+8][2q+1]`.
+///
+/// A factor that is not TF32 (an `f32` whose low 13 bits are not zero) is
+/// an error: the kernel forgot its `cvt.rna.tf32.f32`. The products of two
+/// TF32 values are exact; each element of `D` is the sum of its eight
+/// products and `C`, summed in `f64` and rounded once to `f32` (the hardware
+/// adds in an order the ISA does not give, so its last bit may differ).
+fn mma(
+    lanes: &mut [u64],
+    registers: usize,
+    d: [usize; 4],
+    a: [usize; 4],
+    b: [usize; 2],
+    c: [usize; 4],
+) -> Result<(), String> {
+    let mut ma = [[0f64; 8]; 16];
+    let mut mb = [[0f64; 8]; 8];
+    let mut mc = [[0f64; 8]; 16];
+    let factor = |bits: u64, lane: usize, which: &str| -> Result<f64, String> {
+        let bits = bits as u32;
+        if bits & ((1 << 13) - 1) != 0 && !f32::from_bits(bits).is_nan() {
+            return Err(format!(
+                "lane {lane}'s {which} is {bits:#010x}, not a TF32 value (low 13 bits set)"
+            ));
+        }
+        Ok(f64::from(f32::from_bits(bits)))
+    };
+    for lane in 0..WARP {
+        let r = &lanes[lane * registers..(lane + 1) * registers];
+        let (g, q) = (lane / 4, lane % 4);
+        ma[g][q] = factor(r[a[0]], lane, "a0")?;
+        ma[g + 8][q] = factor(r[a[1]], lane, "a1")?;
+        ma[g][q + 4] = factor(r[a[2]], lane, "a2")?;
+        ma[g + 8][q + 4] = factor(r[a[3]], lane, "a3")?;
+        mb[q][g] = factor(r[b[0]], lane, "b0")?;
+        mb[q + 4][g] = factor(r[b[1]], lane, "b1")?;
+        for (i, (row, col)) in [
+            (g, 2 * q),
+            (g, 2 * q + 1),
+            (g + 8, 2 * q),
+            (g + 8, 2 * q + 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            mc[row][col] = f64::from(f32_of(r[c[i]]));
+        }
+    }
+    for lane in 0..WARP {
+        let (g, q) = (lane / 4, lane % 4);
+        let r = &mut lanes[lane * registers..(lane + 1) * registers];
+        for (i, (row, col)) in [
+            (g, 2 * q),
+            (g, 2 * q + 1),
+            (g + 8, 2 * q),
+            (g + 8, 2 * q + 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let sum = (0..8).fold(mc[row][col], |s, k| s + ma[row][k] * mb[k][col]);
+            r[d[i]] = of_f32(sum as f32);
+        }
+    }
+    Ok(())
 }
 
 /// The low bits of a value of type `ty`.

@@ -7,7 +7,10 @@
 //! (all must reach the same barrier, none may have left), shared memory is
 //! the block's own, predicates guard instructions, and the special
 //! registers (`%tid`, `%ntid`, `%ctaid`, `%nctaid`) hold each thread's
-//! place. Floats round as the GPU does (`.rn`, fused `fma`). Every access
+//! place. Warp-wide instructions (`mma.sync` on TF32 tiles, with the
+//! fragment layouts of the PTX ISA) run once all 32 threads of the warp
+//! have reached the same one; a warp that diverges there is an error.
+//! Floats round as the GPU does (`.rn`, fused `fma`). Every access
 //! is checked: outside a buffer or the declared shared memory, misaligned,
 //! or reading a byte nothing has written is an error naming the kernel,
 //! the block, the thread and the instruction.

@@ -155,6 +155,9 @@ pub enum Cvt {
     Floor,
     /// `f32` to `f64` and back (`cvt.f64.f32`, `cvt.rn.f32.f64`).
     Float,
+    /// `f32` to TF32 in a `.b32` register, rounded to nearest with ties
+    /// away from zero (`cvt.rna.tf32.f32`).
+    Tf32,
 }
 
 /// A decoded instruction.
@@ -295,6 +298,19 @@ pub enum Op {
         offset: i64,
         /// Value.
         value: Src,
+    },
+    /// `mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32`: a warp's
+    /// `D = A·B + C` on 16 × 8 × 8 tiles, each thread holding its
+    /// fragments in the registers named (see the interpreter's `mma`).
+    Mma {
+        /// `D`'s fragment: four `f32` registers.
+        d: [usize; 4],
+        /// `A`'s fragment: four `.b32` registers of TF32 values.
+        a: [usize; 4],
+        /// `B`'s fragment: two `.b32` registers of TF32 values.
+        b: [usize; 2],
+        /// `C`'s fragment: four `f32` registers.
+        c: [usize; 4],
     },
     /// `bra`
     Bra {
@@ -859,6 +875,7 @@ fn decode(scope: &Scope, n: usize, opcode: &str, ops: &[&str]) -> Result<Op, Par
                 ),
                 ["u64", "u32"] => (Cvt::Int, Ty::U64, Ty::U32),
                 ["u32", "u64"] => (Cvt::Int, Ty::U32, Ty::U64),
+                ["rna", "tf32", "f32"] => (Cvt::Tf32, Ty::U32, Ty::F32),
                 _ => return Err(unknown()),
             };
             Op::Cvt {
@@ -920,6 +937,18 @@ fn decode(scope: &Scope, n: usize, opcode: &str, ops: &[&str]) -> Result<Op, Par
             })?;
             Op::Bra { target }
         }
+        [
+            "mma",
+            "sync",
+            "aligned",
+            "m16n8k8",
+            "row",
+            "col",
+            "f32",
+            "tf32",
+            "tf32",
+            "f32",
+        ] => mma(scope, n, ops)?,
         ["bar", "sync"] => {
             arity(1)?;
             if ops[0] != "0" {
@@ -932,6 +961,52 @@ fn decode(scope: &Scope, n: usize, opcode: &str, ops: &[&str]) -> Result<Op, Par
             Op::Ret
         }
         _ => return Err(unknown()),
+    })
+}
+
+/// The operands of `mma`: four vectors of registers in braces, of 4, 4, 2
+/// and 4 registers (`{%f1, %f2, %f3, %f4}, {%r1, ...}, ...`), which the
+/// operand list holds split at every comma.
+fn mma(scope: &Scope, n: usize, ops: &[&str]) -> Result<Op, ParseError> {
+    let bad = || ParseError {
+        line: n,
+        message: "`mma` takes vectors of 4, 4, 2 and 4 registers: {d}, {a}, {b}, {c}".into(),
+    };
+    let mut vectors: Vec<Vec<usize>> = Vec::new();
+    let mut open = false;
+    for op in ops {
+        let mut name = *op;
+        if let Some(rest) = name.strip_prefix('{') {
+            if open {
+                return Err(bad());
+            }
+            open = true;
+            vectors.push(Vec::new());
+            name = rest.trim();
+        }
+        let close = name.ends_with('}');
+        let name = name.trim_end_matches('}').trim();
+        if !open {
+            return Err(bad());
+        }
+        vectors
+            .last_mut()
+            .expect("a vector is open")
+            .push(reg(scope, n, name)?);
+        if close {
+            open = false;
+        }
+    }
+    let lens: Vec<usize> = vectors.iter().map(Vec::len).collect();
+    if open || lens != [4, 4, 2, 4] {
+        return Err(bad());
+    }
+    let four = |v: &[usize]| [v[0], v[1], v[2], v[3]];
+    Ok(Op::Mma {
+        d: four(&vectors[0]),
+        a: four(&vectors[1]),
+        b: [vectors[2][0], vectors[2][1]],
+        c: four(&vectors[3]),
     })
 }
 

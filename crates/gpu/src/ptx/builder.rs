@@ -439,6 +439,39 @@ impl Kernel {
         r
     }
 
+    /// `a` rounded to TF32 (10 mantissa bits, to nearest, ties away from
+    /// zero), in a `.b32` register for [`mma_tf32`](Self::mma_tf32)
+    /// (`cvt.rna.tf32.f32`).
+    pub fn to_tf32(&mut self, a: impl Into<Operand<F32>>) -> Reg<U32> {
+        let a = a.into();
+        let r = self.reg::<U32>();
+        self.line(format_args!("cvt.rna.tf32.f32 {r}, {a}"));
+        r
+    }
+
+    /// `D = A·B + C` for a whole warp on tensor cores
+    /// (`mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32`): `A` is
+    /// 16 × 8, `B` 8 × 8, `C` and `D` 16 × 8, each spread over the warp's 32
+    /// threads as the PTX ISA lays out their fragments. With `g` the lane
+    /// over 4 and `q` the lane modulo 4, a thread gives `a = [A[g][q],
+    /// A[g+8][q], A[g][q+4], A[g+8][q+4]]` and `b = [B[q][g], B[q+4][g]]`
+    /// (TF32, from [`to_tf32`](Self::to_tf32)), `c = [C[g][2q],
+    /// C[g][2q+1], C[g+8][2q], C[g+8][2q+1]]`, and receives `D` in `d` in
+    /// `C`'s layout (`d` may be `c`). Every thread of the warp must run it,
+    /// none guarded off.
+    pub fn mma_tf32(
+        &mut self,
+        d: [Reg<F32>; 4],
+        a: [Reg<U32>; 4],
+        b: [Reg<U32>; 2],
+        c: [Reg<F32>; 4],
+    ) {
+        self.line(format_args!(
+            "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {{{}, {}, {}, {}}}, {{{}, {}, {}, {}}}, {{{}, {}}}, {{{}, {}, {}, {}}}",
+            d[0], d[1], d[2], d[3], a[0], a[1], a[2], a[3], b[0], b[1], c[0], c[1], c[2], c[3]
+        ));
+    }
+
     /// The bits of a float.
     pub fn to_bits<T: Float>(&mut self, a: Reg<T>) -> Reg<T::Bits> {
         let r = self.reg::<T::Bits>();
