@@ -192,6 +192,11 @@ impl<T: DualNum + Copy> Math for T {
         // real part and `h` the rest, whose own tanh cannot overflow: the
         // value is the float's own tanh, and no part overflows at any `a`.
         let re = self.re();
+        if num_traits::Float::is_infinite(re) {
+            // ±1, flat: every derivative is zero there (`self - a` below
+            // would be ∞ - ∞).
+            return T::from(num_traits::Float::signum(re));
+        }
         let a = T::from(re);
         let t = T::from(num_traits::Float::tanh(re));
         let th = nilpotent_tanh(self - a);

@@ -302,13 +302,12 @@ impl<X: Math> Math for Fwd<X> {
         self.chain(r, -(r * r))
     }
     /// As core's `Math::tanh` of a dual number: `(t + h) / (1 + t·h)` with
-    /// `t = tanh(re)` and `h` the number less its real part, which is
-    /// NaN, not 0, at an infinite `re`, so the value there is NaN.
+    /// `t = tanh(re)` and `h` the number less its real part (its real part
+    /// 0), rounded as the CPU rounds it. At an infinite `re` that is ±1 with
+    /// slope `1 - t² = 0`, as core's.
     fn tanh(self) -> Self {
         let t = self.re.tanh();
-        // Deliberately `re - re`: 0, or NaN where `re` is infinite.
-        #[allow(clippy::eq_op)]
-        let h = self.re - self.re;
+        let h = X::lit(0.0);
         let num = Fwd {
             re: t + h,
             eps: self.eps,
