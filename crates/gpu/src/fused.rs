@@ -6,7 +6,9 @@
 
 use crate::compute::{GpuFloat, count, length, same_len};
 use crate::device::{Gpu, GpuBuffer};
-use crate::kernels::{FusedChain, FusedGeometry, FusedLayer, FusedPass, Reduction, Spec};
+use crate::kernels::{
+    FusedChain, FusedGeometry, FusedLayer, FusedPass, FusedProducts, Precision, Reduction, Spec,
+};
 use crate::runtime::{Arg, Runtime};
 use typeflux_core::activation::ActivationKind;
 use typeflux_core::dense_chain::{ChainGradients, ChainKept, ChainLayer, ChainOutput, ChainParams};
@@ -330,6 +332,10 @@ impl<R: Runtime> Gpu<R> {
     ) {
         let geometry = FusedGeometry::of(E::PRECISION.bytes() as u32);
         let blocks = geometry.blocks(n as u32);
+        let products = match E::PRECISION {
+            Precision::F32 => self.fused_products(),
+            Precision::F64 => FusedProducts::Exact,
+        };
         // Every buffer in `args` was checked against the chain's widths and
         // the batch `n` (x, y, dy and dx hold `width · n` elements, each
         // weight `O · I`, each bias `O`, the kept values their widths per
@@ -339,7 +345,11 @@ impl<R: Runtime> Gpu<R> {
         // SAFETY: by the above, every access of the launch is in bounds.
         unsafe {
             self.launch(
-                Spec::Fused { chain, pass },
+                Spec::Fused {
+                    chain,
+                    pass,
+                    products,
+                },
                 E::PRECISION,
                 [blocks, 1, 1],
                 [geometry.threads, 1, 1],

@@ -9,8 +9,17 @@ use common::{Float, agree};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use typeflux_core::{Cpu, Device, Kernels, UnaryOp};
+use typeflux_gpu::FusedProducts;
 use typeflux_gpu::kernels::{FusedChain, FusedGeometry, FusedLayer};
+use typeflux_ptx_interp::exec::tf32;
 use typeflux_ptx_interp::{Interpreted, device};
+
+/// How far a chain of TF32 products may be from the exact one, relative to
+/// `1 + |value|`: each factor is within 2⁻¹¹ of itself, so a sum of `i`
+/// random terms moves by about 2⁻¹¹·√i of their size, and layers add up.
+/// A wrong fragment, a dropped step or a stale row moves a value by the
+/// size of a whole term, far more.
+const TF32_CHAIN: f64 = 4e-3;
 
 /// Activations whose slope is defined everywhere a random pre-activation
 /// falls, and none.
@@ -89,6 +98,12 @@ impl<E: Float> Case<E> {
     /// on the CPU: the products in `f64` from the same numbers, the
     /// activations by the CPU device's table.
     fn reference(&self) -> Vec<(Vec<f64>, Vec<f64>)> {
+        self.reference_with(|v| v)
+    }
+
+    /// [`reference`](Self::reference) with every factor of a product
+    /// passed through `round` first.
+    fn reference_with(&self, round: impl Fn(f64) -> f64) -> Vec<(Vec<f64>, Vec<f64>)> {
         let mut a: Vec<f64> = self.x.iter().map(|v| v.wide()).collect();
         let mut out = Vec::new();
         for (l, layer) in self.chain.layers().iter().enumerate() {
@@ -99,7 +114,7 @@ impl<E: Float> Case<E> {
                 for r in 0..o {
                     let mut s = b.as_ref().map_or(0.0, |b| b[r].wide());
                     for p in 0..i {
-                        s += w[r + p * o].wide() * a[p + j * i];
+                        s += round(w[r + p * o].wide()) * round(a[p + j * i]);
                     }
                     z[r + j * o] = s;
                 }
@@ -125,7 +140,18 @@ impl<E: Float> Case<E> {
     /// `(W̄, b̄)`.
     #[allow(clippy::type_complexity)]
     fn reference_backward(&self, dy: &[E]) -> (Vec<f64>, Vec<(Vec<f64>, Vec<f64>)>) {
-        let forward = self.reference();
+        self.reference_backward_with(dy, |v| v)
+    }
+
+    /// [`reference_backward`](Self::reference_backward) with every factor
+    /// of a product passed through `round` first.
+    #[allow(clippy::type_complexity)]
+    fn reference_backward_with(
+        &self,
+        dy: &[E],
+        round: impl Fn(f64) -> f64 + Copy,
+    ) -> (Vec<f64>, Vec<(Vec<f64>, Vec<f64>)>) {
+        let forward = self.reference_with(round);
         let layers = self.chain.layers();
         let mut grads = vec![(Vec::new(), Vec::new()); layers.len()];
         let mut d: Vec<f64> = dy.iter().map(|v| v.wide()).collect();
@@ -149,8 +175,8 @@ impl<E: Float> Case<E> {
                     let dv = d[r + j * o];
                     db[r] += dv;
                     for p in 0..i {
-                        dw[r + p * o] += dv * input[p + j * i];
-                        below[p + j * i] += w[r + p * o].wide() * dv;
+                        dw[r + p * o] += round(dv) * round(input[p + j * i]);
+                        below[p + j * i] += round(w[r + p * o].wide()) * round(dv);
                     }
                 }
             }
@@ -191,8 +217,13 @@ fn on_gpu<E: Float>(gpu: &Interpreted, case: &Case<E>) -> Vec<(Buf<E>, Option<Bu
         .collect()
 }
 
-fn check_inference<E: Float + typeflux_gpu::GpuFloat>(case: &Case<E>, tol: f64) {
+fn check_inference<E: Float + typeflux_gpu::GpuFloat>(
+    case: &Case<E>,
+    products: FusedProducts,
+    tol: f64,
+) {
     let gpu = device();
+    gpu.set_fused_products(products);
     let params = on_gpu(&gpu, case);
     let refs: Vec<_> = params.iter().map(|(w, b)| (w, b.as_ref())).collect();
     let x = upload(&gpu, &case.x);
@@ -204,8 +235,14 @@ fn check_inference<E: Float + typeflux_gpu::GpuFloat>(case: &Case<E>, tol: f64) 
     close(&download(&gpu, &y), &expected.last().unwrap().0, tol, &what);
 }
 
-fn check_training<E: Float + typeflux_gpu::GpuFloat>(case: &Case<E>, rng: &mut StdRng, tol: f64) {
+fn check_training<E: Float + typeflux_gpu::GpuFloat>(
+    case: &Case<E>,
+    products: FusedProducts,
+    rng: &mut StdRng,
+    tol: f64,
+) {
     let gpu = device();
+    gpu.set_fused_products(products);
     let params = on_gpu(&gpu, case);
     let refs: Vec<_> = params.iter().map(|(w, b)| (w, b.as_ref())).collect();
     let x = upload(&gpu, &case.x);
@@ -243,10 +280,14 @@ fn check_training<E: Float + typeflux_gpu::GpuFloat>(case: &Case<E>, rng: &mut S
 fn fused_inference_matches_the_cpu_on_random_chains() {
     let mut rng = StdRng::seed_from_u64(16);
     for _ in 0..12 {
-        check_inference(&Case::<f32>::random(&mut rng, 4, 24, 80), 2e-5);
+        let case = Case::<f32>::random(&mut rng, 4, 24, 80);
+        check_inference(&case, FusedProducts::Exact, 2e-5);
+        check_inference(&case, FusedProducts::Tf32, TF32_CHAIN);
     }
     for _ in 0..4 {
-        check_inference(&Case::<f64>::random(&mut rng, 3, 24, 40), 1e-12);
+        let case = Case::<f64>::random(&mut rng, 3, 24, 40);
+        // TF32 does not apply to f64: the products stay exact.
+        check_inference(&case, FusedProducts::Tf32, 1e-12);
     }
 }
 
@@ -264,10 +305,9 @@ fn fused_inference_of_the_widest_layers() {
         .collect();
     // A batch of one block and a few more columns.
     let n = FusedGeometry::of(4).columns as usize + 3;
-    check_inference(
-        &Case::<f32>::new(&mut rng, &[128, 127, 128, 64, 128], layers, n),
-        5e-5,
-    );
+    let case = Case::<f32>::new(&mut rng, &[128, 127, 128, 64, 128], layers, n);
+    check_inference(&case, FusedProducts::Exact, 5e-5);
+    check_inference(&case, FusedProducts::Tf32, TF32_CHAIN);
 }
 
 #[test]
@@ -283,6 +323,7 @@ fn every_operation_of_the_table_runs_in_a_fused_layer() {
         };
         let case = Case::<f32>::new(&mut rng, &[1, 9], vec![layer], 37);
         let gpu = device();
+        gpu.set_fused_products(FusedProducts::Exact);
         let params = on_gpu(&gpu, &case);
         let refs: Vec<_> = params.iter().map(|(w, b)| (w, b.as_ref())).collect();
         let y = gpu.fused_inference(&case.chain, &upload(&gpu, &case.x), &refs);
@@ -303,11 +344,127 @@ fn fused_training_and_backward_match_the_cpu_on_random_chains() {
     let mut rng = StdRng::seed_from_u64(17);
     for _ in 0..10 {
         let case = Case::<f32>::random(&mut rng, 4, 20, 75);
-        check_training(&case, &mut rng, 5e-5);
+        check_training(&case, FusedProducts::Exact, &mut rng, 5e-5);
+        check_training(&case, FusedProducts::Tf32, &mut rng, TF32_CHAIN);
     }
     for _ in 0..3 {
         let case = Case::<f64>::random(&mut rng, 3, 20, 40);
-        check_training(&case, &mut rng, 1e-12);
+        check_training(&case, FusedProducts::Tf32, &mut rng, 1e-12);
+    }
+}
+
+/// A value rounded to TF32, as the kernels round the factors of their
+/// products.
+fn round_tf32(v: f64) -> f64 {
+    f64::from(f32::from_bits(tf32((v as f32).to_bits())))
+}
+
+#[test]
+fn tf32_products_are_the_products_of_the_factors_rounded_to_tf32() {
+    // One layer without activation: its factors are the case's own f32
+    // numbers (x, W and ȳ), so rounding them on the CPU gives exactly the
+    // factors the tensor cores see. What is left is the f32 rounding of
+    // the sums. Against the exact products, the same results are far off.
+    let mut rng = StdRng::seed_from_u64(32);
+    let mut far_from_exact = 0;
+    for trial in 0..14 {
+        let (i, o) = if trial < 2 {
+            (128, 128)
+        } else {
+            (rng.random_range(1..=128), rng.random_range(1..=128))
+        };
+        let n = [1, 31, 32, 33, 70, rng.random_range(1..=100)][trial % 6];
+        let layer = FusedLayer {
+            width: o,
+            bias: trial % 2 == 0,
+            activation: None,
+        };
+        let case = Case::<f32>::new(&mut rng, &[i, o], vec![layer], n);
+        let gpu = device();
+        gpu.set_fused_products(FusedProducts::Tf32);
+        let params = on_gpu(&gpu, &case);
+        let refs: Vec<_> = params.iter().map(|(w, b)| (w, b.as_ref())).collect();
+        let x = upload(&gpu, &case.x);
+        let what = format!("{i} ⇒ {o}, batch {n}");
+        let y = download(&gpu, &gpu.fused_inference(&case.chain, &x, &refs));
+        let rounded = case.reference_with(round_tf32);
+        close(&y, &rounded[0].0, 2e-6, &what);
+        let exact = &case.reference()[0].0;
+        if y.iter()
+            .zip(exact)
+            .any(|(g, c)| (f64::from(*g) - c).abs() > 1e-4)
+        {
+            far_from_exact += 1;
+        }
+
+        let (_, kept) = gpu.fused_training(&case.chain, &x, &refs);
+        let dy: Vec<f32> = uniform(&mut rng, o as usize * n, 1.0);
+        let weights: Vec<_> = params.iter().map(|(w, _)| w).collect();
+        let (dx, grads) = gpu.fused_backward(&case.chain, &x, &weights, &kept, &upload(&gpu, &dy));
+        let (dx_cpu, grads_cpu) = case.reference_backward_with(&dy, round_tf32);
+        close(&download(&gpu, &dx), &dx_cpu, 2e-6, &format!("x̄ of {what}"));
+        let tol = 2e-6 * (n as f64).sqrt();
+        close(
+            &download(&gpu, &grads[0].0),
+            &grads_cpu[0].0,
+            tol,
+            &format!("W̄ of {what}"),
+        );
+        if let Some(db) = &grads[0].1 {
+            // The bias's gradient is a plain f32 sum, not a product.
+            let exact = &case.reference_backward(&dy).1[0].1;
+            close(&download(&gpu, db), exact, tol, &format!("b̄ of {what}"));
+        }
+    }
+    assert!(
+        far_from_exact >= 12,
+        "only {far_from_exact} of 14 layers differ from the exact products: were they rounded?"
+    );
+}
+
+#[test]
+fn an_infinite_input_a_saturating_activation_absorbs_leaves_no_nan_behind() {
+    // 8 ⇒ 5 (tanh) ⇒ 4: an infinite feature with positive weights makes
+    // every pre-activation of the first layer +∞ and its outputs 1. The
+    // tensor cores' tile of that layer has rows past its 5 outputs, whose
+    // zero weights times ∞ are NaN; they must not reach the next layer.
+    let mut rng = StdRng::seed_from_u64(9);
+    let layers = vec![
+        FusedLayer {
+            width: 5,
+            bias: true,
+            activation: Some(UnaryOp::Tanh),
+        },
+        FusedLayer {
+            width: 4,
+            bias: false,
+            activation: None,
+        },
+    ];
+    let mut case = Case::<f32>::new(&mut rng, &[8, 5, 4], layers, 40);
+    for w in &mut case.params[0].0 {
+        *w = w.abs() + 0.1;
+    }
+    case.x[6] = f32::INFINITY;
+    let expected = case.reference();
+    let last = &expected.last().unwrap().0;
+    assert!(
+        last.iter().all(|v| v.is_finite()),
+        "the reference is finite"
+    );
+    for products in [FusedProducts::Exact, FusedProducts::Tf32] {
+        check_inference(&case, products, TF32_CHAIN);
+        let gpu = device();
+        gpu.set_fused_products(products);
+        let params = on_gpu(&gpu, &case);
+        let refs: Vec<_> = params.iter().map(|(w, b)| (w, b.as_ref())).collect();
+        let (y, _) = gpu.fused_training(&case.chain, &upload(&gpu, &case.x), &refs);
+        close(
+            &download(&gpu, &y),
+            last,
+            TF32_CHAIN,
+            &format!("{products:?} training"),
+        );
     }
 }
 
@@ -355,6 +512,7 @@ fn a_chain_of_dense_layers_runs_as_one_kernel_chosen_by_its_types() {
         .collect();
 
     let gpu = device();
+    gpu.set_fused_products(FusedProducts::Exact);
     let model = cpu_model.to_device(&gpu);
     let chain = model.fused_chain().expect("three small Dense layers fuse");
     assert_eq!((chain.input(), chain.output()), (5, 3));
@@ -363,6 +521,10 @@ fn a_chain_of_dense_layers_runs_as_one_kernel_chosen_by_its_types() {
     let y = model.forward_fused(&x.to_device(&gpu));
     assert_eq!(gpu.runtime().launches(), launches + 1, "one kernel");
     close(&y.to_device(&Cpu).to_vec(), &expected, 2e-6, "fused chain");
+    gpu.set_fused_products(FusedProducts::Tf32);
+    let y = model.forward_fused(&x.to_device(&gpu));
+    close(&y.to_device(&Cpu).to_vec(), &expected, TF32_CHAIN, "TF32");
+    gpu.set_fused_products(FusedProducts::Exact);
     // Layer by layer on the same device, the same numbers.
     let layered = model.forward(&x.to_device(&gpu)).to_device(&Cpu).to_vec();
     close(&layered, &expected, 2e-6, "layer by layer");

@@ -4,7 +4,10 @@
 //! `ptxas` assembles all of them in CI (`scripts/ptxas-check.sh`), and the
 //! interpreter's tests draw on the same families.
 
-use super::{Epilogue, FusedChain, FusedLayer, FusedPass, Precision, Reduction, Size, Spec, Tile};
+use super::{
+    Epilogue, FusedChain, FusedLayer, FusedPass, FusedProducts, Precision, Reduction, Size, Spec,
+    Tile,
+};
 use typeflux_core::{BinaryOp, UnaryOp};
 
 const BINARY: [BinaryOp; 4] = [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div];
@@ -180,7 +183,13 @@ pub fn families() -> Vec<(&'static str, Vec<Spec>)> {
             FusedPass::Training,
             FusedPass::Backward,
         ] {
-            fused.push(Spec::Fused { chain, pass });
+            for products in [FusedProducts::Tf32, FusedProducts::Exact] {
+                fused.push(Spec::Fused {
+                    chain,
+                    pass,
+                    products,
+                });
+            }
         }
     }
 
@@ -203,6 +212,7 @@ pub fn modules() -> Vec<(String, String)> {
         for precision in [Precision::F32, Precision::F64] {
             let kernels: Vec<_> = specs
                 .iter()
+                .filter(|spec| spec.applies_to(precision))
                 .map(|spec| {
                     let name = spec.name(precision);
                     match precision {
@@ -232,7 +242,9 @@ mod tests {
         for (_, specs) in families() {
             for spec in specs {
                 for p in [Precision::F32, Precision::F64] {
-                    assert!(names.insert(spec.name(p)), "{} twice", spec.name(p));
+                    if spec.applies_to(p) {
+                        assert!(names.insert(spec.name(p)), "{} twice", spec.name(p));
+                    }
                 }
             }
         }

@@ -25,7 +25,10 @@
 
 use super::Size;
 use crate::kernels::elementwise::{value, value_and_slope};
-use crate::ptx::{Cmp, Float, Global, Kernel, Operand, Pred, Reg, SharedArray, Special, U32, U64};
+use crate::ptx::{
+    Cmp, F32, Float, Global, Kernel, Operand, Pred, Ptr, Reg, Shared, SharedArray, Special, U32,
+    U64,
+};
 use typeflux_core::UnaryOp;
 
 /// The most layers a fused chain holds.
@@ -35,6 +38,13 @@ pub const MAX_FUSED_WIDTH: u32 = 128;
 
 /// Rows of a layer's output a thread computes are `g + GROUPS·r`.
 const GROUPS: u32 = 8;
+/// The tensor cores' tile, `m16n8k8`: rows of the product, its columns and
+/// the inner size of one step.
+const TILE_M: u32 = 16;
+const TILE_N: u32 = 8;
+const TILE_K: u32 = 8;
+/// Threads of a warp.
+const WARP: u32 = 32;
 
 /// How the products of a fused `f32` chain are computed. (`f64` chains
 /// always compute theirs exactly: there is no TF32 for them.)
@@ -57,15 +67,6 @@ pub enum FusedProducts {
     /// In `f32` with `fma`, in the order of the inner index, as the layer
     /// by layer kernels and the CPU compute them.
     Exact,
-}
-
-impl FusedProducts {
-    pub(crate) fn tag(self) -> &'static str {
-        match self {
-            FusedProducts::Tf32 => "tf32",
-            FusedProducts::Exact => "exact",
-        }
-    }
 }
 
 /// One `Dense` layer of a fused chain: its outputs, bias and activation.
@@ -276,6 +277,8 @@ struct Fused<T> {
     tiles: [SharedArray<T>; 2],
     /// A slice of a weight, `rows × slice`.
     weights: SharedArray<T>,
+    /// Whether the products run on tensor cores, in TF32.
+    tf32: bool,
 }
 
 /// Where a column-major set of columns lies in global memory: element
@@ -288,15 +291,42 @@ struct Columns {
 }
 
 impl<T: Float> Fused<T> {
-    fn new(k: &mut Kernel, chain: &FusedChain, n: Operand<U32>) -> Self {
+    /// With `tf32`, the buffers hold whole tensor-core tiles: rows up to a
+    /// multiple of [`TILE_M`], all written (zero) before use. A tile read as
+    /// the inner operand of a product holds zeros in its rows past the
+    /// width up to a multiple of [`TILE_K`]: from this start, from a
+    /// product's rows past its width (zero rows of the weight times finite
+    /// numbers) or from the forward pass's consumer, which writes zeros
+    /// there. In the backward pass they can only be otherwise where the
+    /// exact products are not finite either. Rows past the widths read as
+    /// the outer operand give results no one keeps.
+    fn new(k: &mut Kernel, chain: &FusedChain, n: Operand<U32>, tf32: bool) -> Self {
         let geometry = FusedGeometry::of(T::BYTES);
+        let tf32 = tf32 && T::BYTES == 4;
         let widest = chain.widest();
+        let rows = if tf32 {
+            widest.next_multiple_of(TILE_M)
+        } else {
+            widest
+        };
         let tiles = [
-            k.shared::<T>(widest * geometry.columns),
-            k.shared::<T>(widest * geometry.columns),
+            k.shared::<T>(rows * geometry.columns),
+            k.shared::<T>(rows * geometry.columns),
         ];
-        let weights = k.shared::<T>(widest * geometry.slice);
+        let weights = k.shared::<T>(rows * geometry.slice);
         let t = k.special(Special::TidX);
+        if tf32 {
+            // The tiles' rows past a layer's width are read by the tensor
+            // cores (their products land in rows no one keeps), so they
+            // hold numbers from the start.
+            k.range(t, rows * geometry.columns, geometry.threads, |k, e| {
+                for tile in tiles {
+                    let at = k.at(tile, e);
+                    k.st::<T, _>(at, T::lit(0.0));
+                }
+            });
+            k.bar_sync();
+        }
         let block = k.special(Special::CtaidX);
         let c = k.rem(t, geometry.columns);
         let g = k.div(t, geometry.columns);
@@ -314,6 +344,7 @@ impl<T: Float> Fused<T> {
             n,
             tiles,
             weights,
+            tf32,
         }
     }
 
@@ -356,8 +387,29 @@ impl<T: Float> Fused<T> {
     /// `g + GROUPS·r` of the result, with the row's index (the last one
     /// clamped into the result, valid where its predicate holds).
     /// `W` is `outputs × inputs`; transposed, the result has `inputs` rows.
+    /// On tensor cores the product goes through `dst`, which must not be
+    /// `tile` and may be read by no thread from the call on.
     #[allow(clippy::type_complexity)]
     fn product(
+        &self,
+        k: &mut Kernel,
+        w: Reg<U64>,
+        shape: (u32, u32),
+        transposed: bool,
+        tile: SharedArray<T>,
+        dst: SharedArray<T>,
+    ) -> Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)> {
+        if self.tf32 {
+            self.product_tf32(k, w, shape, transposed, tile, dst)
+        } else {
+            self.product_fma(k, w, shape, transposed, tile)
+        }
+    }
+
+    /// [`product`](Self::product) with `fma`, each thread its rows of its
+    /// column.
+    #[allow(clippy::type_complexity)]
+    fn product_fma(
         &self,
         k: &mut Kernel,
         w: Reg<U64>,
@@ -431,6 +483,248 @@ impl<T: Float> Fused<T> {
         }
         out
     }
+
+    /// The warp's lane, its group `g = lane / 4` and place in the group
+    /// `q = lane % 4`, and the warp's index in the block.
+    fn lanes(&self, k: &mut Kernel) -> (Reg<U32>, Reg<U32>, Reg<U32>) {
+        let lane = k.rem(self.t, WARP);
+        let g = k.div(lane, 4u32);
+        let q = k.rem(lane, 4u32);
+        let warp = k.div(self.t, WARP);
+        (g, q, warp)
+    }
+
+    /// [`product`](Self::product) on tensor cores. The result, padded to
+    /// whole tiles of [`TILE_M`] rows, is the block's `rows × columns`:
+    /// each warp takes one column tile of [`TILE_N`] and every other row
+    /// tile, accumulating in the fragments of `mma.m16n8k8` over the inner
+    /// index, a step of [`TILE_K`] at a time. The weight's slice is staged
+    /// in TF32 with zeros past its rows and inner size; the tile's rows
+    /// past the inner size are zero (see [`load`](Self::load)). The
+    /// fragments are stored to `dst`, and each thread reads back its rows of
+    /// its column after a barrier.
+    #[allow(clippy::type_complexity)]
+    fn product_tf32(
+        &self,
+        k: &mut Kernel,
+        w: Reg<U64>,
+        (outputs, inputs): (u32, u32),
+        transposed: bool,
+        tile: SharedArray<T>,
+        dst: SharedArray<T>,
+    ) -> Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)> {
+        let FusedGeometry {
+            columns,
+            threads,
+            slice,
+        } = self.geometry;
+        let (rows, inner) = if transposed {
+            (inputs, outputs)
+        } else {
+            (outputs, inputs)
+        };
+        const F: i64 = 4;
+        let padded = rows.next_multiple_of(TILE_M);
+        let row_tiles = padded / TILE_M;
+        let column_tiles = columns / TILE_N;
+        // Warps that share a column tile take its row tiles in turn.
+        let turns = threads / WARP / column_tiles;
+        let rounds = row_tiles.div_ceil(turns);
+        let (g, q, warp) = self.lanes(k);
+        let n0 = k.rem(warp, column_tiles);
+        let n0 = k.mul(n0, TILE_N);
+        let first = k.div(warp, column_tiles);
+        let m0 = k.mul(first, TILE_M);
+        // B = tile[k][n] at k·columns + n: b0 = B[q][g], b1 = B[q + 4][g].
+        let b_index = k.add(n0, g);
+        let b_index = k.fma(q, columns, b_index);
+        let b_at = k.at(tile, b_index);
+        // A = the staged slice, A[m][k] at k·padded + m: a0 = A[g][q],
+        // a1 = A[g + 8][q], a2 = A[g][q + 4], a3 = A[g + 8][q + 4].
+        let a_index = k.add(m0, g);
+        let a_index = k.fma(q, padded, a_index);
+        let a_at = k.at(self.weights, a_index);
+        // D = dst[m][n] at m·columns + n: d0 = D[g][2q], d1 = D[g][2q + 1],
+        // d2 = D[g + 8][2q], d3 = D[g + 8][2q + 1].
+        let d_row = k.add(m0, g);
+        let d_col = k.fma(q, 2u32, n0);
+        let d_index = k.fma(d_row, columns, d_col);
+        let d_at = k.at(dst, d_index);
+        // Round r takes row tile `first + turns·r`, past the end only in
+        // the last round.
+        let valid: Vec<Option<Reg<Pred>>> = (0..rounds)
+            .map(|r| {
+                ((r + 1) * turns > row_tiles).then(|| k.setp(Cmp::Lt, first, row_tiles - turns * r))
+            })
+            .collect();
+        let accs: Vec<[Reg<F32>; 4]> = (0..rounds)
+            .map(|_| [(); 4].map(|()| k.mov(F32::lit(0.0))))
+            .collect();
+        let row_step = i64::from(turns * TILE_M);
+        for p0 in (0..inner).step_by(slice as usize) {
+            let width = slice.min(inner - p0);
+            let steps = width.div_ceil(TILE_K);
+            let staged = steps * TILE_K;
+            // Every warp is done with the previous slice (and every thread
+            // with the tile's writes before the product).
+            k.bar_sync();
+            k.range(self.t, padded * staged, threads, |k, e| {
+                let (pp, row) = if transposed {
+                    (k.rem(e, staged), k.div(e, staged))
+                } else {
+                    (k.div(e, padded), k.rem(e, padded))
+                };
+                let v = k.mov(0u32);
+                let mut inside = None;
+                if padded != rows {
+                    inside = Some(k.setp(Cmp::Lt, row, rows));
+                }
+                if staged != width {
+                    let p = k.setp(Cmp::Lt, pp, width);
+                    inside = Some(match inside {
+                        Some(i) => k.and_pred(i, p),
+                        None => p,
+                    });
+                }
+                guarded(k, inside, |k| {
+                    // Element (row, p0 + pp) of op(W), as in `product_fma`.
+                    let index = if transposed {
+                        k.fma(row, outputs, pp)
+                    } else {
+                        k.fma(pp, outputs, row)
+                    };
+                    let index = k.add(index, p0 * if transposed { 1 } else { outputs });
+                    let at = k.global::<F32>(w, index);
+                    let x = k.ld::<F32, Global>(at);
+                    let x = k.to_tf32(x);
+                    k.assign(v, x);
+                });
+                let slot = k.fma(pp, padded, row);
+                let slot = k.at(self.weights, slot);
+                k.st::<U32, _>(slot, v);
+            });
+            k.bar_sync();
+            for step in 0..steps {
+                let kk = i64::from(step * TILE_K);
+                let b_row = i64::from(p0) + kk;
+                let b0 = k.ld::<F32, _>(b_at.offset(b_row * i64::from(columns) * F));
+                let b1 = k.ld::<F32, _>(b_at.offset((b_row + 4) * i64::from(columns) * F));
+                let b = [k.to_tf32(b0), k.to_tf32(b1)];
+                for (r, acc) in accs.iter().enumerate() {
+                    let base = kk * i64::from(padded) + row_step * r as i64;
+                    let a_of = |k: &mut Kernel, dm: i64, dk: i64| {
+                        k.ld::<U32, _>(a_at.offset((base + dk * i64::from(padded) + dm) * F))
+                    };
+                    guarded(k, valid[r], |k| {
+                        let a = [a_of(k, 0, 0), a_of(k, 8, 0), a_of(k, 0, 4), a_of(k, 8, 4)];
+                        k.mma_tf32(*acc, a, b, *acc);
+                    });
+                }
+            }
+        }
+        for (r, acc) in accs.iter().enumerate() {
+            let base = row_step * r as i64 * i64::from(columns);
+            guarded(k, valid[r], |k| {
+                let eight = 8 * i64::from(columns);
+                for (v, offset) in acc.iter().zip([0, 1, eight, eight + 1]) {
+                    k.st::<F32, _>(d_at.offset((base + offset) * F), *v);
+                }
+            });
+        }
+        // Every fragment is in `dst`.
+        k.bar_sync();
+        let column = k.fma(self.g, columns, self.c);
+        let column = k.at(dst, column);
+        (0..rows.div_ceil(GROUPS))
+            .map(|r| {
+                let row = k.add(self.g, r * GROUPS);
+                let valid = ((r + 1) * GROUPS > rows).then(|| k.setp(Cmp::Lt, row, rows));
+                let offset = i64::from(r * GROUPS * columns) * F;
+                let acc = k.ld::<T, _>(column.offset(offset));
+                (acc, row, valid)
+            })
+            .collect()
+    }
+
+    /// This block's part of `W̄ = δ·xᵀ` on tensor cores, stored at
+    /// `dw[block·o·i + row + col·o]`: `δ` (`o` rows) in `delta`, `x` (`i`
+    /// rows) in `input`, the inner size the block's columns. The warps take
+    /// the `⌈o/16⌉ × ⌈i/8⌉` tiles of `W̄` in turn.
+    fn weight_gradient_tf32(
+        &self,
+        k: &mut Kernel,
+        (delta, input): (SharedArray<T>, SharedArray<T>),
+        (o, i): (u32, u32),
+        dw: Reg<U64>,
+        block: Reg<U32>,
+    ) {
+        let FusedGeometry {
+            columns, threads, ..
+        } = self.geometry;
+        const F: i64 = 4;
+        let warps = threads / WARP;
+        let row_tiles = o.div_ceil(TILE_M);
+        let tiles = row_tiles * i.div_ceil(TILE_N);
+        let (g, q, warp) = self.lanes(k);
+        let part = k.mul(block, o * i);
+        for r in 0..tiles.div_ceil(warps) {
+            let tile = k.add(warp, r * warps);
+            let inside = ((r + 1) * warps > tiles).then(|| k.setp(Cmp::Lt, tile, tiles));
+            guarded(k, inside, |k| {
+                let m = k.rem(tile, row_tiles);
+                let m0 = k.mul(m, TILE_M);
+                let n = k.div(tile, row_tiles);
+                let n0 = k.mul(n, TILE_N);
+                // A[m][c] = δ at m·columns + c; B[c][n] = x at n·columns + c.
+                let a_index = k.add(m0, g);
+                let a_index = k.fma(a_index, columns, q);
+                let a_at = k.at(delta, a_index);
+                let b_index = k.add(n0, g);
+                let b_index = k.fma(b_index, columns, q);
+                let b_at = k.at(input, b_index);
+                let acc = [(); 4].map(|()| k.mov(F32::lit(0.0)));
+                let eight = 8 * i64::from(columns);
+                for step in 0..columns / TILE_K {
+                    let c0 = i64::from(step * TILE_K);
+                    let ld = |k: &mut Kernel, at: Ptr<Shared>, e: i64| {
+                        let x = k.ld::<F32, _>(at.offset(e * F));
+                        k.to_tf32(x)
+                    };
+                    let a = [
+                        ld(k, a_at, c0),
+                        ld(k, a_at, eight + c0),
+                        ld(k, a_at, c0 + 4),
+                        ld(k, a_at, eight + c0 + 4),
+                    ];
+                    let b = [ld(k, b_at, c0), ld(k, b_at, c0 + 4)];
+                    k.mma_tf32(acc, a, b, acc);
+                }
+                let row = k.add(m0, g);
+                let col = k.fma(q, 2u32, n0);
+                for (v, (dr, dc)) in acc.into_iter().zip([(0, 0), (0, 1), (8, 0), (8, 1)]) {
+                    let row = k.add(row, dr);
+                    let col = k.add(col, dc);
+                    let mut keep = None;
+                    if !o.is_multiple_of(TILE_M) {
+                        keep = Some(k.setp(Cmp::Lt, row, o));
+                    }
+                    if !i.is_multiple_of(TILE_N) {
+                        let p = k.setp(Cmp::Lt, col, i);
+                        keep = Some(match keep {
+                            Some(r) => k.and_pred(r, p),
+                            None => p,
+                        });
+                    }
+                    guarded(k, keep, |k| {
+                        let index = k.fma(col, o, row);
+                        let index = k.add(index, part);
+                        let at = k.global::<F32>(dw, index);
+                        k.st::<F32, Global>(at, v);
+                    });
+                }
+            });
+        }
+    }
 }
 
 /// Element `(p, j)` of a set of columns.
@@ -449,6 +743,16 @@ fn store<T: Float>(k: &mut Kernel, at: Columns, j: Reg<U32>, p: Reg<U32>, v: Reg
     k.st::<T, Global>(address, v);
 }
 
+/// `body` where `p` does not hold (nowhere when there is no `p`).
+fn unless(k: &mut Kernel, p: Option<Reg<Pred>>, body: impl FnOnce(&mut Kernel)) {
+    if let Some(p) = p {
+        let skip = k.label();
+        k.bra_if(p, skip);
+        body(k);
+        k.place(skip);
+    }
+}
+
 /// `body` where `p` holds (everywhere when there is no `p`).
 fn guarded(k: &mut Kernel, p: Option<Reg<Pred>>, body: impl FnOnce(&mut Kernel)) {
     match p {
@@ -459,7 +763,12 @@ fn guarded(k: &mut Kernel, p: Option<Reg<Pred>>, body: impl FnOnce(&mut Kernel))
 
 /// The inference and training passes (see [`FusedPass`]). Block:
 /// [`FusedGeometry::threads`]; grid: [`FusedGeometry::blocks`].
-pub(crate) fn forward<T: Float>(k: &mut Kernel, chain: &FusedChain, keep: bool) {
+pub(crate) fn forward<T: Float>(
+    k: &mut Kernel,
+    chain: &FusedChain,
+    keep: bool,
+    products: FusedProducts,
+) {
     let layers = chain.layers();
     let x = k.param_ptr();
     let y = k.param_ptr();
@@ -472,7 +781,7 @@ pub(crate) fn forward<T: Float>(k: &mut Kernel, chain: &FusedChain, keep: bool) 
     let n = Size::Param.load(k);
     let geometry = FusedGeometry::of(T::BYTES);
     k.max_threads(geometry.threads);
-    let f = Fused::<T>::new(k, chain, n);
+    let f = Fused::<T>::new(k, chain, n, products == FusedProducts::Tf32);
     let input = Columns {
         base: x,
         stride: chain.input(),
@@ -483,9 +792,20 @@ pub(crate) fn forward<T: Float>(k: &mut Kernel, chain: &FusedChain, keep: bool) 
         let (src, dst) = (f.tiles[l % 2], f.tiles[(l + 1) % 2]);
         let (w, b) = params[l];
         let shape = (layer.width, chain.inputs_of(l));
-        let rows = f.product(k, w, shape, false, src);
+        let rows = f.product(k, w, shape, false, src, dst);
         let last = l + 1 == layers.len();
         for (acc, i, valid) in rows {
+            if f.tf32 && !last {
+                // The rows past the width up to a whole step of the tensor
+                // cores are the next product's zeros, even where an
+                // infinite input made them NaN (0·∞) and an activation
+                // saturated the rows that count.
+                unless(k, valid, |k| {
+                    let index = k.fma(i, geometry.columns, f.c);
+                    let at = k.at(dst, index);
+                    k.st::<T, _>(at, T::lit(0.0));
+                });
+            }
             guarded(k, valid, |k| {
                 let mut v = acc;
                 if layer.bias {
@@ -545,7 +865,7 @@ pub(crate) fn forward<T: Float>(k: &mut Kernel, chain: &FusedChain, keep: bool) 
 
 /// The backward pass (see [`FusedPass::Backward`]). Block:
 /// [`FusedGeometry::threads`]; grid: [`FusedGeometry::blocks`].
-pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain) {
+pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain, products: FusedProducts) {
     let layers = chain.layers();
     let x = k.param_ptr();
     let dy = k.param_ptr();
@@ -561,7 +881,7 @@ pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain) {
     let n = Size::Param.load(k);
     let geometry = FusedGeometry::of(T::BYTES);
     k.max_threads(geometry.threads);
-    let f = Fused::<T>::new(k, chain, n);
+    let f = Fused::<T>::new(k, chain, n, products == FusedProducts::Tf32);
     let block = k.special(Special::CtaidX);
     let columns = geometry.columns;
     let bytes = i64::from(T::BYTES);
@@ -605,25 +925,29 @@ pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain) {
         k.bar_sync();
         // This block's part of W̄ = δ·xᵀ: element e = row + col·o.
         let (dw, db) = grads[l];
-        k.range(f.t, o * i, geometry.threads, |k, e| {
-            let row = k.rem(e, o);
-            let col = k.div(e, o);
-            let d = k.mul(row, columns);
-            let d = k.at(delta, d);
-            let a = k.mul(col, columns);
-            let a = k.at(other, a);
-            let acc = k.mov(T::lit(0.0));
-            for c in 0..columns {
-                let offset = i64::from(c) * bytes;
-                let dv = k.ld::<T, _>(d.offset(offset));
-                let av = k.ld::<T, _>(a.offset(offset));
-                let next = k.fma(dv, av, acc);
-                k.assign(acc, next);
-            }
-            let index = k.fma(block, o * i, e);
-            let at = k.global::<T>(dw, index);
-            k.st::<T, Global>(at, acc);
-        });
+        if f.tf32 {
+            f.weight_gradient_tf32(k, (delta, other), (o, i), dw, block);
+        } else {
+            k.range(f.t, o * i, geometry.threads, |k, e| {
+                let row = k.rem(e, o);
+                let col = k.div(e, o);
+                let d = k.mul(row, columns);
+                let d = k.at(delta, d);
+                let a = k.mul(col, columns);
+                let a = k.at(other, a);
+                let acc = k.mov(T::lit(0.0));
+                for c in 0..columns {
+                    let offset = i64::from(c) * bytes;
+                    let dv = k.ld::<T, _>(d.offset(offset));
+                    let av = k.ld::<T, _>(a.offset(offset));
+                    let next = k.fma(dv, av, acc);
+                    k.assign(acc, next);
+                }
+                let index = k.fma(block, o * i, e);
+                let at = k.global::<T>(dw, index);
+                k.st::<T, Global>(at, acc);
+            });
+        }
         if layer.bias {
             k.range(f.t, o, geometry.threads, |k, row| {
                 let d = k.mul(row, columns);
@@ -640,7 +964,7 @@ pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain) {
             });
         }
         // Wᵀ·δ: the input's cotangent, or δ of the layer below.
-        let rows = f.product(k, weights[l], (o, i), true, delta);
+        let rows = f.product(k, weights[l], (o, i), true, delta, other);
         for (acc, p, valid) in rows {
             guarded(k, valid, |k| {
                 if l == 0 {

@@ -253,10 +253,27 @@ pub enum Spec {
         chain: FusedChain,
         /// Which pass.
         pass: FusedPass,
+        /// How `f32` kernels compute their products (`f64` ones exactly).
+        products: FusedProducts,
     },
 }
 
 impl Spec {
+    /// Whether the entry is a kernel of its own for elements of
+    /// `precision`: not a TF32 fused chain of `f64`, which is the exact one.
+    pub fn applies_to(&self, precision: Precision) -> bool {
+        !matches!(
+            (self, precision),
+            (
+                Spec::Fused {
+                    products: FusedProducts::Tf32,
+                    ..
+                },
+                Precision::F64
+            )
+        )
+    }
+
     /// The entry's name: the kernel and its sizes.
     pub fn name(&self, precision: Precision) -> String {
         let p = precision.name();
@@ -345,7 +362,17 @@ impl Spec {
                 tile.tag(),
                 epilogue.tag()
             ),
-            Spec::Fused { chain, pass } => format!("fused_{}_{p}_{}", pass.tag(), chain.tag()),
+            Spec::Fused {
+                chain,
+                pass,
+                products,
+            } => {
+                let products = match (precision, products) {
+                    (Precision::F32, FusedProducts::Tf32) => "_tf32",
+                    _ => "",
+                };
+                format!("fused_{}_{p}{products}_{}", pass.tag(), chain.tag())
+            }
         }
     }
 
@@ -405,10 +432,14 @@ impl Spec {
                 tile,
                 epilogue,
             ),
-            Spec::Fused { chain, pass } => match pass {
-                FusedPass::Inference => fused::forward::<T>(&mut k, &chain, false),
-                FusedPass::Training => fused::forward::<T>(&mut k, &chain, true),
-                FusedPass::Backward => fused::backward::<T>(&mut k, &chain),
+            Spec::Fused {
+                chain,
+                pass,
+                products,
+            } => match pass {
+                FusedPass::Inference => fused::forward::<T>(&mut k, &chain, false, products),
+                FusedPass::Training => fused::forward::<T>(&mut k, &chain, true, products),
+                FusedPass::Backward => fused::backward::<T>(&mut k, &chain, products),
             },
         }
         k
