@@ -7,7 +7,7 @@
 mod common;
 
 use common::agree;
-use common::suite::params;
+use common::suite::{check_tf32, params};
 use typeflux_ad::reverse::{descend, gradient, model, value_and_gradient};
 use typeflux_core::prelude::*;
 use typeflux_gpu::FusedProducts;
@@ -373,4 +373,9 @@ fn kept_values_of_the_wrong_size_are_refused_before_any_launch() {
         batch: 4,
     };
     let _ = Kernels::<f32>::dense_chain_backward(&gpu, &layers, &x, &weights, &kept, &dy);
+}
+
+#[test]
+fn fused_chains_on_the_interpreted_tensor_cores() {
+    check_tf32(&device());
 }

@@ -7,7 +7,8 @@ mod common;
 
 use common::random;
 use common::suite::{
-    check_adam, check_binary, check_chain, check_product, check_softmax, check_table, inputs,
+    check_adam, check_binary, check_chain, check_product, check_softmax, check_table, check_tf32,
+    inputs,
 };
 use typeflux_core::Const;
 use typeflux_gpu::{Cuda, GpuError, default_gpu};
@@ -105,4 +106,14 @@ fn a_chain_and_adam_on_the_gpu_layer_by_layer() {
     gpu.set_fused_chains(false);
     check_chain(&gpu);
     check_adam(&gpu);
+}
+
+#[test]
+fn fused_chains_on_the_tensor_cores() {
+    let Some(_) = cuda("tensor cores") else {
+        return;
+    };
+    // A device of its own, so that its setting leaves the other tests'.
+    let gpu = Cuda::new(0).expect("a second device on the GPU");
+    check_tf32(&gpu);
 }

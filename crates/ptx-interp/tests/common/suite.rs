@@ -400,3 +400,85 @@ pub fn check_adam<G: Kernels<f32>>(gpu: &G) {
     );
     agree(&a, &b, 64.0, 1.0, "parameters after three Adam steps");
 }
+
+/// A value rounded to TF32, as the fused kernels round their factors.
+fn tf32(v: f32) -> f64 {
+    f64::from(f32::from_bits(typeflux_ptx_interp::exec::tf32(v.to_bits())))
+}
+
+/// Fused `f32` chains on `gpu`'s tensor cores: a layer without activation
+/// gives the products of its factors rounded to TF32 (to `f32` rounding of
+/// the sums), and a deeper chain's output and gradient are within TF32's
+/// precision of the CPU's. Leaves `gpu` computing exact products.
+pub fn check_tf32<R: typeflux_gpu::Runtime>(gpu: &typeflux_gpu::Gpu<R>) {
+    use typeflux_gpu::FusedProducts;
+    gpu.set_fused_products(FusedProducts::Tf32);
+    // One layer, 37 ⇒ 45 with bias, on the kernel itself.
+    use typeflux_gpu::kernels::{FusedChain, FusedLayer};
+    let layer = FusedLayer {
+        width: 45,
+        bias: true,
+        activation: None,
+    };
+    let fused = FusedChain::new(37, &[layer]).expect("a chain that fuses");
+    let w: Vec<f32> = random(21, 45 * 37, 0.3);
+    let b: Vec<f32> = random(22, 45, 0.5);
+    let xs: Vec<f32> = random(23, 37 * 70, 2.0);
+    let up = |v: &[f32]| gpu.upload::<(usize,), f32>(v);
+    let (wg, bg, xg) = (up(&w), up(&b), up(&xs));
+    let y = gpu.download::<(usize,), f32>(&gpu.fused_inference(&fused, &xg, &[(&wg, Some(&bg))]));
+    let mut far_from_exact = 0;
+    for j in 0..70 {
+        for r in 0..45 {
+            let rounded: f64 = f64::from(b[r])
+                + (0..37)
+                    .map(|p| tf32(w[r + p * 45]) * tf32(xs[p + j * 37]))
+                    .sum::<f64>();
+            let exact: f64 = f64::from(b[r])
+                + (0..37)
+                    .map(|p| f64::from(w[r + p * 45]) * f64::from(xs[p + j * 37]))
+                    .sum::<f64>();
+            let got = f64::from(y[r + j * 45]);
+            assert!(
+                (got - rounded).abs() <= 2e-6 * (1.0 + rounded.abs()),
+                "y[{r}, {j}]: {got} against the TF32 products' {rounded}"
+            );
+            far_from_exact += usize::from((got - exact).abs() > 1e-5);
+        }
+    }
+    assert!(
+        far_from_exact > 1000,
+        "{far_from_exact} of 3150 differ from f32: rounded?"
+    );
+
+    typeflux_nn::init::seed(6);
+    let chain = Chain((
+        Dense::<24, 40>::new(tanh),
+        Dense::<40, 17>::new(relu),
+        Dense::<17, 5>::new(identity),
+    ));
+    let x = Batch::<24>::from_fn((Const, 45), |[i, j]| {
+        ((i * 5 + j * 3) % 17) as f32 / 8.0 - 1.0
+    });
+    let t = Batch::<5>::from_fn((Const, 45), |[i, j]| ((i + j) % 3) as f32 - 1.0);
+    let on_gpu = chain.to_device(gpu);
+    let (xg, tg) = (x.to_device(gpu), t.to_device(gpu));
+    let close = |g: &[f64], c: &[f64], what: &str| {
+        for (k, (g, c)) in g.iter().zip(c).enumerate() {
+            assert!(
+                (g - c).abs() <= 4e-3 * (1.0 + c.abs()),
+                "{what}[{k}]: {g} against {c}"
+            );
+        }
+    };
+    let wide = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<_>>();
+    close(
+        &wide(on_gpu.forward(&xg).to_device(&Cpu).to_vec()),
+        &wide(chain.forward(&x).to_vec()),
+        "forward",
+    );
+    let (_, g) = value_and_gradient(|m| mse(m.forward(&x), &t), model(&chain));
+    let (_, gg) = value_and_gradient(|m| mse(m.forward(&xg), &tg), model(&on_gpu));
+    close(&params(&gg), &params(&g), "gradient");
+    gpu.set_fused_products(FusedProducts::Exact);
+}
