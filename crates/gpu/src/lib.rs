@@ -67,8 +67,18 @@
 //! size) runs layer by layer, with the same results up to rounding.
 //! [`Gpu::set_fused_chains`]`(false)` runs every chain layer by layer, to
 //! compare the two. [`FusedModel::fused_chain`] says whether a chain
-//! qualifies. The products are exact `f32` (or `f64`) `fma`s summed in the
-//! order of the inner index.
+//! qualifies.
+//!
+//! The products of an `f32` chain run on tensor cores by default
+//! ([`FusedProducts::Tf32`]: `mma.sync.m16n8k8` with TF32 factors). Each
+//! factor is rounded to TF32 first (10 mantissa bits, to nearest with ties
+//! away from zero: a relative error of at most 2⁻¹¹, about three decimal
+//! digits), the products of the rounded factors are exact and their sums
+//! `f32`; biases, activations, slopes and the sums of the gradients over
+//! the blocks are `f32` as before. [`Gpu::set_fused_products`]`(`
+//! [`FusedProducts::Exact`]`)` computes them as the layer by layer kernels
+//! do, exact `f32` `fma`s in the order of the inner index. `f64` chains
+//! are always exact.
 //!
 //! # Without a GPU
 //! The crate builds and its tests run with no CUDA at all: the driver is

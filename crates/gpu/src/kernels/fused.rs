@@ -5,13 +5,24 @@
 //! them through every layer without leaving the chip: the columns'
 //! activations live in shared memory (two buffers, one read while the other
 //! is written), each layer's weight is staged into shared memory a slice of
-//! its inner size at a time, and each thread accumulates rows `g + 8·r` of
-//! the layer's output for one column in registers, with `fma` in the
-//! order of the inner index. Every width is an immediate: the products are
-//! unrolled, their addresses in shared memory constant offsets, and besides
-//! the last round of rows of a width that is not a multiple of 8 the only
-//! bounds check is the batch's (columns past it compute on zeros and store
-//! nothing).
+//! its inner size at a time, and the products are computed one of two ways
+//! ([`FusedProducts`]):
+//! - exactly: each thread accumulates rows `g + 8·r` of the layer's output
+//!   for one column in registers, with `fma` in the order of the inner
+//!   index;
+//! - on tensor cores (`f32` only): each warp of the block takes a column
+//!   tile of 8 and every other row tile of 16, accumulating the fragments
+//!   of `mma.sync.m16n8k8` with factors rounded to TF32, and stores them to
+//!   the other activation buffer, where each thread reads its rows of its
+//!   column back. The weight's slice is staged in TF32 with zeros past its
+//!   rows and inner size; the gradients of the weights are tiles of 16 × 8
+//!   too, over the block's 32 columns.
+//!
+//! Every width is an immediate: the products are unrolled, their addresses
+//! in shared memory constant offsets, and besides the last round of rows of
+//! a width that is not a multiple of 8 (or of tiles of a width that is not
+//! a multiple of 16) the only bounds check is the batch's (columns past it
+//! compute on zeros and store nothing).
 //!
 //! Three passes share that core:
 //! - inference: `y = chain(x)`;
