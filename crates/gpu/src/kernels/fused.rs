@@ -56,6 +56,11 @@ const TILE_N: u32 = 8;
 const TILE_K: u32 = 8;
 /// Threads of a warp.
 const WARP: u32 = 32;
+/// On tensor cores, elements from one inner index of a staged weight to the
+/// next are its rows and this many more, so that the lanes reading `A`'s
+/// fragment (rows `g`, inner indices `q`) meet in no bank of shared memory
+/// twice.
+const WEIGHT_SKEW: u32 = 8;
 
 /// How the products of a fused `f32` chain are computed. (`f64` chains
 /// always compute theirs exactly: there is no TF32 for them.)
@@ -284,7 +289,12 @@ struct Fused<T> {
     inside: Reg<Pred>,
     /// The batch.
     n: Operand<U32>,
-    /// Two buffers of `widest × columns`, row `p` of column `c` at `p·columns + c`.
+    /// Elements from one row of a tile to the next: the columns, and on
+    /// tensor cores 4 more, so that the lanes of a warp that read a
+    /// fragment (rows `q`, columns `g`, or the other way round) meet in as
+    /// few banks of shared memory as may be.
+    pitch: u32,
+    /// Two buffers of `widest × columns`, row `p` of column `c` at `p·pitch + c`.
     tiles: [SharedArray<T>; 2],
     /// A slice of a weight, `rows × slice`.
     weights: SharedArray<T>,
@@ -320,17 +330,19 @@ impl<T: Float> Fused<T> {
         } else {
             widest
         };
-        let tiles = [
-            k.shared::<T>(rows * geometry.columns),
-            k.shared::<T>(rows * geometry.columns),
-        ];
-        let weights = k.shared::<T>(rows * geometry.slice);
+        let (pitch, staged_rows) = if tf32 {
+            (geometry.columns + 4, rows + WEIGHT_SKEW)
+        } else {
+            (geometry.columns, rows)
+        };
+        let tiles = [k.shared::<T>(rows * pitch), k.shared::<T>(rows * pitch)];
+        let weights = k.shared::<T>(staged_rows * geometry.slice);
         let t = k.special(Special::TidX);
         if tf32 {
             // The tiles' rows past a layer's width are read by the tensor
             // cores (their products land in rows no one keeps), so they
             // hold numbers from the start.
-            k.range(t, rows * geometry.columns, geometry.threads, |k, e| {
+            k.range(t, rows * pitch, geometry.threads, |k, e| {
                 for tile in tiles {
                     let at = k.at(tile, e);
                     k.st::<T, _>(at, T::lit(0.0));
@@ -356,6 +368,7 @@ impl<T: Float> Fused<T> {
             tiles,
             weights,
             tf32,
+            pitch,
         }
     }
 
@@ -388,7 +401,7 @@ impl<T: Float> Fused<T> {
                 };
                 k.assign(v, x);
             });
-            let index = k.fma(p, columns, c);
+            let index = k.fma(p, self.pitch, c);
             let at = k.at(tile, index);
             k.st::<T, _>(at, v);
         });
@@ -484,7 +497,7 @@ impl<T: Float> Fused<T> {
             });
             k.bar_sync();
             for pp in 0..width {
-                let a = k.ld::<T, _>(column.offset(i64::from((p0 + pp) * columns) * bytes));
+                let a = k.ld::<T, _>(column.offset(i64::from((p0 + pp) * self.pitch) * bytes));
                 for ((acc, _, _), pointer) in out.iter().zip(&pointers) {
                     let wv = k.ld::<T, _>(pointer.offset(i64::from(pp * rows) * bytes));
                     let next = k.fma(wv, a, *acc);
@@ -536,6 +549,7 @@ impl<T: Float> Fused<T> {
         };
         const F: i64 = 4;
         let padded = rows.next_multiple_of(TILE_M);
+        let stride = padded + WEIGHT_SKEW;
         let row_tiles = padded / TILE_M;
         let column_tiles = columns / TILE_N;
         // Warps that share a column tile take its row tiles in turn.
@@ -548,18 +562,18 @@ impl<T: Float> Fused<T> {
         let m0 = k.mul(first, TILE_M);
         // B = tile[k][n] at k·columns + n: b0 = B[q][g], b1 = B[q + 4][g].
         let b_index = k.add(n0, g);
-        let b_index = k.fma(q, columns, b_index);
+        let b_index = k.fma(q, self.pitch, b_index);
         let b_at = k.at(tile, b_index);
-        // A = the staged slice, A[m][k] at k·padded + m: a0 = A[g][q],
+        // A = the staged slice, A[m][k] at k·stride + m: a0 = A[g][q],
         // a1 = A[g + 8][q], a2 = A[g][q + 4], a3 = A[g + 8][q + 4].
         let a_index = k.add(m0, g);
-        let a_index = k.fma(q, padded, a_index);
+        let a_index = k.fma(q, stride, a_index);
         let a_at = k.at(self.weights, a_index);
         // D = dst[m][n] at m·columns + n: d0 = D[g][2q], d1 = D[g][2q + 1],
         // d2 = D[g + 8][2q], d3 = D[g + 8][2q + 1].
         let d_row = k.add(m0, g);
         let d_col = k.fma(q, 2u32, n0);
-        let d_index = k.fma(d_row, columns, d_col);
+        let d_index = k.fma(d_row, self.pitch, d_col);
         let d_at = k.at(dst, d_index);
         // Round r takes row tile `first + turns·r`, past the end only in
         // the last round.
@@ -610,7 +624,7 @@ impl<T: Float> Fused<T> {
                     let x = k.to_tf32(x);
                     k.assign(v, x);
                 });
-                let slot = k.fma(pp, padded, row);
+                let slot = k.fma(pp, stride, row);
                 let slot = k.at(self.weights, slot);
                 k.st::<U32, _>(slot, v);
             });
@@ -618,13 +632,13 @@ impl<T: Float> Fused<T> {
             for step in 0..steps {
                 let kk = i64::from(step * TILE_K);
                 let b_row = i64::from(p0) + kk;
-                let b0 = k.ld::<F32, _>(b_at.offset(b_row * i64::from(columns) * F));
-                let b1 = k.ld::<F32, _>(b_at.offset((b_row + 4) * i64::from(columns) * F));
+                let b0 = k.ld::<F32, _>(b_at.offset(b_row * i64::from(self.pitch) * F));
+                let b1 = k.ld::<F32, _>(b_at.offset((b_row + 4) * i64::from(self.pitch) * F));
                 let b = [k.to_tf32(b0), k.to_tf32(b1)];
                 for (r, acc) in accs.iter().enumerate() {
-                    let base = kk * i64::from(padded) + row_step * r as i64;
+                    let base = kk * i64::from(stride) + row_step * r as i64;
                     let a_of = |k: &mut Kernel, dm: i64, dk: i64| {
-                        k.ld::<U32, _>(a_at.offset((base + dk * i64::from(padded) + dm) * F))
+                        k.ld::<U32, _>(a_at.offset((base + dk * i64::from(stride) + dm) * F))
                     };
                     guarded(k, valid[r], |k| {
                         let a = [a_of(k, 0, 0), a_of(k, 8, 0), a_of(k, 0, 4), a_of(k, 8, 4)];
@@ -634,9 +648,9 @@ impl<T: Float> Fused<T> {
             }
         }
         for (r, acc) in accs.iter().enumerate() {
-            let base = row_step * r as i64 * i64::from(columns);
+            let base = row_step * r as i64 * i64::from(self.pitch);
             guarded(k, valid[r], |k| {
-                let eight = 8 * i64::from(columns);
+                let eight = 8 * i64::from(self.pitch);
                 for (v, offset) in acc.iter().zip([0, 1, eight, eight + 1]) {
                     k.st::<F32, _>(d_at.offset((base + offset) * F), *v);
                 }
@@ -644,13 +658,13 @@ impl<T: Float> Fused<T> {
         }
         // Every fragment is in `dst`.
         k.bar_sync();
-        let column = k.fma(self.g, columns, self.c);
+        let column = k.fma(self.g, self.pitch, self.c);
         let column = k.at(dst, column);
         (0..rows.div_ceil(GROUPS))
             .map(|r| {
                 let row = k.add(self.g, r * GROUPS);
                 let valid = ((r + 1) * GROUPS > rows).then(|| k.setp(Cmp::Lt, row, rows));
-                let offset = i64::from(r * GROUPS * columns) * F;
+                let offset = i64::from(r * GROUPS * self.pitch) * F;
                 let acc = k.ld::<T, _>(column.offset(offset));
                 (acc, row, valid)
             })
@@ -688,13 +702,13 @@ impl<T: Float> Fused<T> {
                 let n0 = k.mul(n, TILE_N);
                 // A[m][c] = δ at m·columns + c; B[c][n] = x at n·columns + c.
                 let a_index = k.add(m0, g);
-                let a_index = k.fma(a_index, columns, q);
+                let a_index = k.fma(a_index, self.pitch, q);
                 let a_at = k.at(delta, a_index);
                 let b_index = k.add(n0, g);
-                let b_index = k.fma(b_index, columns, q);
+                let b_index = k.fma(b_index, self.pitch, q);
                 let b_at = k.at(input, b_index);
                 let acc = [(); 4].map(|()| k.mov(F32::lit(0.0)));
-                let eight = 8 * i64::from(columns);
+                let eight = 8 * i64::from(self.pitch);
                 for step in 0..columns / TILE_K {
                     let c0 = i64::from(step * TILE_K);
                     let ld = |k: &mut Kernel, at: Ptr<Shared>, e: i64| {
@@ -812,7 +826,7 @@ pub(crate) fn forward<T: Float>(
                 // infinite input made them NaN (0·∞) and an activation
                 // saturated the rows that count.
                 unless(k, valid, |k| {
-                    let index = k.fma(i, geometry.columns, f.c);
+                    let index = k.fma(i, f.pitch, f.c);
                     let at = k.at(dst, index);
                     k.st::<T, _>(at, T::lit(0.0));
                 });
@@ -837,7 +851,7 @@ pub(crate) fn forward<T: Float>(
                     (None, _) => None,
                 };
                 if !last {
-                    let index = k.fma(i, geometry.columns, f.c);
+                    let index = k.fma(i, f.pitch, f.c);
                     let at = k.at(dst, index);
                     k.st::<T, _>(at, v);
                 }
@@ -942,9 +956,9 @@ pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain, products: F
             k.range(f.t, o * i, geometry.threads, |k, e| {
                 let row = k.rem(e, o);
                 let col = k.div(e, o);
-                let d = k.mul(row, columns);
+                let d = k.mul(row, f.pitch);
                 let d = k.at(delta, d);
-                let a = k.mul(col, columns);
+                let a = k.mul(col, f.pitch);
                 let a = k.at(other, a);
                 let acc = k.mov(T::lit(0.0));
                 for c in 0..columns {
@@ -961,7 +975,7 @@ pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain, products: F
         }
         if layer.bias {
             k.range(f.t, o, geometry.threads, |k, row| {
-                let d = k.mul(row, columns);
+                let d = k.mul(row, f.pitch);
                 let d = k.at(delta, d);
                 let acc = k.mov(T::lit(0.0));
                 for c in 0..columns {
@@ -999,11 +1013,76 @@ pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain, products: F
                         }
                         None => k.assign(v, acc),
                     });
-                    let index = k.fma(p, columns, f.c);
+                    let index = k.fma(p, f.pitch, f.c);
                     let at = k.at(other, index);
                     k.st::<T, _>(at, v);
                 }
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The most lanes of a warp that read or write one bank of shared
+    /// memory (32 banks of 4 bytes) at different addresses, for the element
+    /// offsets `at(lane)`.
+    fn conflicts(at: impl Fn(u32, u32) -> u32) -> usize {
+        let mut banks = vec![std::collections::HashSet::new(); 32];
+        for lane in 0..WARP {
+            let e = at(lane / 4, lane % 4);
+            banks[(e % 32) as usize].insert(e);
+        }
+        banks.iter().map(|b| b.len()).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn the_tensor_cores_fragments_meet_in_few_banks() {
+        let geometry = FusedGeometry::of(4);
+        let pitch = geometry.columns + 4;
+        for rows in [16, 32, 48, 64, 128] {
+            let stride = rows + WEIGHT_SKEW;
+            // A of the products: the staged weight at k·stride + m.
+            assert_eq!(conflicts(|g, q| q * stride + g), 1, "A, {rows} rows");
+        }
+        // B of the products: the activations at k·pitch + n.
+        assert!(conflicts(|g, q| q * pitch + g) <= 2);
+        // D stored: at m·pitch + n, two columns a lane.
+        assert!(conflicts(|g, q| g * pitch + 2 * q) <= 2);
+        // A and B of the weights' gradient: m·pitch + c and n·pitch + c.
+        assert_eq!(conflicts(|g, q| g * pitch + q), 1);
+        // Without the padding, 4 or 8 lanes would meet.
+        assert_eq!(conflicts(|g, q| q * geometry.columns + g), 4);
+        assert_eq!(conflicts(|g, q| g * geometry.columns + q), 8);
+    }
+
+    #[test]
+    fn the_widest_chain_on_tensor_cores_fits_in_static_shared_memory() {
+        let layer = FusedLayer {
+            width: MAX_FUSED_WIDTH,
+            bias: true,
+            activation: None,
+        };
+        let chain = FusedChain::new(MAX_FUSED_WIDTH, &[layer; MAX_FUSED_LAYERS]).expect("fuses");
+        for products in [FusedProducts::Tf32, FusedProducts::Exact] {
+            for keep in [false, true] {
+                let mut k = Kernel::new("widest");
+                forward::<F32>(&mut k, &chain, keep, products);
+                assert!(
+                    k.shared_bytes() <= 48 * 1024,
+                    "{products:?}: {}",
+                    k.shared_bytes()
+                );
+            }
+            let mut k = Kernel::new("widest");
+            backward::<F32>(&mut k, &chain, products);
+            assert!(
+                k.shared_bytes() <= 48 * 1024,
+                "{products:?}: {}",
+                k.shared_bytes()
+            );
         }
     }
 }
