@@ -441,11 +441,7 @@ impl<T: Float> Fused<T> {
         transposed: bool,
         tile: SharedArray<T>,
     ) -> Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)> {
-        let FusedGeometry {
-            columns,
-            threads,
-            slice,
-        } = self.geometry;
+        let FusedGeometry { threads, slice, .. } = self.geometry;
         let (rows, inner) = if transposed {
             (inputs, outputs)
         } else {
