@@ -1,22 +1,26 @@
 //! Times typeflux on the GPU: the training steps of two MLPs (W2: 784 ⇒ 128
 //! ⇒ 10 at batch 64; W3: 1024 ⇒ 1024 ⇒ 1024 ⇒ 10 at batch 256, ReLU,
-//! logit cross-entropy, Adam), the seed's chain forward and gradient, and
-//! f32 products of 1024³ and 4096³, and chains of four hidden layers of 64
-//! and of 128 (ReLU) at batch 4096, forward and gradient of the mean squared
-//! error, through `forward` and `value_and_gradient` as any model runs:
-//! fused into one kernel per pass (the device's choice) and layer by layer
-//! (`Gpu::set_fused_chains(false)`). One line per
-//! figure, `name value unit`, to compare with `scripts/gpu_bench.py`
+//! logit cross-entropy, Adam), the seed's chain forward and gradient, f32
+//! products of 1024³ and 4096³, and a throughput sweep of small chains:
+//! four hidden layers of 64 and of 128 (ReLU) and 10 outputs, at batches
+//! 2¹⁴ to 2²¹, inference and a training step (the mean squared error's
+//! gradient through `value_and_gradient`, then a `Descent` update), each
+//! run three ways: fused into one kernel per pass with TF32 products, the
+//! same with exact `f32` products (`Gpu::set_fused_products`), and layer
+//! by layer (`Gpu::set_fused_chains(false)`). One line per figure,
+//! `name value unit`, or `sweep mlp{W} {pass} {way} {batch} {rate}
+//! Msamples/s` for the sweep, to compare with `scripts/gpu_bench.py`
 //! (PyTorch on the same GPU).
 //!
 //! `cargo run --release -p typeflux-gpu --example gpu_bench`; without a GPU
 //! it says why and exits with status 2.
 
+use std::ops::RangeInclusive;
 use std::time::Instant;
 use typeflux_ad::reverse::{model, value_and_gradient};
 use typeflux_core::prelude::*;
-use typeflux_gpu::{Cuda, FusedModel, default_gpu};
-use typeflux_nn::optim::{Adam, Rule};
+use typeflux_gpu::{Cuda, FusedModel, FusedProducts, default_gpu};
+use typeflux_nn::optim::{Adam, Descent, Rule};
 use typeflux_nn::prelude::*;
 
 /// The median of `runs` timings of `f`, in seconds, after `warmup` runs;
@@ -58,13 +62,40 @@ fn cuda_sync<S: Shape>(t: &Tensor<S, f32, Cuda>) -> f32 {
     t.device().read::<S, f32>(t.buffer(), 0)
 }
 
-/// Four hidden layers of `W` (ReLU) and 10 outputs, at batch 4096: the
-/// forward pass and the gradient of the mean squared error with respect to
-/// every parameter, in fused kernels and layer by layer, in samples per
-/// second.
-fn small_chain<const W: usize>(cuda: &Cuda) {
-    const N: usize = 4096;
-    let m = Chain((
+/// The batches of the throughput sweep: 2¹⁴ to 2²¹.
+const SWEEP: RangeInclusive<u32> = 14..=21;
+
+/// The ways the sweep runs a chain, by their names in its lines: in one
+/// kernel per pass with TF32 products and with exact `f32` products, and
+/// layer by layer.
+const WAYS: [(&str, Option<FusedProducts>); 3] = [
+    ("fused_tf32", Some(FusedProducts::Tf32)),
+    ("fused_exact", Some(FusedProducts::Exact)),
+    ("layers", None),
+];
+
+/// Millions of samples per second of `f`, which runs a batch of `n`: the
+/// median of 5 to 11 timed runs after three untimed ones, as many as fit in
+/// about a quarter of a second, so that large batches get fewer.
+fn throughput(n: usize, mut f: impl FnMut()) -> f64 {
+    // The first run loads the kernels; the next two size the timed runs.
+    f();
+    let start = Instant::now();
+    f();
+    f();
+    let each = start.elapsed().as_secs_f64() / 2.0;
+    let runs = ((0.25 / each) as usize).clamp(5, 11);
+    n as f64 / median(0, runs, f) / 1e6
+}
+
+/// Four hidden layers of `W` (ReLU) and 10 outputs, at every batch of
+/// [`SWEEP`] and each of the [`WAYS`]: inference (`forward`) and a training
+/// step (`value_and_gradient` of the mean squared error, then a [`Descent`]
+/// update), in samples per second. The batch is a run-time size, so one
+/// model serves them all. One line each:
+/// `sweep mlp{W} {forward|train} {way} {batch} {rate} Msamples/s`.
+fn sweep<const W: usize>(cuda: &Cuda) {
+    let mut m = Chain((
         Dense::<W, W>::new(relu),
         Dense::<W, W>::new(relu),
         Dense::<W, W>::new(relu),
@@ -72,24 +103,28 @@ fn small_chain<const W: usize>(cuda: &Cuda) {
         Dense::<W, 10>::new(identity),
     ))
     .to_device(cuda);
-    let x = Batch::<W>::from_fn((Const, N), pattern).to_device(cuda);
-    let y = Batch::<10>::from_fn((Const, N), pattern).to_device(cuda);
-    let rate = |t: f64| N as f64 / t / 1e6;
     assert!(m.fused_chain().is_some(), "the chain fuses");
-    for (on, how) in [(true, "fused"), (false, "layers")] {
-        cuda.set_fused_chains(on);
-        let t = median(10, 100, || {
-            std::hint::black_box(cuda_sync(&m.forward(&x)));
-        });
-        println!("mlp{W}_forward_{how} {:.1} Msamples/s", rate(t));
-        let t = median(10, 100, || {
-            let (loss, g) = value_and_gradient(|m| mse(m.forward(&x), &y), model(&m));
-            std::hint::black_box(cuda_sync(&g.0.4.weight));
-            std::hint::black_box(loss);
-        });
-        println!("mlp{W}_gradient_{how} {:.1} Msamples/s", rate(t));
+    let mut opt = Descent::new(0.01).setup(&m);
+    for n in SWEEP.map(|k| 1 << k) {
+        let x = Batch::<W>::from_fn((Const, n), pattern).to_device(cuda);
+        let y = Batch::<10>::from_fn((Const, n), pattern).to_device(cuda);
+        for (way, products) in WAYS {
+            cuda.set_fused_chains(products.is_some());
+            cuda.set_fused_products(products.unwrap_or_default());
+            let rate = throughput(n, || {
+                std::hint::black_box(cuda_sync(&m.forward(&x)));
+            });
+            println!("sweep mlp{W} forward {way} {n} {rate:.1} Msamples/s");
+            let rate = throughput(n, || {
+                let (loss, g) = value_and_gradient(|m| mse(m.forward(&x), &y), model(&m));
+                opt.update(&mut m, &g);
+                std::hint::black_box((loss, cuda_sync(&m.0.4.weight)));
+            });
+            println!("sweep mlp{W} train {way} {n} {rate:.1} Msamples/s");
+        }
     }
     cuda.set_fused_chains(true);
+    cuda.set_fused_products(FusedProducts::default());
 }
 
 fn main() {
@@ -158,6 +193,8 @@ fn main() {
     });
     println!("seed_gradient {:.1} us", t * 1e6);
 
-    small_chain::<64>(&cuda);
-    small_chain::<128>(&cuda);
+    let start = Instant::now();
+    sweep::<64>(&cuda);
+    sweep::<128>(&cuda);
+    println!("sweep_time {:.1} s", start.elapsed().as_secs_f64());
 }
