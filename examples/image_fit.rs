@@ -6,10 +6,11 @@
 //! Run with `cargo run --release --example image_fit` (add `-- --gpu` to
 //! train on the GPU, where the chain's training steps and the finished
 //! model's picture each run the whole chain in one kernel per pass, which
-//! the chain chooses by its types). It writes the drawn image
-//! and the learnt one side by side to `out/image_fit.png` in the current
-//! directory and checks that the fit is close (a peak signal-to-noise ratio
-//! of 20 dB at least).
+//! the chain chooses by its types, its products on tensor cores in TF32).
+//! It writes the drawn image and the learnt one side by side to
+//! `out/image_fit.png` and the loss per epoch to `out/image_fit_loss.png`,
+//! in the current directory, and checks that the fit is close (a peak
+//! signal-to-noise ratio of 20 dB at least).
 
 use std::error::Error;
 use std::f32::consts::PI;
@@ -21,6 +22,11 @@ use typeflux::prelude::*;
 use typeflux::rand::rngs::StdRng;
 use typeflux::rand::seq::SliceRandom;
 use typeflux::rand::{RngExt, SeedableRng};
+
+// The digits demos' plot of a curve; this example uses nothing else there.
+#[path = "digits/common.rs"]
+#[allow(dead_code)]
+mod common;
 
 /// The image is `SIDE × SIDE` pixels.
 const SIDE: usize = 64;
@@ -96,10 +102,11 @@ fn fit<D: Kernels<f32>>(
     x: &Batch<FEATURES>,
     y: &Batch<3>,
     rng: &mut StdRng,
-) -> Result<Field, Box<dyn Error>> {
+) -> Result<(Field, Vec<f64>), Box<dyn Error>> {
     let mut model = model.to_device(device);
     let mut opt = Adam::new(0.005).setup(&model);
     let mut order: Vec<usize> = (0..PIXELS).collect();
+    let mut losses = Vec::with_capacity(EPOCHS);
     for epoch in 1..=EPOCHS {
         order.shuffle(rng);
         let batches: Vec<_> = order
@@ -114,11 +121,12 @@ fn fit<D: Kernels<f32>>(
         let data = batches.iter().map(|(x, y)| (x, y));
         let loss = train(&mut model, &mut opt, data, |m, x, y| mse(m.forward(x), y))
             .map_err(|e| format!("epoch {epoch}: {e}"))?;
+        losses.push(f64::from(loss));
         if epoch % 50 == 0 || epoch == 1 {
             println!("epoch {epoch:>3}: loss {loss:.5}");
         }
     }
-    Ok(cpu(&model))
+    Ok((cpu(&model), losses))
 }
 
 /// The peak signal-to-noise ratio of `fit` against `target`, colours in
@@ -179,20 +187,20 @@ fn main() -> Result<(), Box<dyn Error>> {
         Dense::new(sigmoid),
     ));
     let on_gpu = std::env::args().skip(1).any(|a| a == "--gpu");
-    let (model, learnt) = if on_gpu {
+    let (model, learnt, losses) = if on_gpu {
         let cuda = typeflux::gpu::default_gpu().map_err(|why| format!("--gpu: {why}"))?;
         println!("training on {cuda:?}");
-        let model = fit(&cuda, fresh, &x, &y, &mut rng)?;
+        let (model, losses) = fit(&cuda, fresh, &x, &y, &mut rng)?;
         // The whole chain in one kernel: it qualifies by its types, and
         // `forward` takes it.
         let on_device = model.to_device(&cuda);
         assert!(on_device.fused_chain().is_some());
         let learnt = cpu(&on_device.forward(&x.to_device(&cuda)));
-        (model, learnt)
+        (model, learnt, losses)
     } else {
-        let model = fit(&Cpu, fresh, &x, &y, &mut rng)?;
+        let (model, losses) = fit(&Cpu, fresh, &x, &y, &mut rng)?;
         let learnt = model.forward(&x);
-        (model, learnt)
+        (model, learnt, losses)
     };
     // Layer by layer on the CPU, the same picture.
     let on_cpu = model.forward(&x);
@@ -201,7 +209,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         .zip(learnt.iter())
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(apart < 1e-4, "the devices' pictures differ by {apart}");
+    // The GPU's products have TF32 factors (about three digits): its
+    // picture is that close to the CPU's exact one.
+    let within = if on_gpu { 1e-2 } else { 1e-6 };
+    println!("the picture on the CPU differs from this one by {apart:.1e} at most");
+    assert!(apart < within, "the devices' pictures differ by {apart}");
 
     let quality = psnr(learnt.as_slice(), y.as_slice());
     println!(
@@ -214,6 +226,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let file = std::fs::File::create(out.join("image_fit.png"))?;
     write_png(&[y.as_slice(), learnt.as_slice()], BufWriter::new(file))?;
     println!("wrote out/image_fit.png (drawn, learnt)");
+    let log_losses: Vec<f64> = losses.iter().map(|l| l.log10()).collect();
+    let file = std::fs::File::create(out.join("image_fit_loss.png"))?;
+    common::plot_one(
+        "training loss (mean squared error)",
+        "log10 loss",
+        &log_losses,
+        BufWriter::new(file),
+    )?;
+    println!("wrote out/image_fit_loss.png (the loss per epoch)");
     assert!(quality >= 20.0, "the fit reaches only {quality:.1} dB");
     Ok(())
 }

@@ -29,7 +29,8 @@
 #   reported, not checked) and plots it.
 # It writes RESULTS/{summary.txt, tests.txt, digits-cpu.txt, digits-gpu.txt,
 # image_fit-cpu.txt, image_fit-gpu.txt, image_fit-cpu.png,
-# image_fit-gpu.png, typeflux.txt, pytorch.txt, throughput.svg} and exits
+# image_fit-gpu.png, image_fit_loss-cpu.png, image_fit_loss-gpu.png,
+# typeflux.txt, pytorch.txt, throughput.svg} and exits
 # with status 1 if a test or a run failed. Its steps' time limits add up to
 # 6 minutes, so that a second try fits in a 15-minute lease.
 set -euo pipefail
@@ -120,20 +121,23 @@ targets() {
         }' "$@"
 }
 
-# Runs image_fit, which writes out/image_fit.png in the current directory
-# and fails if the fit misses its PSNR target, in the folder HERE:
+# Runs image_fit, which writes out/image_fit.png and out/image_fit_loss.png
+# in the current directory and fails if the fit misses its PSNR target, in
+# the folder HERE:
 #     fit_image HERE RESULTS NAME LIMIT [ARGUMENT...]
-# with a time limit of LIMIT seconds; keeps its output and its picture in
-# RESULTS/image_fit-NAME.{txt,png}, adds its last loss and its PSNR to
+# with a time limit of LIMIT seconds; keeps its output, its picture and its
+# loss curve in RESULTS/image_fit-NAME.{txt,png} and
+# RESULTS/image_fit_loss-NAME.png, adds its last loss and its PSNR to
 # RESULTS/summary.txt, and fails where it did.
 fit_image() {
     local here="$1" results="$2" name="$3" limit="$4"
     shift 4
     local log="$results/image_fit-$name.txt"
     local code=0
-    rm -f "$here/out/image_fit.png"
+    rm -f "$here/out/image_fit.png" "$here/out/image_fit_loss.png"
     (cd "$here" && timeout "$limit" ./image_fit "$@" >"$log" 2>&1) || code=$?
-    if [ "$code" -eq 0 ] && cp "$here/out/image_fit.png" "$results/image_fit-$name.png"; then
+    if [ "$code" -eq 0 ] && cp "$here/out/image_fit.png" "$results/image_fit-$name.png" &&
+        cp "$here/out/image_fit_loss.png" "$results/image_fit_loss-$name.png"; then
         { grep "^epoch" "$log" | tail -n 1; grep "^after " "$log" || true; } |
             sed "s/^/$name: /" | tee -a "$results/summary.txt"
         return 0

@@ -93,11 +93,53 @@ pub fn plot(curves: &Curves, out: impl Write) -> Result<(), Box<dyn Error>> {
     let (width, height) = PLOT_SIZE;
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
     draw(curves, &mut pixels)?;
+    write_rgb(&pixels, PLOT_SIZE, out)
+}
+
+/// One value per epoch as a curve under `caption`, its y axis named `name`,
+/// written to `out` as a PNG image half as wide as [`PLOT_SIZE`]. (The
+/// `image_fit` example's; the digits demos draw both panels.)
+#[allow(dead_code)]
+pub fn plot_one(
+    caption: &str,
+    name: &str,
+    values: &[f64],
+    out: impl Write,
+) -> Result<(), Box<dyn Error>> {
+    let size = (PLOT_SIZE.0 / 2, PLOT_SIZE.1);
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| "the built-in font is not a font file plotters can read")?;
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let margin = (high - low).max(1e-9) * 0.05;
+        draw_curve(
+            &root,
+            caption,
+            name,
+            values,
+            low - margin..high + margin,
+            BLUE,
+        )?;
+        root.present()?;
+    }
+    write_rgb(&pixels, size, out)
+}
+
+/// RGB rows of `width × height` from the top, as a PNG image.
+fn write_rgb(
+    pixels: &[u8],
+    (width, height): (u32, u32),
+    out: impl Write,
+) -> Result<(), Box<dyn Error>> {
     let mut encoder = png::Encoder::new(out, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header()?;
-    writer.write_image_data(&pixels)?;
+    writer.write_image_data(pixels)?;
     writer.finish()?;
     Ok(())
 }
