@@ -3,10 +3,11 @@
 //! frequencies `b`, its colour comes out, and a `Chain` of four `Dense`
 //! layers of 64 learns the map from the image the example draws.
 //!
-//! Run with `cargo run --release --example image_fit` (add `-- --gpu` to
-//! train on the GPU, where the chain's training steps and the finished
-//! model's picture each run the whole chain in one kernel per pass, which
-//! the chain chooses by its types, its products on tensor cores in TF32).
+//! Run with `cargo run --release --example image_fit`. It trains on the
+//! GPU where there is one (`-- --gpu` insists on it, `-- --cpu` takes the
+//! CPU): there the chain's training steps and the finished model's picture
+//! each run the whole chain in one kernel per pass, which the chain chooses
+//! by its types, its products on tensor cores in TF32.
 //! It writes the drawn image and the learnt one side by side to
 //! `out/image_fit.png` and the loss per epoch to `out/image_fit_loss.png`,
 //! in the current directory, and checks that the fit is close (a peak
@@ -186,9 +187,21 @@ fn main() -> Result<(), Box<dyn Error>> {
         Dense::new(relu),
         Dense::new(sigmoid),
     ));
-    let on_gpu = std::env::args().skip(1).any(|a| a == "--gpu");
-    let (model, learnt, losses) = if on_gpu {
-        let cuda = typeflux::gpu::default_gpu().map_err(|why| format!("--gpu: {why}"))?;
+    let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
+    let gpu = if flag("--cpu") {
+        None
+    } else {
+        match typeflux::gpu::default_gpu() {
+            Ok(cuda) => Some(cuda),
+            Err(why) if flag("--gpu") => Err(format!("--gpu: {why}"))?,
+            Err(why) => {
+                println!("{why}: training on the CPU");
+                None
+            }
+        }
+    };
+    let on_gpu = gpu.is_some();
+    let (model, learnt, losses) = if let Some(cuda) = gpu {
         println!("training on {cuda:?}");
         let (model, losses) = fit(&cuda, fresh, &x, &y, &mut rng)?;
         // The whole chain in one kernel: it qualifies by its types, and
@@ -198,6 +211,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let learnt = cpu(&on_device.forward(&x.to_device(&cuda)));
         (model, learnt, losses)
     } else {
+        println!("training on the CPU");
         let (model, losses) = fit(&Cpu, fresh, &x, &y, &mut rng)?;
         let learnt = model.forward(&x);
         (model, learnt, losses)

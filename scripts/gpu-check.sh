@@ -184,7 +184,7 @@ run() {
     fi
 
     echo "== image_fit, CPU and --gpu" | tee -a "$summary"
-    fit_image "$here" "$results" cpu 15 || status=1
+    fit_image "$here" "$results" cpu 15 --cpu || status=1
     fit_image "$here" "$results" gpu 25 --gpu || status=1
 
     echo "== typeflux" | tee -a "$summary"
