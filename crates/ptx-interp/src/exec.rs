@@ -661,35 +661,30 @@ fn mma(
         ma[g + 8][q + 4] = factor(r[a[3]], lane, "a3")?;
         mb[q][g] = factor(r[b[0]], lane, "b0")?;
         mb[q + 4][g] = factor(r[b[1]], lane, "b1")?;
-        for (i, (row, col)) in [
-            (g, 2 * q),
-            (g, 2 * q + 1),
-            (g + 8, 2 * q),
-            (g + 8, 2 * q + 1),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (i, (row, col)) in accumulator(lane).into_iter().enumerate() {
             mc[row][col] = f64::from(f32_of(r[c[i]]));
         }
     }
     for lane in 0..WARP {
-        let (g, q) = (lane / 4, lane % 4);
         let r = &mut lanes[lane * registers..(lane + 1) * registers];
-        for (i, (row, col)) in [
-            (g, 2 * q),
-            (g, 2 * q + 1),
-            (g + 8, 2 * q),
-            (g + 8, 2 * q + 1),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (i, (row, col)) in accumulator(lane).into_iter().enumerate() {
             let sum = (0..8).fold(mc[row][col], |s, k| s + ma[row][k] * mb[k][col]);
             r[d[i]] = of_f32(sum as f32);
         }
     }
     Ok(())
+}
+
+/// The places in `C` and `D` of lane `lane`'s four accumulator registers:
+/// `(g, 2q)`, `(g, 2q + 1)`, `(g + 8, 2q)`, `(g + 8, 2q + 1)`.
+fn accumulator(lane: usize) -> [(usize, usize); 4] {
+    let (g, q) = (lane / 4, lane % 4);
+    [
+        (g, 2 * q),
+        (g, 2 * q + 1),
+        (g + 8, 2 * q),
+        (g + 8, 2 * q + 1),
+    ]
 }
 
 /// The low bits of a value of type `ty`.

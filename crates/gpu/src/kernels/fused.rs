@@ -552,25 +552,20 @@ impl<T: Float> Fused<T> {
         let turns = threads / WARP / column_tiles;
         let rounds = row_tiles.div_ceil(turns);
         let (g, q, warp) = self.lanes(k);
-        let n0 = k.rem(warp, column_tiles);
-        let n0 = k.mul(n0, TILE_N);
-        let first = k.div(warp, column_tiles);
+        let (first, n0) = tile_origin(k, warp, column_tiles, TILE_N);
         let m0 = k.mul(first, TILE_M);
-        // B = tile[k][n] at k·columns + n: b0 = B[q][g], b1 = B[q + 4][g].
-        let b_index = k.add(n0, g);
-        let b_index = k.fma(q, self.pitch, b_index);
-        let b_at = k.at(tile, b_index);
+        // B = tile[k][n] at k·pitch + n: b0 = B[q][g], b1 = B[q + 4][g].
+        let b_col = k.add(n0, g);
+        let b_at = place(k, tile, q, self.pitch, b_col);
         // A = the staged slice, A[m][k] at k·stride + m: a0 = A[g][q],
         // a1 = A[g + 8][q], a2 = A[g][q + 4], a3 = A[g + 8][q + 4].
-        let a_index = k.add(m0, g);
-        let a_index = k.fma(q, stride, a_index);
-        let a_at = k.at(self.weights, a_index);
-        // D = dst[m][n] at m·columns + n: d0 = D[g][2q], d1 = D[g][2q + 1],
+        let a_col = k.add(m0, g);
+        let a_at = place(k, self.weights, q, stride, a_col);
+        // D = dst[m][n] at m·pitch + n: d0 = D[g][2q], d1 = D[g][2q + 1],
         // d2 = D[g + 8][2q], d3 = D[g + 8][2q + 1].
         let d_row = k.add(m0, g);
         let d_col = k.fma(q, 2u32, n0);
-        let d_index = k.fma(d_row, self.pitch, d_col);
-        let d_at = k.at(dst, d_index);
+        let d_at = place(k, dst, d_row, self.pitch, d_col);
         // Round r takes row tile `first + turns·r`, past the end only in
         // the last round.
         let valid: Vec<Option<Reg<Pred>>> = (0..rounds)
@@ -692,17 +687,13 @@ impl<T: Float> Fused<T> {
             let tile = k.add(warp, r * warps);
             let inside = ((r + 1) * warps > tiles).then(|| k.setp(Cmp::Lt, tile, tiles));
             guarded(k, inside, |k| {
-                let m = k.rem(tile, row_tiles);
-                let m0 = k.mul(m, TILE_M);
-                let n = k.div(tile, row_tiles);
+                let (n, m0) = tile_origin(k, tile, row_tiles, TILE_M);
                 let n0 = k.mul(n, TILE_N);
-                // A[m][c] = δ at m·columns + c; B[c][n] = x at n·columns + c.
-                let a_index = k.add(m0, g);
-                let a_index = k.fma(a_index, self.pitch, q);
-                let a_at = k.at(delta, a_index);
-                let b_index = k.add(n0, g);
-                let b_index = k.fma(b_index, self.pitch, q);
-                let b_at = k.at(input, b_index);
+                // A[m][c] = δ at m·pitch + c; B[c][n] = x at n·pitch + c.
+                let a_row = k.add(m0, g);
+                let a_at = place(k, delta, a_row, self.pitch, q);
+                let b_row = k.add(n0, g);
+                let b_at = place(k, input, b_row, self.pitch, q);
                 let acc = [(); 4].map(|()| k.mov(F32::lit(0.0)));
                 let eight = 8 * i64::from(self.pitch);
                 for step in 0..columns / TILE_K {
@@ -762,6 +753,27 @@ fn store<T: Float>(k: &mut Kernel, at: Columns, j: Reg<U32>, p: Reg<U32>, v: Reg
     let index = k.add(index, at.offset);
     let address = k.global::<T>(at.base, index);
     k.st::<T, Global>(address, v);
+}
+
+/// Element `(row, col)` of a shared array whose rows are `pitch` apart.
+fn place<T: Float>(
+    k: &mut Kernel,
+    array: SharedArray<T>,
+    row: Reg<U32>,
+    pitch: u32,
+    col: Reg<U32>,
+) -> Ptr<Shared> {
+    let index = k.fma(row, pitch, col);
+    k.at(array, index)
+}
+
+/// `(index / across, (index % across) · size)`: of the tiles numbered
+/// `across` to a line, tile `index`'s line and the first element of its
+/// place along the line, tiles being `size` long.
+fn tile_origin(k: &mut Kernel, index: Reg<U32>, across: u32, size: u32) -> (Reg<U32>, Reg<U32>) {
+    let line = k.div(index, across);
+    let along = k.rem(index, across);
+    (line, k.mul(along, size))
 }
 
 /// `body` where `p` does not hold (nowhere when there is no `p`).
