@@ -302,6 +302,10 @@ struct Fused<T> {
     tf32: bool,
 }
 
+/// A product's rows for one thread's column: each accumulator with its row
+/// and, where the row may be past the result, whether it is inside.
+type Rows<T> = Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)>;
+
 /// Where a column-major set of columns lies in global memory: element
 /// `(p, j)` at `base[j·stride + offset + p]`.
 #[derive(Clone, Copy)]
@@ -413,7 +417,6 @@ impl<T: Float> Fused<T> {
     /// `W` is `outputs × inputs`; transposed, the result has `inputs` rows.
     /// On tensor cores the product goes through `dst`, which must not be
     /// `tile` and may be read by no thread from the call on.
-    #[allow(clippy::type_complexity)]
     fn product(
         &self,
         k: &mut Kernel,
@@ -422,7 +425,7 @@ impl<T: Float> Fused<T> {
         transposed: bool,
         tile: SharedArray<T>,
         dst: SharedArray<T>,
-    ) -> Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)> {
+    ) -> Rows<T> {
         if self.tf32 {
             self.product_tf32(k, w, shape, transposed, tile, dst)
         } else {
@@ -432,7 +435,6 @@ impl<T: Float> Fused<T> {
 
     /// [`product`](Self::product) with `fma`, each thread its rows of its
     /// column.
-    #[allow(clippy::type_complexity)]
     fn product_fma(
         &self,
         k: &mut Kernel,
@@ -440,7 +442,7 @@ impl<T: Float> Fused<T> {
         (outputs, inputs): (u32, u32),
         transposed: bool,
         tile: SharedArray<T>,
-    ) -> Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)> {
+    ) -> Rows<T> {
         let FusedGeometry { threads, slice, .. } = self.geometry;
         let (rows, inner) = if transposed {
             (inputs, outputs)
@@ -520,10 +522,9 @@ impl<T: Float> Fused<T> {
     /// tile, accumulating in the fragments of `mma.m16n8k8` over the inner
     /// index, a step of [`TILE_K`] at a time. The weight's slice is staged
     /// in TF32 with zeros past its rows and inner size; the tile's rows
-    /// past the inner size are zero (see [`load`](Self::load)). The
+    /// past the inner size are zero (see [`new`](Self::new)). The
     /// fragments are stored to `dst`, and each thread reads back its rows of
     /// its column after a barrier.
-    #[allow(clippy::type_complexity)]
     fn product_tf32(
         &self,
         k: &mut Kernel,
@@ -532,7 +533,7 @@ impl<T: Float> Fused<T> {
         transposed: bool,
         tile: SharedArray<T>,
         dst: SharedArray<T>,
-    ) -> Vec<(Reg<T>, Reg<U32>, Option<Reg<Pred>>)> {
+    ) -> Rows<T> {
         let FusedGeometry {
             columns,
             threads,
