@@ -248,14 +248,21 @@ pub struct FusedGeometry {
     pub columns: u32,
     /// Threads per block.
     pub threads: u32,
-    /// The slice of a layer's inner size staged at a time.
+    /// The least slice of a layer's inner size staged at a time: what the
+    /// widest chain stages. A narrower one stages more at a time, up to
+    /// whole weights, as far as [`SHARED_BUDGET`] allows.
     pub slice: u32,
 }
+
+/// The most shared memory, in bytes, a fused kernel declares: under the
+/// 48 KiB a kernel may declare statically.
+pub const SHARED_BUDGET: u32 = 46 * 1024;
 
 impl FusedGeometry {
     /// For elements of `bytes` bytes: 32 columns and 256 threads for
     /// `f32`, 16 and 128 for `f64`, so that the shared memory of two
-    /// activation buffers and a weight slice stays within 40 KiB.
+    /// activation buffers and a weight slice stays within
+    /// [`SHARED_BUDGET`] for the widest chain.
     pub fn of(bytes: u32) -> FusedGeometry {
         let columns = 128 / bytes;
         FusedGeometry {
@@ -294,6 +301,8 @@ struct Fused<T> {
     /// fragment (rows `q`, columns `g`, or the other way round) meet in as
     /// few banks of shared memory as may be.
     pitch: u32,
+    /// The slice of a layer's inner size staged at a time.
+    slice: u32,
     /// Two buffers of `widest × columns`, row `p` of column `c` at `p·pitch + c`.
     tiles: [SharedArray<T>; 2],
     /// A slice of a weight, `rows × slice`.
@@ -339,8 +348,16 @@ impl<T: Float> Fused<T> {
         } else {
             (geometry.columns, rows)
         };
+        // As much of the inner size at a time as shared memory holds: the
+        // whole of it for chains up to about 64 wide, so that each layer
+        // stages its weight once, between two barriers.
+        let tile_bytes = (rows * pitch * T::BYTES).next_multiple_of(16);
+        let most = (SHARED_BUDGET - 2 * tile_bytes) / (staged_rows * T::BYTES);
+        let slice = (most - most % TILE_K)
+            .min(widest.next_multiple_of(TILE_K))
+            .max(geometry.slice);
         let tiles = [k.shared::<T>(rows * pitch), k.shared::<T>(rows * pitch)];
-        let weights = k.shared::<T>(staged_rows * geometry.slice);
+        let weights = k.shared::<T>(staged_rows * slice);
         let t = k.special(Special::TidX);
         if tf32 {
             // The tiles' rows past a layer's width are read by the tensor
@@ -373,6 +390,7 @@ impl<T: Float> Fused<T> {
             weights,
             tf32,
             pitch,
+            slice,
         }
     }
 
@@ -443,7 +461,7 @@ impl<T: Float> Fused<T> {
         transposed: bool,
         tile: SharedArray<T>,
     ) -> Rows<T> {
-        let FusedGeometry { threads, slice, .. } = self.geometry;
+        let (threads, slice) = (self.geometry.threads, self.slice);
         let (rows, inner) = if transposed {
             (inputs, outputs)
         } else {
@@ -535,10 +553,9 @@ impl<T: Float> Fused<T> {
         dst: SharedArray<T>,
     ) -> Rows<T> {
         let FusedGeometry {
-            columns,
-            threads,
-            slice,
+            columns, threads, ..
         } = self.geometry;
+        let slice = self.slice;
         let (rows, inner) = if transposed {
             (inputs, outputs)
         } else {
@@ -1034,6 +1051,7 @@ pub(crate) fn backward<T: Float>(k: &mut Kernel, chain: &FusedChain, products: F
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ptx::F64;
 
     /// The most lanes of a warp that read or write one bank of shared
     /// memory (32 banks of 4 bytes) at different addresses, for the element
@@ -1065,6 +1083,36 @@ mod tests {
         // Without the padding, 4 or 8 lanes would meet.
         assert_eq!(conflicts(|g, q| q * geometry.columns + g), 4);
         assert_eq!(conflicts(|g, q| g * geometry.columns + q), 8);
+    }
+
+    #[test]
+    fn every_chain_fits_its_shared_memory_and_narrow_ones_stage_whole_weights() {
+        for width in (1..=MAX_FUSED_WIDTH).step_by(9).chain([64, 128]) {
+            let layer = FusedLayer {
+                width,
+                bias: true,
+                activation: None,
+            };
+            let chain = FusedChain::new(width, &[layer; 3]).expect("fuses");
+            for products in [FusedProducts::Tf32, FusedProducts::Exact] {
+                let mut k = Kernel::new("chain");
+                forward::<F32>(&mut k, &chain, true, products);
+                assert!(k.shared_bytes() <= SHARED_BUDGET, "{width}, {products:?}");
+                // One staging of the weight a layer: two barriers, and the
+                // zeroing's on tensor cores.
+                let barriers = k.text().matches("bar.sync").count();
+                let whole = 3 * 2 + usize::from(products == FusedProducts::Tf32) * 4;
+                if width <= 64 {
+                    assert!(
+                        barriers <= whole,
+                        "{width}, {products:?}: {barriers} barriers"
+                    );
+                }
+                let mut k = Kernel::new("chain");
+                backward::<F64>(&mut k, &chain, products);
+                assert!(k.shared_bytes() <= SHARED_BUDGET, "f64 {width}");
+            }
+        }
     }
 
     #[test]
