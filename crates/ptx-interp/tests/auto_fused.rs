@@ -25,6 +25,36 @@ fn count(log: &[String], prefix: &str) -> usize {
     log.iter().filter(|k| k.starts_with(prefix)).count()
 }
 
+/// `$on_gpu.forward(&$xg)` launches no fused kernel and matches `$cpu`'s
+/// forward pass on `$x`; gives the kernels it launched.
+macro_rules! forward_layer_by_layer {
+    ($gpu:expr, $cpu:expr, $on_gpu:expr, $x:expr, $xg:expr) => {{
+        let (out, log) = launched(&$gpu, || $on_gpu.forward(&$xg));
+        assert_eq!(count(&log, "fused_"), 0, "{log:?}");
+        agree(
+            &out.to_device(&Cpu).to_vec(),
+            &$cpu.forward(&$x).to_vec(),
+            64.0,
+            1.0,
+            "forward",
+        );
+        log
+    }};
+}
+
+/// The gradient of the mean squared error against `$y` through `$on_gpu`
+/// launches no fused kernel and matches `$cpu`'s.
+macro_rules! gradient_layer_by_layer {
+    ($gpu:expr, $cpu:expr, $on_gpu:expr, ($x:expr, $y:expr), ($xg:expr, $yg:expr)) => {{
+        let expected = gradient(|m| mse(m.forward(&$x), &$y), model(&$cpu));
+        let (got, log) = launched(&$gpu, || {
+            gradient(|m| mse(m.forward(&$xg), &$yg), model(&$on_gpu))
+        });
+        assert_eq!(count(&log, "fused_"), 0, "{log:?}");
+        agree(&params(&got), &params(&expected), 256.0, 1.0, "gradient");
+    }};
+}
+
 /// A batch of `n` columns of `I` features, the same on every run.
 fn batch<const I: usize>(n: usize, seed: usize) -> Batch<I, f64> {
     Batch::from_fn((Const, n), |[i, j]| {
@@ -245,22 +275,9 @@ fn a_layer_wider_than_the_fused_kernels_falls_back_and_matches() {
     let on_gpu = cpu.to_device(&gpu);
     let (x, y) = (batch::<4>(17, 1), batch::<2>(17, 2));
     let (xg, yg) = (x.to_device(&gpu), y.to_device(&gpu));
-    let (out, log) = launched(&gpu, || on_gpu.forward(&xg));
-    assert_eq!(count(&log, "fused_"), 0, "{log:?}");
+    let log = forward_layer_by_layer!(gpu, cpu, on_gpu, x, xg);
     assert!(log.len() >= 2, "layer by layer: {log:?}");
-    agree(
-        &out.to_device(&Cpu).to_vec(),
-        &cpu.forward(&x).to_vec(),
-        64.0,
-        1.0,
-        "forward",
-    );
-    let expected = gradient(|m| mse(m.forward(&x), &y), model(&cpu));
-    let (got, log) = launched(&gpu, || {
-        gradient(|m| mse(m.forward(&xg), &yg), model(&on_gpu))
-    });
-    assert_eq!(count(&log, "fused_"), 0, "{log:?}");
-    agree(&params(&got), &params(&expected), 256.0, 1.0, "gradient");
+    gradient_layer_by_layer!(gpu, cpu, on_gpu, (x, y), (xg, yg));
 }
 
 #[test]
@@ -274,18 +291,8 @@ fn an_activation_without_a_fused_kernel_falls_back_and_matches() {
     let on_gpu = cpu.to_device(&gpu);
     let (x, y) = (batch::<4>(20, 1), batch::<3>(20, 2));
     let (xg, yg) = (x.to_device(&gpu), y.to_device(&gpu));
-    let (out, log) = launched(&gpu, || on_gpu.forward(&xg));
-    assert_eq!(count(&log, "fused_"), 0, "{log:?}");
-    agree(
-        &out.to_device(&Cpu).to_vec(),
-        &cpu.forward(&x).to_vec(),
-        64.0,
-        1.0,
-        "forward",
-    );
-    let expected = gradient(|m| mse(m.forward(&x), &y), model(&cpu));
-    let got = gradient(|m| mse(m.forward(&xg), &yg), model(&on_gpu));
-    agree(&params(&got), &params(&expected), 256.0, 1.0, "gradient");
+    forward_layer_by_layer!(gpu, cpu, on_gpu, x, xg);
+    gradient_layer_by_layer!(gpu, cpu, on_gpu, (x, y), (xg, yg));
 }
 
 #[test]
@@ -300,15 +307,7 @@ fn a_chain_with_a_member_that_is_not_dense_runs_layer_by_layer() {
     let on_gpu = cpu.to_device(&gpu);
     let x = batch::<4>(18, 1);
     let xg = x.to_device(&gpu);
-    let (out, log) = launched(&gpu, || on_gpu.forward(&xg));
-    assert_eq!(count(&log, "fused_"), 0, "{log:?}");
-    agree(
-        &out.to_device(&Cpu).to_vec(),
-        &cpu.forward(&x).to_vec(),
-        64.0,
-        1.0,
-        "forward",
-    );
+    forward_layer_by_layer!(gpu, cpu, on_gpu, x, xg);
 }
 
 #[test]
@@ -320,22 +319,9 @@ fn turned_off_on_the_device_every_chain_runs_layer_by_layer() {
     let on_gpu = cpu.to_device(&gpu);
     let (x, y) = (batch::<5>(17, 1), batch::<3>(17, 2));
     let (xg, yg) = (x.to_device(&gpu), y.to_device(&gpu));
-    let (out, log) = launched(&gpu, || on_gpu.forward(&xg));
-    assert_eq!(count(&log, "fused_"), 0, "{log:?}");
+    let log = forward_layer_by_layer!(gpu, cpu, on_gpu, x, xg);
     assert!(log.len() >= 3, "a kernel or more per layer: {log:?}");
-    agree(
-        &out.to_device(&Cpu).to_vec(),
-        &cpu.forward(&x).to_vec(),
-        64.0,
-        1.0,
-        "forward",
-    );
-    let expected = gradient(|m| mse(m.forward(&x), &y), model(&cpu));
-    let (got, log) = launched(&gpu, || {
-        gradient(|m| mse(m.forward(&xg), &yg), model(&on_gpu))
-    });
-    assert_eq!(count(&log, "fused_"), 0, "{log:?}");
-    agree(&params(&got), &params(&expected), 256.0, 1.0, "gradient");
+    gradient_layer_by_layer!(gpu, cpu, on_gpu, (x, y), (xg, yg));
     // And back on.
     gpu.set_fused_chains(true);
     let (_, log) = launched(&gpu, || on_gpu.forward(&xg));
